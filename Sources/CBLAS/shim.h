@@ -1,0 +1,3 @@
+// Exposes OpenBLAS's CBLAS and LAPACKE (Debian: libopenblas-dev, liblapacke-dev) to Swift.
+#include <cblas.h>
+#include <lapacke.h>

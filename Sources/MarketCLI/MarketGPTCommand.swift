@@ -1,0 +1,15 @@
+// The `marketgpt` entry point: the root command and the list of subcommands.
+import ArgumentParser
+
+/// The root of the `marketgpt` command line. Each subcommand lives in its own file.
+@main
+struct MarketGPTCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "marketgpt",
+        abstract: "Pre-train, fine-tune and run a transformer over a multi-market universe of daily OHLCV series.",
+        version: MarketGPTVersion.string,
+        subcommands: [
+            BenchCommand.self,
+        ]
+    )
+}

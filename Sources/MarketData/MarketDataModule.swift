@@ -1,0 +1,3 @@
+// MarketData: module marker; the real files arrive with their issue.
+/// The name and purpose of this module, for diagnostics.
+public enum MarketDataModule { public static let name = "MarketData" }
