@@ -1,3 +1,0 @@
-// MarketData: module marker; the real files arrive with their issue.
-/// The name and purpose of this module, for diagnostics.
-public enum MarketDataModule { public static let name = "MarketData" }
