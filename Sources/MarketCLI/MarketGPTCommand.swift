@@ -10,6 +10,7 @@ struct MarketGPTCommand: ParsableCommand {
         version: MarketGPTVersion.string,
         subcommands: [
             BenchCommand.self,
+            DemoDataCommand.self,
         ]
     )
 }
