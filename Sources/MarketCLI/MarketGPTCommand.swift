@@ -12,6 +12,7 @@ struct MarketGPTCommand: ParsableCommand {
             BenchCommand.self,
             CheckCSVCommand.self,
             UniverseCommand.self,
+            DemoDataCommand.self,
         ]
     )
 }
