@@ -11,6 +11,7 @@ struct MarketGPTCommand: ParsableCommand {
         subcommands: [
             BenchCommand.self,
             DemoDataCommand.self,
+            QuickstartCommand.self,
         ]
     )
 }
