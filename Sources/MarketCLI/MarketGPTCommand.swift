@@ -13,6 +13,7 @@ struct MarketGPTCommand: ParsableCommand {
             CheckCSVCommand.self,
             UniverseCommand.self,
             DemoDataCommand.self,
+            QuickstartCommand.self,
         ]
     )
 }

@@ -36,7 +36,7 @@ extension DemoMarketGenerator {
             var entry: [String: Any] = ["ticker": asset.ticker, "category": asset.category, "defect": asset.defect,
                                         "full_rows": asset.fullCount]
             if let series = asset.series {
-                try Data(Self.csvText(series).utf8).write(to: file, options: .atomic)
+                try AtomicFile.write(Self.csvText(series), to: file)
                 entry["rows"] = series.count
                 entry["file"] = asset.category + "/" + asset.ticker + ".csv"
                 if let first = series.dates.first, let last = series.dates.last {
@@ -54,7 +54,7 @@ extension DemoMarketGenerator {
             "seed": NSNumber(value: seed), "end_date": CivilDate.isoString(endDate), "assets": manifestAssets,
         ]
         let data = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
-        try data.write(to: directory.appendingPathComponent(Self.manifestName), options: .atomic)
+        try AtomicFile.write(data, to: directory.appendingPathComponent(Self.manifestName))
         return assets
     }
 }
