@@ -11,6 +11,10 @@ struct MarketGPTCommand: ParsableCommand {
         subcommands: [
             BenchCommand.self,
             SynthCommand.self,
+            CheckCSVCommand.self,
+            UniverseCommand.self,
+            DemoDataCommand.self,
+            QuickstartCommand.self,
         ]
     )
 }
