@@ -3,6 +3,7 @@
 import Foundation
 import XCTest
 @testable import MarketTraining
+import MarketData
 
 final class ForecastMetricsTests: XCTestCase {
     /// Seeded standard normal draws (SplitMix64 + Box–Muller).
@@ -10,22 +11,11 @@ final class ForecastMetricsTests: XCTestCase {
         GARCH11(omega: 1, alpha: 0, beta: 0).simulate(count: count, seed: seed, burnIn: 0)
     }
 
-    func testStandardNormalQuantileAndCDF() {
-        XCTAssertEqual(StandardNormal.quantile(0.95), 1.6448536269514722, accuracy: 1e-12)
-        XCTAssertEqual(StandardNormal.quantile(0.975), 1.959963984540054, accuracy: 1e-12)
-        XCTAssertEqual(StandardNormal.quantile(0.5), 0, accuracy: 1e-15)
-        for p in [1e-10, 0.001, 0.02, 0.3, 0.7, 0.99, 1 - 1e-9] {
-            XCTAssertEqual(StandardNormal.cdf(StandardNormal.quantile(p)), p, accuracy: 1e-12 * max(1, p / 1e-3))
-        }
-        XCTAssertEqual(StandardNormal.cdf(-1.959963984540054), 0.025, accuracy: 1e-15)
-        XCTAssertTrue(StandardNormal.quantile(1.5).isNaN)
-    }
-
     func testNLLAndCRPSHandValuesAndIntegral() {
         XCTAssertEqual(GaussianScores.negativeLogLikelihood(target: [1.0], mean: [0.0], variance: [1.0]),
                        0.5 * (log(2 * Double.pi) + 1), accuracy: 1e-14)
         XCTAssertEqual(GaussianScores.crps(target: [0.0], mean: [0.0], variance: [1.0]),
-                       2 / (2 * Double.pi).squareRoot() - 1 / Double.pi.squareRoot(), accuracy: 1e-14)
+                       2 / (2 * Double.pi).squareRoot() - 1 / Double.pi.squareRoot(), accuracy: 1e-14)  // 2φ(0) − 1/√π
         // CRPS = ∫ (F(x) − 1{x ≥ y})² dx, by the trapezoid rule on a fine grid.
         for (y, mu, v) in [(0.3, -0.1, 0.25), (-2.0, 0.5, 1.5), (0.01, 0.0, 1e-4)] {
             let sigma = v.squareRoot(), lo = mu - 12 * sigma - abs(y), hi = mu + 12 * sigma + abs(y)
@@ -34,7 +24,7 @@ final class ForecastMetricsTests: XCTestCase {
             var integral = 0.0
             for k in 0...steps {
                 let x = lo + Double(k) * dx
-                let g = StandardNormal.cdf((x - mu) / sigma) - (x >= y ? 1 : 0)
+                let g = NormalDistribution.cdf((x - mu) / sigma) - (x >= y ? 1 : 0)
                 integral += (k == 0 || k == steps ? 0.5 : 1) * g * g * dx
             }
             XCTAssertEqual(GaussianScores.crps(target: [y], mean: [mu], variance: [v]), integral, accuracy: 1e-4 * sigma)
@@ -62,7 +52,7 @@ final class ForecastMetricsTests: XCTestCase {
         XCTAssertLessThan(wideP[0], 0.02)
         XCTAssertGreaterThan(wideP[4], 0.15)
         // Exact boundaries: |y − μ| = 0.6745σ is inside the 50% interval, just beyond is outside.
-        let q = StandardNormal.quantile(0.75)
+        let q = NormalDistribution.quantile(0.75)
         XCTAssertEqual(GaussianScores.coverage(target: [q * 0.999, q * 1.001], mean: [0, 0], variance: [1, 1], level: 0.5), 0.5)
     }
 
@@ -94,7 +84,7 @@ final class ForecastMetricsTests: XCTestCase {
         let hand = DieboldMariano.test(differential: [1, 2, 3, 4], lags: 0)
         XCTAssertEqual(hand.meanDifference, 2.5)
         XCTAssertEqual(hand.statistic, 2.5 / (1.25 / 4).squareRoot(), accuracy: 1e-12)
-        XCTAssertEqual(hand.pValue, 2 * (1 - StandardNormal.cdf(hand.statistic)), accuracy: 1e-15)
+        XCTAssertEqual(hand.pValue, 2 * (1 - NormalDistribution.cdf(hand.statistic)), accuracy: 1e-15)
         // Lag 1: V = γ0 + 2·½·γ1 with γ1 = (−1.5·−0.5 + −0.5·0.5 + 0.5·1.5)/4 = 0.3125.
         XCTAssertEqual(DieboldMariano.test(differential: [1, 2, 3, 4], lags: 1).statistic,
                        2.5 / ((1.25 + 0.3125) / 4).squareRoot(), accuracy: 1e-12)

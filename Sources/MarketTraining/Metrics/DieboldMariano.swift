@@ -1,6 +1,7 @@
 // The Diebold–Mariano test of equal predictive accuracy with a Newey–West (HAC) variance.
 
 import Foundation
+import MarketData
 
 /// The result of a Diebold–Mariano test on a loss differential dₜ = L(A)ₜ − L(B)ₜ.
 public struct DieboldMarianoResult: Codable, Equatable, Sendable {
@@ -45,7 +46,7 @@ public enum DieboldMariano {
             return DieboldMarianoResult(statistic: .nan, pValue: .nan, meanDifference: mean, count: n, lags: lag)
         }
         let statistic = mean / (variance / Double(n)).squareRoot()
-        let pValue = 2 * (1 - StandardNormal.cdf(abs(statistic)))
+        let pValue = 2 * (1 - NormalDistribution.cdf(abs(statistic)))
         return DieboldMarianoResult(statistic: statistic, pValue: pValue, meanDifference: mean, count: n, lags: lag)
     }
 

@@ -1,6 +1,7 @@
 // Scores of Gaussian predictive distributions: NLL, closed-form CRPS, interval coverage, PIT histogram.
 
 import Foundation
+import MarketData
 
 /// Scores of Gaussian forecasts N(μᵢ, σᵢ²) against realised targets yᵢ, on flat parallel arrays.
 ///
@@ -18,7 +19,7 @@ public enum GaussianScores {
     public static func crps<T: BinaryFloatingPoint>(target: [T], mean: [T], variance: [T]) -> Double {
         meanOverValid(target, mean, variance) { y, mu, v in
             let sigma = v.squareRoot(), z = (y - mu) / sigma
-            return sigma * (z * (2 * StandardNormal.cdf(z) - 1) + 2 * StandardNormal.density(z) - 1 / Double.pi.squareRoot())
+            return sigma * (z * (2 * NormalDistribution.cdf(z) - 1) + 2 * (exp(-0.5 * z * z) / (2 * Double.pi).squareRoot()) - 1 / Double.pi.squareRoot())
         }
     }
 
@@ -26,7 +27,7 @@ public enum GaussianScores {
     /// (e.g. level 0.9 → ±1.6449σ). A calibrated forecast covers `level` of the targets.
     public static func coverage<T: BinaryFloatingPoint>(target: [T], mean: [T], variance: [T], level: Double) -> Double {
         precondition(level > 0 && level < 1, "coverage level must be in (0, 1), got \(level)")
-        let half = StandardNormal.quantile(0.5 + level / 2)
+        let half = NormalDistribution.quantile(0.5 + level / 2)
         return meanOverValid(target, mean, variance) { y, mu, v in abs(y - mu) <= half * v.squareRoot() ? 1 : 0 }
     }
 
@@ -41,7 +42,7 @@ public enum GaussianScores {
         for i in target.indices {
             let y = Double(target[i]), mu = Double(mean[i]), v = Double(variance[i])
             guard y.isFinite, mu.isFinite, v.isFinite, v > 0 else { continue }
-            let u = StandardNormal.cdf((y - mu) / v.squareRoot())
+            let u = NormalDistribution.cdf((y - mu) / v.squareRoot())
             counts[min(bins - 1, Int(u * Double(bins)))] += 1
             total += 1
         }
