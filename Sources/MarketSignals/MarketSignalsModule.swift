@@ -1,3 +1,0 @@
-// MarketSignals: module marker; the real files arrive with their issue.
-/// The name and purpose of this module, for diagnostics.
-public enum MarketSignalsModule { public static let name = "MarketSignals" }

@@ -1,0 +1,127 @@
+// The pure decision rule: a per-asset predictive (mean, aleatoric and epistemic variance per horizon) → BUY/SELL/HOLD.
+import Foundation
+import MarketData
+
+/// The model's predictive for one asset at one date, per horizon k = 1…H (plain arrays, no tensors).
+public struct AssetPredictive: Sendable, Equatable {
+    /// Predictive mean return of horizon k, (H).
+    public var mean: [Double]
+    /// Aleatoric (data) variance of horizon k: the mean of the MC samples' predicted variances, (H).
+    public var aleatoricVariance: [Double]
+    /// Epistemic (model) variance of horizon k: the variance of the MC samples' means, (H).
+    public var epistemicVariance: [Double]
+
+    public init(mean: [Double], aleatoricVariance: [Double], epistemicVariance: [Double]) {
+        precondition(mean.count == aleatoricVariance.count && mean.count == epistemicVariance.count,
+                     "AssetPredictive: arrays of different lengths")
+        self.mean = mean
+        self.aleatoricVariance = aleatoricVariance
+        self.epistemicVariance = epistemicVariance
+    }
+
+    /// The forecast horizon H.
+    public var horizon: Int { mean.count }
+}
+
+/// What the rule knows about one asset's data at the decision date.
+public struct AssetDataState: Sendable, Equatable {
+    /// Date of the latest real (not synthetic) bar on or before the decision date; nil when none.
+    public var lastRealBarDate: DayNumber?
+    /// True when the latest bar on or before the decision date was made by the synthetic engine.
+    public var latestBarIsSynthetic: Bool
+    /// Close of the latest bar on or before the decision date (NaN when none).
+    public var lastClose: Double
+
+    public init(lastRealBarDate: DayNumber?, latestBarIsSynthetic: Bool, lastClose: Double) {
+        self.lastRealBarDate = lastRealBarDate
+        self.latestBarIsSynthetic = latestBarIsSynthetic
+        self.lastClose = lastClose
+    }
+
+    /// The state of `series` at `date`: its latest bar on or before the date and its latest real bar.
+    public init(series: OHLCVSeries, date: DayNumber) {
+        guard let last = series.lastIndex(onOrBefore: date) else {
+            self.init(lastRealBarDate: nil, latestBarIsSynthetic: false, lastClose: .nan)
+            return
+        }
+        var real = last
+        while real >= 0 && series.isSynthetic[real] { real -= 1 }
+        self.init(lastRealBarDate: real >= 0 ? series.dates[real] : nil,
+                  latestBarIsSynthetic: series.isSynthetic[last], lastClose: series.close[last])
+    }
+}
+
+/// The BUY/SELL/HOLD rule of the design, with its thresholds (configs/signals.yaml).
+///
+/// Over the decision horizon h: μ = Σ_{k≤h} mean_k, σ² = Σ_{k≤h} (aleatoric_k + epistemic_k),
+/// confidence = Φ(|μ|/σ) — the Gaussian probability that the h-day return has the sign of μ.
+/// The checks, in order, each giving HOLD with its reason:
+/// 1. no predictive or no bar at all → `no data`;
+/// 2. the latest bar is synthetic → `synthetic bar` (never act on an invented price);
+/// 3. the latest real bar is more than `maxStaleDays` calendar days before the date → `stale data`;
+/// 4. confidence < `confidenceThreshold` → `low confidence`; |μ| < `minReturn` → `small return`
+///    (both are reported, joined by `; `, when both fail).
+/// Otherwise BUY when μ > 0, SELL when μ < 0.
+public struct SignalRule: Sendable, Equatable {
+    /// Minimum confidence for BUY/SELL (default 0.7; the nightly example uses 0.75).
+    public var confidenceThreshold: Double
+    /// Minimum |expected return| over the decision horizon, a fraction (default 0.02; nightly example 0.015).
+    public var minReturn: Double
+    /// Decision horizon h in days, 1 ≤ h ≤ H (default 1: the next day).
+    public var horizon: Int
+    /// Largest allowed age, in calendar days, of the latest real bar before the date (default 5).
+    public var maxStaleDays: Int
+
+    /// Reason texts (the `reason` column); stable, so scripts can match them.
+    public enum Reason {
+        public static let noData = "no data"
+        public static let syntheticBar = "synthetic bar"
+        public static let staleData = "stale data"
+        public static let lowConfidence = "low confidence"
+        public static let smallReturn = "small return"
+    }
+
+    public init(confidenceThreshold: Double = 0.7, minReturn: Double = 0.02, horizon: Int = 1, maxStaleDays: Int = 5) {
+        precondition(horizon >= 1, "SignalRule: horizon must be ≥ 1")
+        self.confidenceThreshold = confidenceThreshold
+        self.minReturn = minReturn
+        self.horizon = horizon
+        self.maxStaleDays = maxStaleDays
+    }
+
+    /// The signal row of one asset at `date`. `predictive` is nil when the model produced nothing for it.
+    public func decide(date: DayNumber, ticker: String, category: String,
+                       predictive: AssetPredictive?, data: AssetDataState) -> SignalRecord {
+        guard let predictive, predictive.horizon > 0, let lastReal = data.lastRealBarDate else {
+            return SignalRecord(date: date, ticker: ticker, category: category, signal: .hold, confidence: .nan,
+                                expectedReturn: .nan, predMean: [], predStd: [], epistemicStd: .nan,
+                                aleatoricStd: .nan, lastClose: data.lastClose, reason: Reason.noData)
+        }
+        precondition(horizon <= predictive.horizon, "SignalRule: decision horizon \(horizon) > forecast horizon \(predictive.horizon)")
+        var mu = 0.0, aleatoric = 0.0, epistemic = 0.0
+        for k in 0..<horizon {
+            mu += predictive.mean[k]
+            aleatoric += predictive.aleatoricVariance[k]
+            epistemic += predictive.epistemicVariance[k]
+        }
+        let sigma = (aleatoric + epistemic).squareRoot()
+        let confidence = sigma > 0 ? NormalDistribution.cdf(abs(mu) / sigma) : (mu == 0 ? 0.5 : 1)
+        let stds = (0..<predictive.horizon).map { (predictive.aleatoricVariance[$0] + predictive.epistemicVariance[$0]).squareRoot() }
+        func row(_ signal: SignalAction, _ reason: String) -> SignalRecord {
+            SignalRecord(date: date, ticker: ticker, category: category, signal: signal, confidence: confidence,
+                         expectedReturn: mu, predMean: predictive.mean, predStd: stds,
+                         epistemicStd: epistemic.squareRoot(), aleatoricStd: aleatoric.squareRoot(),
+                         lastClose: data.lastClose, reason: reason)
+        }
+        if data.latestBarIsSynthetic { return row(.hold, Reason.syntheticBar) }
+        let age = Int(date) - Int(lastReal)
+        if age > maxStaleDays {
+            return row(.hold, "\(Reason.staleData): last real bar \(CivilDate.isoString(lastReal)), \(age) days old")
+        }
+        var reasons: [String] = []
+        if !(confidence >= confidenceThreshold) { reasons.append(Reason.lowConfidence) }
+        if !(abs(mu) >= minReturn) { reasons.append(Reason.smallReturn) }
+        if !reasons.isEmpty { return row(.hold, reasons.joined(separator: "; ")) }
+        return row(mu > 0 ? .buy : .sell, "")
+    }
+}
