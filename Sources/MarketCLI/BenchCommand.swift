@@ -38,6 +38,7 @@ struct BenchCommand: ParsableCommand {
     static let suites: [BenchSuite] = [
         .tensor,
         .synthetic,
+        .baselines,
     ]
 
     func run() throws {
