@@ -31,8 +31,8 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Seed fixing initialisation, batches and dropout (overrides training.seed).")
     var seed: UInt64?
 
-    @Option(help: "Run name: outputs go to runs/NAME/ and checkpoints/NAME/ (overrides training.run).")
-    var run: String?
+    @Option(name: .customLong("run"), help: "Run name: outputs go to runs/NAME/ and checkpoints/NAME/ (overrides training.run).")
+    var runName: String?
 
     @Flag(help: "Continue from the last checkpoint in checkpoints/<run>/.")
     var resume = false
@@ -45,7 +45,7 @@ struct PretrainCommand: ParsableCommand {
 
     func validate() throws {
         if let steps, steps < 1 { throw ValidationError("--steps must be ≥ 1, found \(steps)") }
-        if let run, run.isEmpty || run.contains("/") { throw ValidationError("--run must be a name without '/', found '\(run)'") }
+        if let runName, runName.isEmpty || runName.contains("/") { throw ValidationError("--run must be a name without '/', found '\(runName)'") }
     }
 
     func run() throws {
@@ -54,7 +54,7 @@ struct PretrainCommand: ParsableCommand {
             throw DataCommandFailure(error.description)
         }
         if let seed { runConfig.training.seed = seed }
-        if let run { runConfig.training.run = run }
+        if let runName { runConfig.training.run = runName }
         if let universe { runConfig.training.universe = universe }
         if let data { runConfig.training.data = data }
         let training = runConfig.training

@@ -6,7 +6,7 @@ import MarketTensor
 /// Where a training run is: step, dropout RNG, sampler position, early-stopping and non-finite counters.
 /// Saved in the training-state file's metadata (every value as a string: integers in decimal, the RNG
 /// words in hex, losses as exact bit patterns) so that a resumed run continues bit for bit.
-public struct TrainerState: Equatable, Sendable {
+public struct TrainerState: Equatable {
     /// Optimizer steps attempted (1-based after the first step; skipped non-finite steps count too,
     /// so the learning-rate schedule and the batch sequence stay in step).
     public var step = 0
