@@ -33,10 +33,14 @@ struct QuickstartCommand: ParsableCommand {
     @Option(help: "Category fine-tuned walk-forward and backtested.")
     var category: String = "us_stocks"
 
+    @Option(help: "Stop pre-training at this optimizer step (default: training.total_steps of the config).")
+    var steps: Int?
+
     @Option(help: "Years at the end of the data kept out of sample: never trained on, evaluated and backtested.")
     var oosYears: Double = 1
 
     func validate() throws {
+        if let steps, steps < 1 { throw ValidationError("--steps must be ≥ 1, found \(steps)") }
         guard oosYears > 0 && oosYears < 5 else { throw ValidationError("--oos-years \(oosYears): must be in (0, 5)") }
         guard !runName.isEmpty, !runName.contains("/") else { throw ValidationError("--run \(runName): a plain name without '/'") }
     }
@@ -44,7 +48,7 @@ struct QuickstartCommand: ParsableCommand {
     func run() throws {
         let settings = QuickstartPipeline.Settings(
             workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true),
-            universePath: universe, dataPath: data, configPath: config, run: runName, seed: seed, category: category, oosYears: oosYears)
+            universePath: universe, dataPath: data, configPath: config, run: runName, seed: seed, category: category, steps: steps, oosYears: oosYears)
         let pipeline = QuickstartPipeline(settings: settings) { message in
             let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map { "quickstart: \($0)\n" }
             FileHandle.standardError.write(Data(lines.joined().utf8))

@@ -18,13 +18,15 @@ extension QuickstartPipeline {
         var tickers: [String]
     }
 
-    /// The out-of-sample period (the last `settings.oosYears` of the category) of `category`'s filled series.
+    /// The out-of-sample period of `category`'s filled series: the last `settings.oosYears` of the category,
+    /// but never earlier than the pre-training's test range, so that nothing evaluated was trained on.
     func outOfSample(category: String) throws -> OutOfSample {
         guard let loaded else { throw QuickstartError("evaluation: the universe was not loaded") }
         guard let categoryID = loaded.universe.categories.firstIndex(where: { $0.name == category }) else {
             throw QuickstartError("--category \(category): not a category of the universe (\(loaded.universe.categories.map(\.name).joined(separator: ", ")))")
         }
-        let start = loaded.categoryEnd[categoryID] - DayNumber((settings.oosYears * 365.25).rounded())
+        let start = max(loaded.categoryEnd[categoryID] - DayNumber((settings.oosYears * 365.25).rounded()),
+                        pretrainingTestStart ?? .min)
         var result = OutOfSample(start: start, returns: [], syntheticTarget: [], firstReturn: [], tickers: [])
         for asset in loaded.assets where asset.categoryID == categoryID {
             guard let series = asset.series, series.count > 1 else { continue }

@@ -23,6 +23,8 @@ final class QuickstartPipeline {
         var seed: UInt64
         /// The category fine-tuned walk-forward.
         var category: String
+        /// Stop pre-training at this optimizer step (nil: the config's `total_steps`).
+        var steps: Int?
         /// Length of the final out-of-sample period in years (never trained on; evaluated and backtested).
         var oosYears: Double
     }
@@ -32,6 +34,10 @@ final class QuickstartPipeline {
     private(set) var universe: Universe?
     /// The universe's data as loaded (and gap-filled once the filler is available), from stage 2.
     private(set) var loaded: LoadedUniverse?
+    /// The pre-trained weights, from stage 3.
+    var pretrainedCheckpoint: URL?
+    /// First day of the pre-training's test range (never trained on), from stage 3.
+    var pretrainingTestStart: DayNumber?
     /// The model and training configuration, read before any stage runs (universe, data, run and seed
     /// replaced by the quickstart's own settings).
     private(set) var config: TrainingRunConfig?
@@ -194,11 +200,6 @@ final class QuickstartPipeline {
             ("synthesized_from", peers.joined(separator: " ")),
         ]
         return result
-    }
-
-    /// Stage 3: pre-trains the model of `configs/quickstart.yaml` on the whole universe.
-    func pretrain() throws -> QuickstartStageResult {
-        unavailable("needs the model (MarketModel) and the pre-trainer (MarketTraining)")
     }
 
     /// Stage 4: walk-forward fine-tuning of one category from the pre-trained checkpoint.
