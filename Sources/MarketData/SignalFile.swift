@@ -195,7 +195,7 @@ public enum SignalFile {
     }
 
     /// Quotes a CSV field when it holds a comma, quote or line break.
-    static func quoted(_ field: String) -> String {
+    public static func quoted(_ field: String) -> String {
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
