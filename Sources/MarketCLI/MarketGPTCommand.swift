@@ -10,6 +10,10 @@ struct MarketGPTCommand: ParsableCommand {
         version: MarketGPTVersion.string,
         subcommands: [
             BenchCommand.self,
+            CheckCSVCommand.self,
+            UniverseCommand.self,
+            DemoDataCommand.self,
+            QuickstartCommand.self,
         ]
     )
 }

@@ -41,10 +41,16 @@ public struct UniverseCategory: Sendable, Equatable {
 
 /// A universe of assets in categories. Asset ids and category ids are the order in the file.
 public struct Universe: Sendable, Equatable {
+    /// The universe's name (`name:` in the file; empty when absent).
+    public var name: String
+    /// Bar size (`bar:` in the file); only `1d` is supported.
+    public var bar: String
     /// Categories in file order; a category's id is its index here.
     public var categories: [UniverseCategory]
 
-    public init(categories: [UniverseCategory]) {
+    public init(name: String = "", bar: String = "1d", categories: [UniverseCategory]) {
+        self.name = name
+        self.bar = bar
         self.categories = categories
     }
 

@@ -1,6 +1,7 @@
 // Appends MetricsRecords to runs/<run>/metrics.jsonl, one complete line per write; resumable.
 
 import Foundation
+import MarketData
 
 /// Writes `metrics.jsonl`: one `MetricsRecord.jsonLine` + newline per `append`, in one write call.
 ///
@@ -57,7 +58,7 @@ public final class MetricsLogWriter {
     }
 
     private static func replace(_ url: URL, with text: String) throws {
-        do { try Data(text.utf8).write(to: url, options: .atomic) } catch {
+        do { try AtomicFile.write(text, to: url) } catch {
             throw TrainingLogError(path: url.path, reason: "cannot write (\(error.localizedDescription))")
         }
     }

@@ -1,0 +1,188 @@
+// The stages of `marketgpt quickstart`, one function each, calling library APIs (never shelling out).
+import Foundation
+import MarketData
+
+/// Runs the whole pipeline on a universe (the embedded demo one by default): demo data → universe load with gap
+/// filling → pre-training → walk-forward fine-tuning of one category → evaluation against baselines → nightly
+/// signals → historical signals + backtest → summary. Everything goes under `runs/<run>/` and `checkpoints/<run>/`.
+///
+/// A stage whose library API is not in this build returns `.unavailable` with the reason; it never fakes output.
+final class QuickstartPipeline {
+    /// What the pipeline reads and where it writes; paths are relative to `workingDirectory`.
+    struct Settings {
+        var workingDirectory: URL
+        /// Universe YAML, or nil for the embedded demo universe.
+        var universePath: String?
+        /// Data folder; nil means `runs/<run>/data` (generated when it holds no demo data yet).
+        var dataPath: String?
+        /// Model and training configuration (`configs/quickstart.yaml`).
+        var configPath: String
+        var run: String
+        var seed: UInt64
+        /// The category fine-tuned walk-forward.
+        var category: String
+    }
+
+    let settings: Settings
+    /// The universe, decoded by the first stage.
+    private(set) var universe: Universe?
+    /// Results so far, in stage order.
+    private(set) var results: [QuickstartStageResult] = []
+
+    init(settings: Settings) {
+        self.settings = settings
+    }
+
+    /// `runs/<run>` relative to the working folder.
+    var runPath: String { "runs/\(settings.run)" }
+    /// `checkpoints/<run>` relative to the working folder.
+    var checkpointPath: String { "checkpoints/\(settings.run)" }
+    /// The data folder relative to the working folder.
+    var dataPath: String { settings.dataPath ?? "\(runPath)/data" }
+
+    /// `path` (relative to the working folder, or absolute) as a URL.
+    func url(_ path: String) -> URL {
+        path.hasPrefix("/") ? URL(fileURLWithPath: path) : settings.workingDirectory.appendingPathComponent(path)
+    }
+
+    /// The stages in order: (machine name, title, function).
+    var stages: [(name: String, title: String, run: () throws -> QuickstartStageResult)] {
+        [
+            ("demo_data", "demo data", demoData),
+            ("universe", "universe load with gap filling", loadUniverse),
+            ("pretrain", "pre-training", pretrain),
+            ("finetune", "walk-forward fine-tuning of \(settings.category)", finetune),
+            ("evaluate", "evaluation against baselines", evaluate),
+            ("signals", "nightly signals for the last date", nightlySignals),
+            ("backtest", "historical signals and backtest of the out-of-sample period", backtest),
+        ]
+    }
+
+    /// Runs every stage, reporting progress on stderr, then writes `runs/<run>/summary.json`.
+    /// - Returns: the results of every stage.
+    func runAll(progress: (String) -> Void) throws -> [QuickstartStageResult] {
+        let stages = self.stages
+        let started = Date()
+        for (index, stage) in stages.enumerated() {
+            let label = "[\(index + 1)/\(stages.count + 1)] \(stage.title)"
+            progress("\(label) …")
+            let stageStarted = Date()
+            var result = try stage.run()
+            result.name = stage.name
+            result.title = stage.title
+            result.seconds = Date().timeIntervalSince(stageStarted)
+            results.append(result)
+            switch result.status {
+            case .done: progress("\(label): done in \(String(format: "%.1f", result.seconds)) s")
+            case .reused: progress("\(label): reused (\(result.note))")
+            case .unavailable: progress("\(label): not yet available — \(result.note)")
+            }
+        }
+        progress("[\(stages.count + 1)/\(stages.count + 1)] summary …")
+        try writeSummary(totalSeconds: Date().timeIntervalSince(started))
+        return results
+    }
+
+    // MARK: stages
+
+    /// Stage 1: decodes the universe, records it in the run folder, and writes demo data when the data folder
+    /// has none yet (a folder holding `demo-manifest.json` or any CSV is reused as it is).
+    func demoData() throws -> QuickstartStageResult {
+        let universeText: String
+        if let path = settings.universePath {
+            guard let text = try? String(contentsOf: url(path), encoding: .utf8) else {
+                throw QuickstartError("\(path): cannot read the universe file")
+            }
+            universeText = text
+        } else {
+            universeText = EmbeddedDemoUniverse.yaml + "\n"
+        }
+        let universe = try UniverseYAMLAdapter.parse(universeText, source: settings.universePath ?? "embedded demo universe")
+        self.universe = universe
+        try AtomicFile.write(universeText, to: url("\(runPath)/universe.yaml"))
+        var result = QuickstartStageResult(name: "", title: "", status: .done)
+        result.artefacts = [("universe", "\(runPath)/universe.yaml"), ("data", dataPath)]
+        result.figures = [("assets", String(universe.assetCount)), ("categories", String(universe.categories.count))]
+        if Self.holdsData(url(dataPath)) {
+            result.status = .reused
+            result.note = "\(dataPath) already holds data"
+            return result
+        }
+        let assets = try DemoMarketGenerator(universe: universe, seed: settings.seed).write(to: url(dataPath))
+        result.artefacts.append(("demo_manifest", "\(dataPath)/\(DemoMarketGenerator.manifestName)"))
+        result.figures += [
+            ("files", String(assets.filter { $0.series != nil }.count)),
+            ("rows", String(assets.reduce(0) { $0 + ($1.series?.count ?? 0) })),
+            ("designed_defects", assets.filter { $0.defect != "complete" }.map { "\($0.ticker):\($0.defect)" }.joined(separator: " ")),
+        ]
+        return result
+    }
+
+    /// Stage 2: loads and validates every asset against its category calendar, fills gaps, prints the report.
+    func loadUniverse() throws -> QuickstartStageResult {
+        unavailable("needs the universe loader with coverage report (MarketData, issue 3) and gap filling (MarketSynthetic)")
+    }
+
+    /// Stage 3: pre-trains the model of `configs/quickstart.yaml` on the whole universe.
+    func pretrain() throws -> QuickstartStageResult {
+        unavailable("needs the model (MarketModel) and the pre-trainer (MarketTraining)")
+    }
+
+    /// Stage 4: walk-forward fine-tuning of one category from the pre-trained checkpoint.
+    func finetune() throws -> QuickstartStageResult {
+        unavailable("needs the walk-forward fine-tuner (MarketTraining) and a pre-trained checkpoint")
+    }
+
+    /// Stage 5: NLL, CRPS, interval coverage and directional accuracy against the baselines.
+    func evaluate() throws -> QuickstartStageResult {
+        unavailable("needs the evaluation and baselines (MarketTraining) and a fine-tuned checkpoint")
+    }
+
+    /// Stage 6: nightly BUY/SELL/HOLD for the last date with MC dropout.
+    func nightlySignals() throws -> QuickstartStageResult {
+        unavailable("needs the MC-dropout predictive (MarketModel) and a fine-tuned checkpoint")
+    }
+
+    /// Stage 7: signals for every out-of-sample date, then a backtest of them against the prices.
+    func backtest() throws -> QuickstartStageResult {
+        unavailable("needs historical signals (MarketSignals + a checkpoint) and the backtester (MarketBacktest)")
+    }
+
+    // MARK: helpers
+
+    /// A stage result saying plainly that the stage cannot run in this build.
+    func unavailable(_ reason: String) -> QuickstartStageResult {
+        QuickstartStageResult(name: "", title: "", status: .unavailable, note: reason)
+    }
+
+    /// True when `directory` holds a demo manifest or at least one CSV (directly or one folder down).
+    static func holdsData(_ directory: URL) -> Bool {
+        let fileManager = FileManager.default
+        if fileManager.fileExists(atPath: directory.appendingPathComponent(DemoMarketGenerator.manifestName).path) { return true }
+        guard let entries = try? fileManager.contentsOfDirectory(atPath: directory.path) else { return false }
+        for entry in entries {
+            if entry.hasSuffix(".csv") { return true }
+            let inner = (try? fileManager.contentsOfDirectory(atPath: directory.appendingPathComponent(entry).path)) ?? []
+            if inner.contains(where: { $0.hasSuffix(".csv") }) { return true }
+        }
+        return false
+    }
+
+    /// Writes `runs/<run>/summary.json`: every stage with status, seconds, artefacts and figures.
+    func writeSummary(totalSeconds: Double) throws {
+        let object: [String: Any] = [
+            "run": settings.run, "seed": NSNumber(value: settings.seed), "universe": settings.universePath ?? "embedded demo universe",
+            "data": dataPath, "config": settings.configPath, "total_seconds": (totalSeconds * 1000).rounded() / 1000,
+            "stages": results.map(\.json),
+            "complete": results.allSatisfy { $0.status != .unavailable },
+        ]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        try AtomicFile.write(data, to: url("\(runPath)/summary.json"))
+    }
+}
+
+/// A quickstart failure with a one-line reason.
+struct QuickstartError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

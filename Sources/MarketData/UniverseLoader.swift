@@ -1,0 +1,134 @@
+// Loads every asset of a universe from a data folder (in parallel) and computes calendars, gaps and shortfalls.
+import Foundation
+
+/// Options of a universe load.
+public struct UniverseLoadOptions: Sendable {
+    /// CSV options for every file (its `asOf` is overridden by `asOf` below).
+    public var csv = CSVOptions()
+    /// Ignore rows after this day (nightly runs: no look-ahead). Default nil (all rows).
+    public var asOf: DayNumber? = nil
+    /// Files loaded at the same time. Default 2 (this machine's cores).
+    public var concurrency = 2
+
+    public init(csv: CSVOptions = CSVOptions(), asOf: DayNumber? = nil, concurrency: Int = 2) {
+        self.csv = csv
+        self.asOf = asOf
+        self.concurrency = concurrency
+    }
+}
+
+/// Loads universes from `DATA_DIR/<category>/<TICKER>.csv` or `DATA_DIR/<TICKER>.csv`.
+public enum UniverseLoader {
+    /// File names tried for a ticker: as written, `=` → `_` (`GC=F` → `GC_F`), and without a `=X`
+    /// forex suffix (`EURUSD=X` → `EURUSD`).
+    public static func fileNames(for ticker: String) -> [String] {
+        var names = [ticker]
+        let underscored = ticker.replacingOccurrences(of: "=", with: "_")
+        if underscored != ticker { names.append(underscored) }
+        if ticker.hasSuffix("=X") { names.append(String(ticker.dropLast(2))) }
+        return names
+    }
+
+    /// The CSV file of `ticker` in `category` under `dataDirectory`, nil when none exists.
+    public static func file(for ticker: String, category: String, in dataDirectory: URL) -> URL? {
+        let manager = FileManager.default
+        for name in fileNames(for: ticker) {
+            for folder in [dataDirectory.appendingPathComponent(category), dataDirectory] {
+                let url = folder.appendingPathComponent(name + ".csv")
+                if manager.fileExists(atPath: url.path) { return url }
+            }
+        }
+        return nil
+    }
+
+    /// Loads every asset of `universe` from `dataDirectory`. Never throws for one bad file: its
+    /// `error` is recorded and the asset is missing (callers decide whether that is fatal).
+    public static func load(_ universe: Universe, dataDirectory: URL, options: UniverseLoadOptions = UniverseLoadOptions()) -> LoadedUniverse {
+        let started = Date()
+        var csvOptions = options.csv
+        csvOptions.asOf = options.asOf
+        let listed = universe.assets
+        var assets = listed.enumerated().map { id, entry in
+            LoadedAsset(asset: entry.asset, assetID: id, categoryID: entry.categoryID,
+                        file: file(for: entry.asset.ticker, category: universe.categories[entry.categoryID].name, in: dataDirectory),
+                        real: nil, series: nil, report: nil, error: nil)
+        }
+        // Parallel load over disjoint slots; each worker takes every `workers`-th file.
+        let workers = max(1, min(options.concurrency, assets.count))
+        assets.withUnsafeMutableBufferPointer { slots in
+            let base = slots.baseAddress!
+            let count = slots.count
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var index = worker
+                while index < count {
+                    if let url = base[index].file {
+                        do {
+                            let result = try OHLCVCSV.load(url, options: csvOptions)
+                            base[index].real = result.series
+                            base[index].series = result.series
+                            base[index].report = result.report
+                        } catch let error as DataError {
+                            base[index].error = error
+                        } catch {
+                            base[index].error = DataError(file: url.path, reason: "\(error)")
+                        }
+                    }
+                    index += workers
+                }
+            }
+        }
+        var loaded = LoadedUniverse(universe: universe, assets: assets, calendars: [], historyStart: [], categoryEnd: [],
+                                    asOf: options.asOf, seconds: 0)
+        computeCalendars(&loaded)
+        loaded.seconds = Date().timeIntervalSince(started)
+        return loaded
+    }
+
+    /// Fills calendars, history windows and per-asset gaps, shortfalls and stale tails.
+    static func computeCalendars(_ loaded: inout LoadedUniverse) {
+        let universe = loaded.universe
+        let globalEnd = loaded.assets.compactMap { $0.real?.dates.last }.max()
+        for (categoryID, category) in universe.categories.enumerated() {
+            let members = loaded.assets.indices.filter { loaded.assets[$0].categoryID == categoryID }
+            let dates = members.compactMap { loaded.assets[$0].real?.dates }.filter { !$0.isEmpty }
+            let dataEnd = dates.map { $0.last! }.max() ?? globalEnd
+            var end = dataEnd ?? loaded.asOf ?? 0
+            if let asOf = loaded.asOf { end = min(end, asOf) }
+            let historyStart = end - DayNumber((category.historyYears * 365.2425).rounded())
+            let start = min(historyStart, dates.map { $0.first! }.min() ?? historyStart)
+            let calendar = (dataEnd == nil && loaded.asOf == nil) ? []
+                : CategoryCalendar.build(assetDates: dates, start: start, end: end, everyDay: category.tradingDaysPerYear >= 365)
+            loaded.calendars.append(calendar)
+            loaded.historyStart.append(historyStart)
+            loaded.categoryEnd.append(end)
+            for id in members {
+                placeOnCalendar(&loaded.assets[id], calendar: calendar, historyStart: historyStart)
+            }
+        }
+    }
+
+    /// Gaps, shortfall, stale tail and off-calendar bars of one asset against its calendar.
+    static func placeOnCalendar(_ asset: inout LoadedAsset, calendar: [DayNumber], historyStart: DayNumber) {
+        guard let dates = asset.real?.dates, let first = dates.first, let last = dates.last else {
+            asset.shortfallDates = calendar.filter { $0 >= historyStart }
+            return
+        }
+        var gaps: [DayNumber] = [], shortfall: [DayNumber] = [], stale: [DayNumber] = []
+        var matched = 0
+        var k = 0   // index into dates
+        for day in calendar {
+            if day < first {
+                if day >= historyStart { shortfall.append(day) }
+            } else if day > last {
+                stale.append(day)
+            } else {
+                while k < dates.count && dates[k] < day { k += 1 }
+                if k < dates.count && dates[k] == day { matched += 1 } else { gaps.append(day) }
+            }
+        }
+        asset.gapDates = gaps
+        asset.shortfallDates = shortfall
+        asset.staleDates = stale
+        asset.offCalendarBars = dates.count - matched
+    }
+}

@@ -1,0 +1,115 @@
+// GARCH(1,1) with Gaussian innovations and zero mean: variance recursion, likelihood, h-step forecasts.
+
+import Foundation
+
+/// σ²_t = ω + α r²_{t−1} + β σ²_{t−1}, r_t = σ_t ε_t, ε_t ~ N(0, 1) (zero mean).
+///
+/// Start-up as in Python `arch`: the unobserved r²_{−1} and σ²_{−1} are both the *backcast*
+/// b = Σ_{i<τ} wᵢ r²ᵢ, wᵢ ∝ 0.94ⁱ, τ = min(75, N), so σ²₀ = ω + (α + β) b.
+/// A non-finite return contributes its expectation σ²_{t} in place of r²_t (and no likelihood term).
+public struct GARCH11: Codable, Equatable, Sendable {
+    /// ω > 0 (return units squared).
+    public var omega: Double
+    /// α ≥ 0, the ARCH weight of yesterday's squared return.
+    public var alpha: Double
+    /// β ≥ 0, the GARCH weight of yesterday's variance.
+    public var beta: Double
+
+    public init(omega: Double, alpha: Double, beta: Double) {
+        self.omega = omega
+        self.alpha = alpha
+        self.beta = beta
+    }
+
+    /// α + β (< 1 for a stationary process).
+    public var persistence: Double { alpha + beta }
+    /// σ̄² = ω / (1 − α − β), the long-run variance (∞ if not stationary).
+    public var unconditionalVariance: Double { persistence < 1 ? omega / (1 - persistence) : .infinity }
+
+    /// The backcast b from the first min(75, N) returns (see the type's documentation).
+    public static func backcast(_ returns: [Double]) -> Double {
+        let tau = min(75, returns.count)
+        var sum = 0.0, weights = 0.0, weight = 1.0
+        for i in 0..<tau {
+            if returns[i].isFinite { sum += weight * returns[i] * returns[i]; weights += weight }
+            weight *= 0.94
+        }
+        return weights > 0 ? sum / weights : 0
+    }
+
+    /// σ²_t for t = 0…N: entry t is the variance of r_t given r₀…r_{t−1}; entry N is the
+    /// one-step-ahead forecast after the last return. `backcast` defaults to `backcast(returns)`.
+    public func conditionalVariances(returns: [Double], backcast: Double? = nil) -> [Double] {
+        let b = backcast ?? Self.backcast(returns)
+        var sigma2 = [Double](repeating: 0, count: returns.count + 1)
+        var previousSquare = b, previousVariance = b
+        returns.withUnsafeBufferPointer { r in
+            sigma2.withUnsafeMutableBufferPointer { s in
+                for t in 0...r.count {
+                    let v = omega + alpha * previousSquare + beta * previousVariance
+                    s[t] = v
+                    if t < r.count {
+                        previousSquare = r[t].isFinite ? r[t] * r[t] : v
+                        previousVariance = v
+                    }
+                }
+            }
+        }
+        return sigma2
+    }
+
+    /// The Gaussian log-likelihood −½ Σ_t [ln 2π + ln σ²_t + r²_t/σ²_t] over finite returns.
+    public func logLikelihood(returns: [Double], backcast: Double? = nil) -> Double {
+        let sigma2 = conditionalVariances(returns: returns, backcast: backcast)
+        var sum = 0.0
+        let log2pi = log(2 * Double.pi)
+        for t in returns.indices where returns[t].isFinite {
+            let v = sigma2[t]
+            guard v > 0 else { return -.infinity }
+            sum += log2pi + log(v) + returns[t] * returns[t] / v
+        }
+        return -0.5 * sum
+    }
+
+    /// Forecasts (N, H) over `returns` with these (already fitted) parameters:
+    /// σ²_{t+h|t} = σ̄² + (α + β)^{h−1} (σ²_{t+1|t} − σ̄²), where σ²_{t+1|t} = ω + α r²_t + β σ²_t uses
+    /// r₀…r_t only; computed as the equivalent iteration σ²_{t+h+1|t} = ω + (α + β) σ²_{t+h|t} (which
+    /// also holds when α + β ≥ 1). `backcast` should come from the data the model was fitted on.
+    public func forecasts(returns: [Double], horizon: Int, backcast: Double? = nil) -> VarianceForecasts {
+        precondition(horizon >= 1, "horizon must be at least 1")
+        let sigma2 = conditionalVariances(returns: returns, backcast: backcast)
+        var values = [Double](repeating: 0, count: returns.count * horizon)
+        for t in returns.indices {
+            var v = sigma2[t + 1]
+            values[t * horizon] = v
+            for h in 1..<max(1, horizon) {
+                v = omega + persistence * v  // E[σ²_{t+h+1}] = ω + (α+β) E[σ²_{t+h}]
+                values[t * horizon + h] = v
+            }
+        }
+        return VarianceForecasts(origins: returns.count, horizon: horizon, values: values)
+    }
+
+    /// Simulates N returns from this model, starting at the unconditional variance (seeded, SplitMix64 +
+    /// Box–Muller), after discarding `burnIn` draws.
+    public func simulate(count: Int, seed: UInt64, burnIn: Int = 500) -> [Double] {
+        var state = seed
+        func uniform() -> Double {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return (Double((z ^ (z >> 31)) >> 11) + 0.5) / Double(1 << 53)
+        }
+        var variance = persistence < 1 ? unconditionalVariance : omega
+        var out: [Double] = []
+        out.reserveCapacity(count)
+        for i in 0..<(count + burnIn) {
+            let epsilon = (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform())
+            let r = variance.squareRoot() * epsilon
+            if i >= burnIn { out.append(r) }
+            variance = omega + alpha * r * r + beta * variance
+        }
+        return out
+    }
+}

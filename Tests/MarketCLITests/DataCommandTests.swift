@@ -1,0 +1,55 @@
+// End-to-end checks of `marketgpt check-csv` and `marketgpt universe` on the shared real and messy data.
+import Foundation
+import XCTest
+
+final class DataCommandTests: XCTestCase {
+    func shared(_ name: String) throws -> String {
+        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while url.pathComponents.count > 1 && !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+            url = url.deletingLastPathComponent()
+        }
+        let path = url.appendingPathComponent("../shared/data/\(name)").standardizedFileURL.path
+        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("no shared data at \(path)") }
+        return path
+    }
+
+    func testCheckCSVFailsWithOneLineThenLoadsWithOptions() throws {
+        let file = try shared("raw-messy/BP.L_yahoo_ddmmyyyy_nulls.csv")
+        let failed = try CLIRunner.run(["check-csv", file])
+        XCTAssertNotEqual(failed.status, 0)
+        XCTAssertEqual(failed.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count, 1)
+        XCTAssertTrue(failed.stderr.contains("line 2"))
+        let loaded = try CLIRunner.run(["check-csv", file, "--date-order", "dmy", "--json"])
+        XCTAssertEqual(loaded.status, 0, loaded.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(loaded.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(object["rows"] as? Int, 1262)
+        XCTAssertEqual((object["dropped"] as? [String: Int])?["null"], 2)
+    }
+
+    func testUniverseJSONOnRealSample() throws {
+        let data = try shared("real")
+        let result = try CLIRunner.run(["universe", "--universe", data + "/universe.yaml", "--data", data, "--json", "--as-of", "2020-01-31"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let assets = object["assets"] as! [[String: Any]]
+        XCTAssertEqual(assets.count, 213)
+        XCTAssertNotNil(object["seconds"] as? Double)
+        for key in ["ticker", "category", "status", "rows", "first_date", "last_date", "dropped", "gaps", "filled_bars", "shortfall_days"] {
+            XCTAssertNotNil(assets[0][key], key)
+        }
+        XCTAssertTrue(assets.allSatisfy { ($0["last_date"] as? String ?? "") <= "2020-01-31" })
+        XCTAssertEqual(assets.first { $0["ticker"] as? String == "AAPL" }?["status"] as? String, "ok")
+    }
+
+    func testUniverseErrorNamesKeyPath() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-universe-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let yaml = directory.appendingPathComponent("u.yaml")
+        try "categories:\n  - name: x\n    batch_weight: 1\n    trading_days_per_year: 252\n    history_years: 1\n    colour: red\n    assets: []\n"
+            .write(to: yaml, atomically: true, encoding: .utf8)
+        let result = try CLIRunner.run(["universe", "--universe", yaml.path, "--data", directory.path])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("categories[0].colour: unknown key"), result.stderr)
+    }
+}

@@ -1,0 +1,97 @@
+// End-to-end: `marketgpt quickstart` with the tiny config in a temporary folder; every artefact exists and parses.
+import Foundation
+import XCTest
+@testable import MarketCLI
+
+final class QuickstartCommandTests: XCTestCase {
+    private func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("quickstart-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    /// Checks that `url` exists and parses by its kind: JSON, CSV (header + rows of equal width), YAML universe,
+    /// safetensors (header length + JSON header), or a folder (checked file by file).
+    private func assertParses(_ url: URL, file: StaticString = #filePath, line: UInt = #line) throws {
+        var isDirectory: ObjCBool = false
+        XCTAssertTrue(FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), "\(url.path) missing", file: file, line: line)
+        if isDirectory.boolValue {
+            let entries = try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil)
+            XCTAssertFalse(entries.isEmpty, "\(url.path) is empty", file: file, line: line)
+            for entry in entries where !entry.lastPathComponent.hasPrefix(".") { try assertParses(entry, file: file, line: line) }
+            return
+        }
+        let data = try Data(contentsOf: url)
+        switch url.pathExtension {
+        case "json":
+            XCTAssertNoThrow(try JSONSerialization.jsonObject(with: data), url.path, file: file, line: line)
+        case "jsonl":
+            for row in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+                XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(row.utf8)), url.path, file: file, line: line)
+            }
+        case "csv":
+            let rows = String(decoding: data, as: UTF8.self).split(separator: "\n")
+            XCTAssertGreaterThan(rows.count, 1, "\(url.path): no rows", file: file, line: line)
+            let width = rows[0].split(separator: ",", omittingEmptySubsequences: false).count
+            for row in rows where row.split(separator: ",", omittingEmptySubsequences: false).count != width {
+                XCTFail("\(url.path): row of another width: \(row)", file: file, line: line)
+                break
+            }
+        case "yaml":
+            XCTAssertNoThrow(try UniverseYAMLAdapter.parse(String(decoding: data, as: UTF8.self), source: url.path), file: file, line: line)
+        case "safetensors":
+            XCTAssertGreaterThan(data.count, 8, file: file, line: line)
+            let headerLength = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            XCTAssertNoThrow(try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))), file: file, line: line)
+        default:
+            XCTAssertFalse(data.isEmpty, "\(url.path) is empty", file: file, line: line)
+        }
+    }
+
+    func testQuickstartProducesEveryArtefactOfTheStagesItRuns() throws {
+        let directory = try temporaryDirectory()
+        let tinyConfig = DemoDataCommandTests.packageRoot.appendingPathComponent("configs/tiny.yaml").path
+        let result = try CLIRunner.run(["quickstart", "--config", tinyConfig, "--seed", "5"], in: directory)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("[1/8] demo data"), "progress goes to stderr: \(result.stderr)")
+        XCTAssertTrue(result.stdout.contains("runs/quickstart/summary.json"), result.stdout)
+
+        let summaryURL = directory.appendingPathComponent("runs/quickstart/summary.json")
+        let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: summaryURL)) as? [String: Any])
+        let stages = try XCTUnwrap(summary["stages"] as? [[String: Any]])
+        XCTAssertEqual(stages.map { $0["name"] as? String },
+                       ["demo_data", "universe", "pretrain", "finetune", "evaluate", "signals", "backtest"])
+        XCTAssertEqual(stages[0]["status"] as? String, "done")
+        for stage in stages {
+            let status = try XCTUnwrap(stage["status"] as? String)
+            let artefacts = try XCTUnwrap(stage["artefacts"] as? [String: String])
+            if status == "unavailable" {
+                // Nothing faked: an unavailable stage names its reason and claims no artefacts.
+                XCTAssertFalse((stage["note"] as? String ?? "").isEmpty)
+                XCTAssertTrue(artefacts.isEmpty, "\(stage["name"]!) claims artefacts while unavailable")
+                XCTAssertTrue(result.stderr.contains("not yet available"))
+            } else {
+                XCTAssertFalse(artefacts.isEmpty)
+                for path in artefacts.values { try assertParses(directory.appendingPathComponent(path)) }
+            }
+        }
+        XCTAssertEqual(summary["complete"] as? Bool, stages.allSatisfy { $0["status"] as? String != "unavailable" })
+        // Everything lives under runs/quickstart and checkpoints/quickstart.
+        let top = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        XCTAssertTrue(Set(top).isSubset(of: ["runs", "checkpoints"]), "\(top)")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("runs").path), ["quickstart"])
+
+        // A second run reuses the demo data instead of rewriting it.
+        let again = try CLIRunner.run(["quickstart", "--config", tinyConfig, "--seed", "5"], in: directory)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("demo data: reused"), again.stderr)
+    }
+
+    func testQuickstartFailsWithOneLineOnAnUnreadableUniverse() throws {
+        let directory = try temporaryDirectory()
+        let result = try CLIRunner.run(["quickstart", "--universe", "no-such-universe.yaml"], in: directory)
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("no-such-universe.yaml: cannot read the universe file"), result.stderr)
+    }
+}
