@@ -14,6 +14,7 @@ struct MarketGPTCommand: ParsableCommand {
             UniverseCommand.self,
             DemoDataCommand.self,
             QuickstartCommand.self,
+            BacktestCommand.self,
         ]
     )
 }

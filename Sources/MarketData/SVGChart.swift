@@ -68,18 +68,25 @@ public struct SVGChart: Sendable {
         public var format: ValueFormat
         /// A value always inside the range and drawn as a faint line (e.g. 0 or the initial capital); nil = none.
         public var baseline: Double?
+        /// Logarithmic value axis (for positive values spanning more than ×4, e.g. equity curves); otherwise linear.
+        public var logScale: Bool
+        /// Legend at the top-left (default) or bottom-left of the panel (drawdowns hang from the top).
+        public var legendAtBottom: Bool
 
         public init(label: String, series: [Series], weight: Double = 1, format: ValueFormat = .number,
-                    baseline: Double? = nil) {
+                    baseline: Double? = nil, logScale: Bool = false, legendAtBottom: Bool = false) {
             self.label = label
             self.series = series
             self.weight = weight
             self.format = format
             self.baseline = baseline
+            self.logScale = logScale
+            self.legendAtBottom = legendAtBottom
         }
     }
 
     public var title: String
+    /// One or more lines (separated by `\n`) under the title.
     public var subtitle: String
     public var x: XAxis
     public var panels: [Panel]
@@ -99,7 +106,8 @@ public struct SVGChart: Sendable {
     /// The SVG document.
     public func render() -> String {
         let xs = x.values
-        let left = 78.0, right = 24.0, top = subtitle.isEmpty ? 52.0 : 72.0, bottom = 44.0, gap = 26.0
+        let subtitleLines = subtitle.isEmpty ? [] : subtitle.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let left = 78.0, right = 24.0, top = 52.0 + 18 * Double(subtitleLines.count), bottom = 44.0, gap = 26.0
         let plotWidth = width - left - right
         let totalWeight = panels.reduce(0) { $0 + max(0, $1.weight) }
         let plotHeight = height - top - bottom - gap * Double(max(0, panels.count - 1))
@@ -112,24 +120,32 @@ public struct SVGChart: Sendable {
         <text x="\(f(left))" y="28" font-size="18" font-weight="600" fill="#222">\(escape(title))</text>
 
         """
-        if !subtitle.isEmpty {
-            svg += "<text x=\"\(f(left))\" y=\"50\" font-size=\"12.5\" fill=\"#555\">\(escape(subtitle))</text>\n"
+        for (i, line) in subtitleLines.enumerated() {
+            svg += "<text x=\"\(f(left))\" y=\"\(f(50 + 18 * Double(i)))\" font-size=\"12.5\" fill=\"#555\">\(escape(line))</text>\n"
         }
         var panelTop = top
         for (index, panel) in panels.enumerated() {
             let panelHeight = totalWeight > 0 ? plotHeight * max(0, panel.weight) / totalWeight : 0
             let finite = panel.series.flatMap(\.values).filter(\.isFinite) + (panel.baseline.map { [$0] } ?? [])
             var low = finite.min() ?? 0, high = finite.max() ?? 1
+            let logarithmic = panel.logScale && low > 0 && high / low > 4
             if high - low < 1e-12 { low -= 0.5 * max(abs(low), 1e-6); high += 0.5 * max(abs(high), 1e-6) }
-            let ticks = Self.niceTicks(low: low, high: high, count: max(3, Int(panelHeight / 45)))
-            low = min(low, ticks.first ?? low)
-            high = max(high, ticks.last ?? high)
-            func py(_ value: Double) -> Double { panelTop + (high - value) / (high - low) * panelHeight }
+            let ticks = logarithmic ? Self.logTicks(low: low, high: high)
+                : Self.niceTicks(low: low, high: high, count: max(3, Int(panelHeight / 45)))
+            if !logarithmic {
+                low = min(low, ticks.first ?? low)
+                high = max(high, ticks.last ?? high)
+            }
+            let scaleLow = logarithmic ? log10(low) : low, scaleHigh = logarithmic ? log10(high) : high
+            func py(_ value: Double) -> Double {
+                let v = logarithmic ? log10(value) : value
+                return panelTop + (scaleHigh - v) / (scaleHigh - scaleLow) * panelHeight
+            }
 
             svg += "<g>\n<rect x=\"\(f(left))\" y=\"\(f(panelTop))\" width=\"\(f(plotWidth))\" height=\"\(f(panelHeight))\" fill=\"#fafafa\" stroke=\"#ddd\"/>\n"
-            let step = ticks.count > 1 ? ticks[1] - ticks[0] : 1
             for tick in ticks where tick >= low - 1e-12 && tick <= high + 1e-12 {
                 let y = py(tick)
+                let step = logarithmic ? tick / 10 : (ticks.count > 1 ? ticks[1] - ticks[0] : 1)
                 svg += "<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y))\" stroke=\"#e6e6e6\"/>\n"
                 svg += "<text x=\"\(f(left - 8))\" y=\"\(f(y + 4))\" font-size=\"11\" fill=\"#666\" text-anchor=\"end\">\(Self.label(tick, step: step, format: panel.format))</text>\n"
             }
@@ -144,7 +160,8 @@ public struct SVGChart: Sendable {
                     svg += "<text x=\"\(f(xPosition))\" y=\"\(f(panelTop + panelHeight + 18))\" font-size=\"11\" fill=\"#666\" text-anchor=\"middle\">\(escape(text))</text>\n"
                 }
             }
-            svg += "<text transform=\"translate(16 \(f(panelTop + panelHeight / 2))) rotate(-90)\" font-size=\"12\" fill=\"#444\" text-anchor=\"middle\">\(escape(panel.label))</text>\n"
+            let axisLabel = panel.label + (logarithmic ? " (log scale)" : "")
+            svg += "<text transform=\"translate(16 \(f(panelTop + panelHeight / 2))) rotate(-90)\" font-size=\"12\" fill=\"#444\" text-anchor=\"middle\">\(escape(axisLabel))</text>\n"
             for series in panel.series {
                 let base = py(panel.baseline ?? low)
                 for run in Self.runs(series.values) {
@@ -160,16 +177,17 @@ public struct SVGChart: Sendable {
                     svg += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(series.color)\" stroke-width=\"1.6\" stroke-linejoin=\"round\"\(dash)/>\n"
                 }
             }
-            // Legend: top-left inside the panel, on a translucent card.
+            // Legend: top-left (or bottom-left) inside the panel, on a translucent card.
             if !panel.series.isEmpty {
-                let legendWidth = 30 + panel.series.map { Double($0.name.count) * 6.8 + 34 }.reduce(0, +)
-                svg += "<rect x=\"\(f(left + 8))\" y=\"\(f(panelTop + 8))\" width=\"\(f(legendWidth))\" height=\"22\" rx=\"4\" fill=\"#ffffff\" fill-opacity=\"0.85\" stroke=\"#ddd\"/>\n"
+                let legendWidth = 10 + panel.series.map { Double($0.name.count) * 6.6 + 38 }.reduce(0, +)
+                let legendTop = panel.legendAtBottom ? panelTop + panelHeight - 30 : panelTop + 8
+                svg += "<rect x=\"\(f(left + 8))\" y=\"\(f(legendTop))\" width=\"\(f(legendWidth))\" height=\"22\" rx=\"4\" fill=\"#ffffff\" fill-opacity=\"0.88\" stroke=\"#ddd\"/>\n"
                 var legendX = left + 18
                 for series in panel.series {
                     let dash = series.dashed ? " stroke-dasharray=\"6 4\"" : ""
-                    svg += "<line x1=\"\(f(legendX))\" y1=\"\(f(panelTop + 19))\" x2=\"\(f(legendX + 22))\" y2=\"\(f(panelTop + 19))\" stroke=\"\(series.color)\" stroke-width=\"2.4\"\(dash)/>\n"
-                    svg += "<text x=\"\(f(legendX + 28))\" y=\"\(f(panelTop + 23))\" font-size=\"11.5\" fill=\"#333\">\(escape(series.name))</text>\n"
-                    legendX += Double(series.name.count) * 6.8 + 34
+                    svg += "<line x1=\"\(f(legendX))\" y1=\"\(f(legendTop + 11))\" x2=\"\(f(legendX + 22))\" y2=\"\(f(legendTop + 11))\" stroke=\"\(series.color)\" stroke-width=\"2.4\"\(dash)/>\n"
+                    svg += "<text x=\"\(f(legendX + 28))\" y=\"\(f(legendTop + 15))\" font-size=\"11.5\" fill=\"#333\">\(escape(series.name))</text>\n"
+                    legendX += Double(series.name.count) * 6.6 + 38
                 }
             }
             svg += "</g>\n"
@@ -196,6 +214,21 @@ public struct SVGChart: Sendable {
             ticks.append(abs(value) < step * 1e-9 ? 0 : value)
             value += step
         }
+        return ticks
+    }
+
+    /// Ticks of a logarithmic axis: 1-2-5 × 10^k inside [low, high] (every power of ten when that is too many).
+    public static func logTicks(low: Double, high: Double) -> [Double] {
+        guard low > 0, high > low else { return [low] }
+        var ticks: [Double] = []
+        for exponent in Int(floor(log10(low)))...Int(ceil(log10(high))) {
+            for mantissa in [1.0, 2, 5] {
+                let value = mantissa * pow(10, Double(exponent))
+                if value >= low && value <= high { ticks.append(value) }
+            }
+        }
+        if ticks.count > 9 { ticks = ticks.filter { abs(log10($0).rounded() - log10($0)) < 1e-9 } }
+        if ticks.count < 2 { return niceTicks(low: low, high: high, count: 4).filter { $0 >= low && $0 <= high } }
         return ticks
     }
 
@@ -226,15 +259,16 @@ public struct SVGChart: Sendable {
         case .dates:
             let first = CivilDate.civil(DayNumber(low)), last = CivilDate.civil(DayNumber(high))
             let months = (last.year - first.year) * 12 + last.month - first.month
-            if months >= 30 {
+            if months >= 48 {
                 let years = last.year - first.year
                 let every = [1, 2, 5, 10, 20, 50].first { years / $0 <= 9 } ?? 100
-                return stride(from: first.year + 1, through: last.year, by: 1).filter { $0 % every == 0 }.map {
-                    (Double(CivilDate.dayNumber(year: $0, month: 1, day: 1)), String($0))
+                return stride(from: first.year, through: last.year, by: 1).filter { $0 % every == 0 }.compactMap {
+                    let day = Double(CivilDate.dayNumber(year: $0, month: 1, day: 1))
+                    return day >= low ? (day, String($0)) : nil
                 }
             }
             if months >= 3 {
-                let every = [1, 2, 3, 6].first { months / $0 <= 9 } ?? 12
+                let every = [1, 2, 3, 6].first { months / $0 <= 8 } ?? 12
                 var ticks: [(Double, String)] = []
                 var (year, month) = (first.year, first.month + 1)
                 while true {
