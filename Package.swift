@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "MarketData", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "MarketSynthetic", dependencies: ["MarketData", "CBLAS"]),
         .target(name: "MarketModel", dependencies: ["MarketTensor"]),
-        .target(name: "MarketTraining", dependencies: ["MarketModel", "MarketData", "MarketTensor"]),
+        .target(name: "MarketTraining", dependencies: ["MarketModel", "MarketData", "MarketTensor", .product(name: "Yams", package: "Yams")]),
         .target(name: "MarketSignals", dependencies: ["MarketModel", "MarketData"]),
         .target(name: "MarketBacktest", dependencies: ["MarketData"]),
         .executableTarget(

@@ -36,6 +36,9 @@ struct BenchCommand: ParsableCommand {
 
     /// Every suite, in the order they run. Each module adds one line here and one `Bench+<Module>.swift` file.
     static let suites: [BenchSuite] = [
+        .tensor,
+        .csv,
+        .synthetic,
         .backtest,
     ]
 

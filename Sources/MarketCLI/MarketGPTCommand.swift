@@ -10,6 +10,7 @@ struct MarketGPTCommand: ParsableCommand {
         version: MarketGPTVersion.string,
         subcommands: [
             BenchCommand.self,
+            SynthCommand.self,
             CheckCSVCommand.self,
             UniverseCommand.self,
             DemoDataCommand.self,

@@ -107,3 +107,20 @@ final class BaselineTests: XCTestCase {
         print("GARCH vs arch: ours \(fit.model) ll \(fit.logLikelihood); arch \(archModel) ll \(arch["loglik"]!)")
     }
 }
+
+final class BaselinePanelTests: XCTestCase {
+    func testGathersEachAssetsForecastsAtTheTargetsOrigins() {
+        let a = GARCH11(omega: 2e-6, alpha: 0.08, beta: 0.9).simulate(count: 400, seed: 1)
+        let b = GARCH11(omega: 5e-6, alpha: 0.05, beta: 0.9).simulate(count: 300, seed: 2)
+        let panel = BaselinePanel(returns: [a, b], trainingEnd: [300, 200], horizon: 2)
+        let garchB = GARCH11.fit(returns: Array(b[0..<200]))
+        let direct = garchB.model.forecasts(returns: b, horizon: 2, backcast: garchB.backcast)
+        let gathered = panel.variances(.garch, assets: [1, 0, 1], origins: [250, 10, 400])
+        XCTAssertEqual(gathered[0], direct[origin: 250, step: 1])
+        XCTAssertEqual(gathered[1], direct[origin: 250, step: 2])
+        XCTAssertEqual(gathered[2], VarianceBaseline.garch.forecasts(returns: a, trainingEnd: 300, horizon: 2)[origin: 10, step: 1])
+        XCTAssertTrue(gathered[4].isNaN && gathered[5].isNaN)  // origin beyond asset b's series
+        let rw = panel.variances(.randomWalk, assets: [0], origins: [5])
+        XCTAssertTrue(rw[0].isNaN)  // fewer than 20 returns of history
+    }
+}

@@ -1,0 +1,208 @@
+// `marketgpt synth`: synthetic OHLCV series by block bootstrap with rejection sampling (and a fidelity survey).
+import ArgumentParser
+import Foundation
+import MarketData
+import MarketSynthetic
+import ZIPFoundation
+
+/// Generates synthetic series from one CSV, or surveys the fidelity of candidates over a folder of CSVs.
+struct SynthCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synth",
+        abstract: "Generate synthetic OHLCV series by block bootstrap with rejection sampling on a fidelity score.",
+        discussion: """
+        Writes DIR/synthetic_<i>.csv (or DIR/synthetic.zip with --zip) and DIR/report.json (source metrics, \
+        block length, and per sample: file, fidelity, attempts, metrics). With --survey DIR it instead scores \
+        --count candidates of every CSV under DIR and prints the median fidelity and acceptance rates.
+        """)
+
+    @Option(help: "Source CSV (Date,Open,High,Low,Close,Volume[,Adj Close]).")
+    var input: String?
+
+    @Option(help: "Number of synthetic series to keep (with --survey: candidates per file).")
+    var count: Int = 10
+
+    @Option(help: "Minimum fidelity (0-100) a candidate needs to be kept.")
+    var minFidelity: Double = 90
+
+    @Option(help: "Output folder.")
+    var out: String?
+
+    @Option(help: "Random seed; fixes every draw.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Days per synthetic series (default: the source's length).")
+    var length: Int?
+
+    @Option(help: "Maximum candidates tried per kept series before giving up.")
+    var maxAttempts: Int = 200
+
+    @Option(help: "Bootstrap method: stationary (default) or circular.")
+    var method: String = "stationary"
+
+    @Option(help: "Block length in days (default: automatic, Politis-White).")
+    var blockLength: Double?
+
+    @Option(help: "Worker threads for candidate generation.")
+    var threads: Int = 2
+
+    @Flag(help: "Write one ZIP of all CSVs (DIR/synthetic.zip) instead of loose CSV files.")
+    var zip = false
+
+    @Option(help: "Survey every CSV under this folder instead of generating (prints JSON).")
+    var survey: String?
+
+    func validate() throws {
+        guard BootstrapMethod(rawValue: method) != nil else {
+            throw ValidationError("--method must be stationary or circular, got '\(method)'")
+        }
+        guard count >= 1 else { throw ValidationError("--count must be at least 1") }
+        guard (0...100).contains(minFidelity) else { throw ValidationError("--min-fidelity must be in 0...100") }
+        guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
+        if let length, length < 32 { throw ValidationError("--length must be at least 32 days") }
+        if survey == nil {
+            guard input != nil else { throw ValidationError("--input is required (or --survey DIR)") }
+            guard out != nil else { throw ValidationError("--out is required") }
+        }
+    }
+
+    func run() throws {
+        do {
+            if let survey { try runSurvey(URL(fileURLWithPath: survey)); return }
+            try generate()
+        } catch let error as SynthInputError {
+            throw ValidationFailure(error.description)
+        } catch let error as SyntheticError {
+            throw ValidationFailure("synth: \(error.description)")
+        }
+    }
+
+    private func generate() throws {
+        let inputURL = URL(fileURLWithPath: input!)
+        let outURL = URL(fileURLWithPath: out!)
+        let (series, skipped) = try SynthCSV.read(inputURL)
+        let engine: SyntheticEngine
+        do {
+            engine = try SyntheticEngine(series: series, method: BootstrapMethod(rawValue: method)!, blockLength: blockLength)
+        } catch let error as SyntheticError {
+            throw SynthInputError(description: "\(inputURL.path): \(error.description)")
+        }
+        let days = length ?? engine.source.count
+        log("synth: \(inputURL.lastPathComponent): \(engine.source.count) returns (\(skipped) rows skipped), "
+            + "block length \(String(format: "%.2f", engine.blockLength)) (\(method))")
+        let start = Date()
+        let accepted = try RejectionSampler.sample(
+            engine: engine, count: count, minFidelity: minFidelity, length: days, maxAttempts: maxAttempts,
+            seed: seed, threads: threads) { done, total in log("synth: \(done)/\(total) accepted") }
+        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+        var files: [(name: String, text: String)] = []
+        for sample in accepted {
+            let bars = engine.series(seed: seed, candidate: sample.candidate, length: days,
+                                     startDate: (series.dates.first ?? 1) - 1)
+            files.append(("synthetic_\(sample.sample).csv", SynthCSV.text(bars)))
+        }
+        if zip {
+            let temporary = outURL.appendingPathComponent(".synthetic.zip.tmp")
+            try? FileManager.default.removeItem(at: temporary)
+            let archive = try Archive(url: temporary, accessMode: .create)
+            for file in files {
+                let bytes = Data(file.text.utf8)
+                try archive.addEntry(with: file.name, type: .file, uncompressedSize: Int64(bytes.count),
+                                     compressionMethod: .deflate) { position, size in
+                    bytes.subdata(in: Int(position)..<Int(position) + size)
+                }
+            }
+            try replace(outURL.appendingPathComponent("synthetic.zip"), with: temporary)
+        } else {
+            for file in files {
+                try Data(file.text.utf8).write(to: outURL.appendingPathComponent(file.name), options: .atomic)
+            }
+        }
+        let report: [String: Any] = [
+            "source": inputURL.path,
+            "source_returns": engine.source.count,
+            "skipped_rows": skipped,
+            "method": method,
+            "block_length": engine.blockLength,
+            "seed": seed,
+            "length": days,
+            "min_fidelity": minFidelity,
+            "source_metrics": engine.sourceFacts.dictionary,
+            "archive": zip ? "synthetic.zip" : NSNull(),
+            "seconds": Date().timeIntervalSince(start),
+            "samples": Swift.zip(files, accepted).map { file, sample -> [String: Any] in
+                ["file": file.name, "candidate": sample.candidate, "fidelity": sample.fidelity,
+                 "attempts": sample.attempts, "metrics": sample.facts.dictionary]
+            },
+        ]
+        let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: outURL.appendingPathComponent("report.json"), options: .atomic)
+        let fidelities = accepted.map(\.fidelity)
+        print("wrote \(accepted.count) series to \(outURL.path) (fidelity \(String(format: "%.1f", fidelities.min() ?? 0))"
+              + "–\(String(format: "%.1f", fidelities.max() ?? 0)), \(accepted.reduce(0) { $0 + $1.attempts }) candidates)")
+    }
+
+    /// Scores `count` candidates of every CSV under `folder`; prints median fidelity and acceptance rates.
+    private func runSurvey(_ folder: URL) throws {
+        guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) else {
+            throw SynthInputError(description: "\(folder.path): cannot list the folder")
+        }
+        let files = walker.compactMap { $0 as? URL }.filter { $0.pathExtension.lowercased() == "csv" && $0.lastPathComponent != "stats.csv" }
+            .sorted { $0.path < $1.path }
+        var all: [Double] = [], perFile: [[String: Any]] = []
+        var similaritySums = [Double](repeating: 0, count: StylizedFacts.count)
+        let start = Date()
+        for file in files {
+            let (series, _) = try SynthCSV.read(file)
+            guard let engine = try? SyntheticEngine(series: series, method: BootstrapMethod(rawValue: method)!,
+                                                    blockLength: blockLength) else {
+                log("synth: survey: \(file.lastPathComponent): too short, skipped"); continue
+            }
+            let days = length ?? engine.source.count
+            let workspace = CandidateWorkspace(length: days)
+            var scores: [Double] = []
+            for candidate in 0..<count {
+                let (fidelity, facts) = engine.evaluate(seed: seed, candidate: candidate, workspace: workspace)
+                scores.append(fidelity)
+                let similarity = FidelityScore.similarities(facts, to: engine.sourceFacts)
+                for i in 0..<StylizedFacts.count { similaritySums[i] += similarity[i] }
+            }
+            all += scores
+            let sorted = scores.sorted()
+            perFile.append(["file": file.path.replacingOccurrences(of: folder.path + "/", with: ""),
+                            "median_fidelity": sorted[sorted.count / 2], "block_length": engine.blockLength,
+                            "returns": engine.source.count])
+        }
+        let sorted = all.sorted()
+        func rate(_ threshold: Double) -> Double { Double(all.filter { $0 >= threshold }.count) / Double(max(all.count, 1)) }
+        let result: [String: Any] = [
+            "files": perFile.count, "candidates": all.count,
+            "median_fidelity": sorted.isEmpty ? 0 : sorted[sorted.count / 2],
+            "p10_fidelity": sorted.isEmpty ? 0 : sorted[sorted.count / 10],
+            "acceptance_90": rate(90), "acceptance_95": rate(95),
+            "seconds": Date().timeIntervalSince(start), "per_file": perFile,
+            "mean_similarity": Dictionary(uniqueKeysWithValues: Swift.zip(StylizedFacts.names,
+                                                                    similaritySums.map { $0 / Double(max(all.count, 1)) })),
+        ]
+        let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+
+    private func replace(_ destination: URL, with temporary: URL) throws {
+        if FileManager.default.fileExists(atPath: destination.path) {
+            _ = try FileManager.default.replaceItemAt(destination, withItemAt: temporary)
+        } else {
+            try FileManager.default.moveItem(at: temporary, to: destination)
+        }
+    }
+
+    private func log(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}
+
+/// A failure reported as one line on stderr with a non-zero exit.
+struct ValidationFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,3 +1,0 @@
-// MarketTensor: module marker; the real files arrive with their issue.
-/// The name and purpose of this module, for diagnostics.
-public enum MarketTensorModule { public static let name = "MarketTensor" }

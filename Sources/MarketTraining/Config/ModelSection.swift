@@ -1,0 +1,70 @@
+// The `model:` section of a training config — MarketTraining's own mirror until MarketModel's ModelConfig lands.
+
+/// The model hyper-parameters as read from a config's `model:` section (defaults = the reference
+/// model of issue 5 in brackets). Asset and category counts come from the universe, not from here.
+/// ADAPTER: `MarketModel` will define the authoritative `ModelConfig`; the trainer maps this section
+/// onto it (same names) until the config layout switches to it.
+public struct ModelSection: Codable, Equatable, Sendable, ValidatedConfig {
+    /// The predictive distribution of the head.
+    public enum Head: String, Codable, Sendable { case gaussian, studentT = "student_t" }
+
+    /// `context_length` [64]: bars of context T.
+    public var contextLength: Int = 64
+    /// `features` [8]: input features per bar F.
+    public var features: Int = 8
+    /// `width` [128]: model width C.
+    public var width: Int = 128
+    /// `layers` [4]: transformer blocks.
+    public var layers: Int = 4
+    /// `heads` [4]: attention heads NH (width must be a multiple; head size HS = C / NH).
+    public var heads: Int = 4
+    /// `mlp_ratio` [4]: hidden width of each block's MLP as a multiple of C.
+    public var mlpRatio: Int = 4
+    /// `dropout` [0.1]: dropout in the blocks (also the MC-dropout rate at inference).
+    public var dropout: Double = 0.1
+    /// `asset_embedding_dropout` [0.1]: probability of dropping a window's asset embedding in training,
+    /// so the category embedding alone must carry market-wide behaviour.
+    public var assetEmbeddingDropout: Double = 0.1
+    /// `horizon` [5]: forecast steps H.
+    public var horizon: Int = 5
+    /// `head` [gaussian]: `gaussian` or `student_t`.
+    public var head: Head = .gaussian
+
+    /// The defaults (the reference model).
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case contextLength = "context_length", features, width, layers, heads, mlpRatio = "mlp_ratio"
+        case dropout, assetEmbeddingDropout = "asset_embedding_dropout", horizon, head
+    }
+
+    /// Decodes with a default for every missing key.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ModelSection()
+        contextLength = try c.decodeIfPresent(Int.self, forKey: .contextLength) ?? d.contextLength
+        features = try c.decodeIfPresent(Int.self, forKey: .features) ?? d.features
+        width = try c.decodeIfPresent(Int.self, forKey: .width) ?? d.width
+        layers = try c.decodeIfPresent(Int.self, forKey: .layers) ?? d.layers
+        heads = try c.decodeIfPresent(Int.self, forKey: .heads) ?? d.heads
+        mlpRatio = try c.decodeIfPresent(Int.self, forKey: .mlpRatio) ?? d.mlpRatio
+        dropout = try c.decodeIfPresent(Double.self, forKey: .dropout) ?? d.dropout
+        assetEmbeddingDropout = try c.decodeIfPresent(Double.self, forKey: .assetEmbeddingDropout) ?? d.assetEmbeddingDropout
+        horizon = try c.decodeIfPresent(Int.self, forKey: .horizon) ?? d.horizon
+        head = try c.decodeIfPresent(Head.self, forKey: .head) ?? d.head
+    }
+
+    /// Positive sizes, width divisible by heads, dropouts in [0, 1).
+    public func validate() throws {
+        for (key, value) in [(CodingKeys.contextLength, contextLength), (.features, features), (.width, width),
+                             (.layers, layers), (.heads, heads), (.mlpRatio, mlpRatio), (.horizon, horizon)] where value < 1 {
+            throw ConfigValueError(keyPath: [key.rawValue], reason: "must be ≥ 1, found \(value)")
+        }
+        guard width % heads == 0 else {
+            throw ConfigValueError(keyPath: [CodingKeys.heads.rawValue], reason: "width \(width) is not a multiple of heads \(heads)")
+        }
+        for (key, value) in [(CodingKeys.dropout, dropout), (.assetEmbeddingDropout, assetEmbeddingDropout)] where !(0..<1).contains(value) {
+            throw ConfigValueError(keyPath: [key.rawValue], reason: "must be in [0, 1), found \(value)")
+        }
+    }
+}

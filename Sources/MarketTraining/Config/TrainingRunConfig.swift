@@ -1,0 +1,40 @@
+// A training config file: a `model:` section and a `training:` section (configs/tiny.yaml, configs/pretrain.yaml).
+
+import Foundation
+
+/// The layout of `configs/pretrain.yaml` and `configs/tiny.yaml`:
+/// ```yaml
+/// model:    { context_length: 64, features: 8, width: 128, … }   # ModelSection
+/// training: { batch_size: 32, learning_rate: 3.0e-4, … }         # TrainingConfig
+/// ```
+/// Both sections are optional (all defaults); any other top-level key is an error.
+public struct TrainingRunConfig: Codable, Equatable, Sendable, ValidatedConfig {
+    /// The model hyper-parameters.
+    public var model = ModelSection()
+    /// The optimisation, schedule, evaluation and data settings.
+    public var training = TrainingConfig()
+
+    public init(model: ModelSection = ModelSection(), training: TrainingConfig = TrainingConfig()) {
+        self.model = model
+        self.training = training
+    }
+
+    enum CodingKeys: String, CodingKey { case model, training }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.decodeIfPresent(ModelSection.self, forKey: .model) ?? ModelSection()
+        training = try c.decodeIfPresent(TrainingConfig.self, forKey: .training) ?? TrainingConfig()
+    }
+
+    /// Validates both sections (errors carry `model.` / `training.` key paths).
+    public func validate() throws {
+        do { try model.validate() } catch let error as ConfigValueError { throw error.prefixed("model") }
+        do { try training.validate() } catch let error as ConfigValueError { throw error.prefixed("training") }
+    }
+
+    /// Loads and strictly decodes a config file (see `StrictYAML`).
+    public static func load(_ url: URL) throws -> TrainingRunConfig {
+        try StrictYAML.load(TrainingRunConfig.self, from: url)
+    }
+}
