@@ -1,6 +1,7 @@
 // The stages of `marketgpt quickstart`, one function each, calling library APIs (never shelling out).
 import Foundation
 import MarketData
+import MarketTraining
 
 /// Runs the whole pipeline on a universe (the embedded demo one by default): demo data → universe load with gap
 /// filling → pre-training → walk-forward fine-tuning of one category → evaluation against baselines → nightly
@@ -26,6 +27,9 @@ final class QuickstartPipeline {
     let settings: Settings
     /// The universe, decoded by the first stage.
     private(set) var universe: Universe?
+    /// The model and training configuration, read before any stage runs (universe, data, run and seed
+    /// replaced by the quickstart's own settings).
+    private(set) var config: TrainingRunConfig?
     /// Results so far, in stage order.
     private(set) var results: [QuickstartStageResult] = []
 
@@ -63,6 +67,8 @@ final class QuickstartPipeline {
     func runAll(progress: (String) -> Void) throws -> [QuickstartStageResult] {
         let stages = self.stages
         let started = Date()
+        config = try loadConfig()
+        progress("config \(settings.configPath): \(Self.describe(config!.model))")
         for (index, stage) in stages.enumerated() {
             let label = "[\(index + 1)/\(stages.count + 1)] \(stage.title)"
             progress("\(label) …")
@@ -116,6 +122,33 @@ final class QuickstartPipeline {
             ("designed_defects", assets.filter { $0.defect != "complete" }.map { "\($0.ticker):\($0.defect)" }.joined(separator: " ")),
         ]
         return result
+    }
+
+    /// Reads `settings.configPath` strictly (unknown keys and bad values are one-line errors) and points it at
+    /// the quickstart's universe, data folder, run name and seed.
+    func loadConfig() throws -> TrainingRunConfig {
+        var config: TrainingRunConfig
+        guard FileManager.default.fileExists(atPath: url(settings.configPath).path) else {
+            throw QuickstartError("\(settings.configPath): config file not found (run from the repository folder, or pass --config)")
+        }
+        do {
+            config = try TrainingRunConfig.load(url(settings.configPath))
+            try config.validate()
+        } catch let error as ConfigError {
+            throw QuickstartError(error.description)
+        } catch let error as ConfigValueError {
+            throw QuickstartError("\(settings.configPath): \(error.keyPath.joined(separator: ".")): \(error.reason)")
+        }
+        config.training.universe = settings.universePath ?? "\(runPath)/universe.yaml"
+        config.training.data = dataPath
+        config.training.run = settings.run
+        config.training.seed = settings.seed
+        return config
+    }
+
+    /// A one-line description of a model section, e.g. `T=48 F=8 C=64 layers=3 heads=4 H=5`.
+    static func describe(_ model: ModelSection) -> String {
+        "T=\(model.contextLength) F=\(model.features) C=\(model.width) layers=\(model.layers) heads=\(model.heads) H=\(model.horizon)"
     }
 
     /// Stage 2: loads and validates every asset against its category calendar, fills gaps, prints the report.

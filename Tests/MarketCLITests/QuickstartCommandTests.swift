@@ -2,6 +2,7 @@
 import Foundation
 import XCTest
 @testable import MarketCLI
+import MarketTraining
 
 final class QuickstartCommandTests: XCTestCase {
     private func temporaryDirectory() throws -> URL {
@@ -55,6 +56,7 @@ final class QuickstartCommandTests: XCTestCase {
         let result = try CLIRunner.run(["quickstart", "--config", tinyConfig, "--seed", "5"], in: directory)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stderr.contains("[1/8] demo data"), "progress goes to stderr: \(result.stderr)")
+        XCTAssertTrue(result.stderr.contains("T=32 F=8 C=32 layers=2"), "the tiny config was read: \(result.stderr)")
         XCTAssertTrue(result.stdout.contains("runs/quickstart/summary.json"), result.stdout)
 
         let summaryURL = directory.appendingPathComponent("runs/quickstart/summary.json")
@@ -90,8 +92,29 @@ final class QuickstartCommandTests: XCTestCase {
 
     func testQuickstartFailsWithOneLineOnAnUnreadableUniverse() throws {
         let directory = try temporaryDirectory()
-        let result = try CLIRunner.run(["quickstart", "--universe", "no-such-universe.yaml"], in: directory)
+        let tinyConfig = DemoDataCommandTests.packageRoot.appendingPathComponent("configs/tiny.yaml").path
+        let result = try CLIRunner.run(["quickstart", "--config", tinyConfig, "--universe", "no-such-universe.yaml"], in: directory)
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("no-such-universe.yaml: cannot read the universe file"), result.stderr)
+    }
+
+    func testQuickstartRejectsABadConfigBeforeWritingAnything() throws {
+        let directory = try temporaryDirectory()
+        let config = directory.appendingPathComponent("bad.yaml")
+        try "model:\n  width: 32\n  widht: 3\n".write(to: config, atomically: true, encoding: .utf8)
+        let result = try CLIRunner.run(["quickstart", "--config", config.path], in: directory)
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("bad.yaml line 3: model.widht: unknown key"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("runs").path))
+        let missing = try CLIRunner.run(["quickstart"], in: directory)
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("configs/quickstart.yaml: config file not found"), missing.stderr)
+    }
+
+    func testShippedQuickstartConfigIsValid() throws {
+        let url = DemoDataCommandTests.packageRoot.appendingPathComponent("configs/quickstart.yaml")
+        let config = try TrainingRunConfig.load(url)
+        XCTAssertNoThrow(try config.validate())
+        XCTAssertEqual(config.training.universe, "universes/demo.yaml")
     }
 }
