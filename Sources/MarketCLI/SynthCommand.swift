@@ -52,6 +52,8 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Survey every CSV under this folder instead of generating (prints JSON).")
     var survey: String?
 
+    @OptionGroup var layout: CSVLayoutOptions
+
     func validate() throws {
         guard BootstrapMethod(rawValue: method) != nil else {
             throw ValidationError("--method must be stationary or circular, got '\(method)'")
@@ -70,22 +72,23 @@ struct SynthCommand: ParsableCommand {
         do {
             if let survey { try runSurvey(URL(fileURLWithPath: survey)); return }
             try generate()
-        } catch let error as SynthInputError {
-            throw ValidationFailure(error.description)
+        } catch let error as DataError {
+            throw DataCommandFailure(error.description)
         } catch let error as SyntheticError {
-            throw ValidationFailure("synth: \(error.description)")
+            throw DataCommandFailure("synth: \(error.description)")
         }
     }
 
     private func generate() throws {
         let inputURL = URL(fileURLWithPath: input!)
         let outURL = URL(fileURLWithPath: out!)
-        let (series, skipped) = try SynthCSV.read(inputURL)
+        let loaded = try OHLCVCSV.load(inputURL, options: layout.csvOptions())
+        let series = loaded.series, skipped = loaded.report.droppedRows.count
         let engine: SyntheticEngine
         do {
             engine = try SyntheticEngine(series: series, method: BootstrapMethod(rawValue: method)!, blockLength: blockLength)
         } catch let error as SyntheticError {
-            throw SynthInputError(description: "\(inputURL.path): \(error.description)")
+            throw DataError(file: inputURL.path, reason: error.description)
         }
         let days = length ?? engine.source.count
         log("synth: \(inputURL.lastPathComponent): \(engine.source.count) returns (\(skipped) rows skipped), "
@@ -99,7 +102,7 @@ struct SynthCommand: ParsableCommand {
         for sample in accepted {
             let bars = engine.series(seed: seed, candidate: sample.candidate, length: days,
                                      startDate: (series.dates.first ?? 1) - 1)
-            files.append(("synthetic_\(sample.sample).csv", SynthCSV.text(bars)))
+            files.append(("synthetic_\(sample.sample).csv", Self.csvText(bars)))
         }
         if zip {
             let temporary = outURL.appendingPathComponent(".synthetic.zip.tmp")
@@ -114,9 +117,7 @@ struct SynthCommand: ParsableCommand {
             }
             try replace(outURL.appendingPathComponent("synthetic.zip"), with: temporary)
         } else {
-            for file in files {
-                try Data(file.text.utf8).write(to: outURL.appendingPathComponent(file.name), options: .atomic)
-            }
+            for file in files { try AtomicFile.write(file.text, to: outURL.appendingPathComponent(file.name)) }
         }
         let report: [String: Any] = [
             "source": inputURL.path,
@@ -136,7 +137,7 @@ struct SynthCommand: ParsableCommand {
             },
         ]
         let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
-        try data.write(to: outURL.appendingPathComponent("report.json"), options: .atomic)
+        try AtomicFile.write(data, to: outURL.appendingPathComponent("report.json"))
         let fidelities = accepted.map(\.fidelity)
         print("wrote \(accepted.count) series to \(outURL.path) (fidelity \(String(format: "%.1f", fidelities.min() ?? 0))"
               + "–\(String(format: "%.1f", fidelities.max() ?? 0)), \(accepted.reduce(0) { $0 + $1.attempts }) candidates)")
@@ -145,7 +146,7 @@ struct SynthCommand: ParsableCommand {
     /// Scores `count` candidates of every CSV under `folder`; prints median fidelity and acceptance rates.
     private func runSurvey(_ folder: URL) throws {
         guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) else {
-            throw SynthInputError(description: "\(folder.path): cannot list the folder")
+            throw DataError(file: folder.path, reason: "cannot list the folder")
         }
         let files = walker.compactMap { $0 as? URL }.filter { $0.pathExtension.lowercased() == "csv" && $0.lastPathComponent != "stats.csv" }
             .sorted { $0.path < $1.path }
@@ -153,7 +154,7 @@ struct SynthCommand: ParsableCommand {
         var similaritySums = [Double](repeating: 0, count: StylizedFacts.count)
         let start = Date()
         for file in files {
-            let (series, _) = try SynthCSV.read(file)
+            let series = try OHLCVCSV.load(file, options: layout.csvOptions()).series
             guard let engine = try? SyntheticEngine(series: series, method: BootstrapMethod(rawValue: method)!,
                                                     blockLength: blockLength) else {
                 log("synth: survey: \(file.lastPathComponent): too short, skipped"); continue
@@ -196,13 +197,22 @@ struct SynthCommand: ParsableCommand {
         }
     }
 
+    /// The CSV text of `series`: `Date,Open,High,Low,Close,Volume`, prices with 8 significant digits.
+    static func csvText(_ series: OHLCVSeries) -> String {
+        var out = "Date,Open,High,Low,Close,Volume\n"
+        out.reserveCapacity(series.count * 64)
+        for i in 0..<series.count {
+            out += CivilDate.isoString(series.dates[i])
+            for value in [series.open[i], series.high[i], series.low[i], series.close[i]] {
+                out += "," + String(format: "%.8g", value)
+            }
+            out += "," + String(Int64(series.volume[i].rounded())) + "\n"
+        }
+        return out
+    }
+
     private func log(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 }
 
-/// A failure reported as one line on stderr with a non-zero exit.
-struct ValidationFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import MarketData
+import MarketSynthetic
 
 /// Loads a universe and prints, per asset, status, rows, dates, dropped rows by reason, gaps, filled bars and shortfall.
 struct UniverseCommand: ParsableCommand {
@@ -27,8 +28,8 @@ struct UniverseCommand: ParsableCommand {
     @OptionGroup var layout: CSVLayoutOptions
 
     /// The step between loading and reporting that fills gaps, back-fills shortfalls and missing
-    /// assets (the synthetic engine); identity until it is wired in.
-    static var fill: (LoadedUniverse) throws -> LoadedUniverse = { $0 }
+    /// assets: the synthetic engine's `GapFiller` (every filled bar flagged synthetic).
+    static var fill: (LoadedUniverse) throws -> LoadedUniverse = { GapFiller.fill($0).universe }
 
     func run() throws {
         let started = Date()

@@ -38,7 +38,10 @@ final class DataCommandTests: XCTestCase {
             XCTAssertNotNil(assets[0][key], key)
         }
         XCTAssertTrue(assets.allSatisfy { ($0["last_date"] as? String ?? "") <= "2020-01-31" })
-        XCTAssertEqual(assets.first { $0["ticker"] as? String == "AAPL" }?["status"] as? String, "ok")
+        // AAPL starts in 2000, inside the 24-year window: the shortfall is back-filled (synth's GapFiller).
+        let aapl = try XCTUnwrap(assets.first { $0["ticker"] as? String == "AAPL" })
+        XCTAssertEqual(aapl["status"] as? String, "filled")
+        XCTAssertEqual(aapl["filled_bars"] as? Int, (aapl["shortfall_days"] as? Int ?? -1) + (aapl["gaps"] as? Int ?? -1))
     }
 
     func testUniverseErrorNamesKeyPath() throws {
