@@ -36,8 +36,8 @@ struct DemoDataCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try universe.map { try UniverseYAMLAdapter.load(URL(fileURLWithPath: $0)) }
-            ?? UniverseYAMLAdapter.parse(EmbeddedDemoUniverse.yaml, source: "embedded demo universe")
+        let loaded = try universe.map { try Universe.load(URL(fileURLWithPath: $0)) }
+            ?? Universe.parse(yaml: EmbeddedDemoUniverse.yaml, file: "embedded demo universe")
         let generator = DemoMarketGenerator(universe: loaded, seed: seed, endDate: CivilDate.parseISO(endDate)!,
                                             defects: noDefects ? DemoDefectPlan.empty : nil)
         let started = Date()

@@ -41,9 +41,12 @@ struct QuickstartCommand: ParsableCommand {
         let settings = QuickstartPipeline.Settings(
             workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true),
             universePath: universe, dataPath: data, configPath: config, run: runName, seed: seed, category: category)
-        let pipeline = QuickstartPipeline(settings: settings)
+        let pipeline = QuickstartPipeline(settings: settings) { message in
+            let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map { "quickstart: \($0)\n" }
+            FileHandle.standardError.write(Data(lines.joined().utf8))
+        }
         let started = Date()
-        let results = try pipeline.runAll { FileHandle.standardError.write(Data("quickstart: \($0)\n".utf8)) }
+        let results = try pipeline.runAll()
         print(Self.summaryText(results, pipeline: pipeline, seconds: Date().timeIntervalSince(started)))
     }
 
@@ -60,7 +63,7 @@ struct QuickstartCommand: ParsableCommand {
             lines.append("• \(result.title): \(status)")
             for artefact in result.artefacts { lines.append("    \(artefact.label): \(artefact.path)") }
             for figure in result.figures where !figure.value.isEmpty { lines.append("    \(figure.label) = \(figure.value)") }
-            if result.status == .unavailable { lines.append("    (\(result.note))") }
+            if !result.note.isEmpty && result.status != .reused { lines.append("    (\(result.note))") }
         }
         lines.append("• summary: \(pipeline.runPath)/summary.json")
         let missing = results.filter { $0.status == .unavailable }.count

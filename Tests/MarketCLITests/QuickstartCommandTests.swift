@@ -2,6 +2,7 @@
 import Foundation
 import XCTest
 @testable import MarketCLI
+import MarketData
 import MarketTraining
 
 final class QuickstartCommandTests: XCTestCase {
@@ -40,7 +41,7 @@ final class QuickstartCommandTests: XCTestCase {
                 break
             }
         case "yaml":
-            XCTAssertNoThrow(try UniverseYAMLAdapter.parse(String(decoding: data, as: UTF8.self), source: url.path), file: file, line: line)
+            XCTAssertNoThrow(try Universe.parse(yaml: String(decoding: data, as: UTF8.self), file: url.path), file: file, line: line)
         case "safetensors":
             XCTAssertGreaterThan(data.count, 8, file: file, line: line)
             let headerLength = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
@@ -65,6 +66,17 @@ final class QuickstartCommandTests: XCTestCase {
         XCTAssertEqual(stages.map { $0["name"] as? String },
                        ["demo_data", "universe", "pretrain", "finetune", "evaluate", "signals", "backtest"])
         XCTAssertEqual(stages[0]["status"] as? String, "done")
+        XCTAssertEqual(stages[1]["status"] as? String, "done")
+        // The loader sees exactly the designed defects of the demo data.
+        let coverage = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("runs/quickstart/coverage.json"))) as! [String: Any]
+        let rows = Dictionary(uniqueKeysWithValues: (coverage["assets"] as! [[String: Any]]).map { ($0["ticker"] as! String, $0) })
+        XCTAssertEqual(rows.count, 30)
+        XCTAssertEqual(rows["MSFT"]?["gaps"] as? Int, 4)
+        XCTAssertEqual(rows["SAP.DE"]?["gaps"] as? Int, 10)
+        XCTAssertEqual(rows["ETH-USD"]?["gaps"] as? Int, 2)
+        XCTAssertGreaterThan(rows["SOL-USD"]?["shortfall_days"] as? Int ?? 0, 1000)
+        XCTAssertEqual(rows["AAPL"]?["gaps"] as? Int, 0)
+        XCTAssertNotEqual(rows["VALE3.SA"]?["status"] as? String, "ok")
         for stage in stages {
             let status = try XCTUnwrap(stage["status"] as? String)
             let artefacts = try XCTUnwrap(stage["artefacts"] as? [String: String])
