@@ -39,6 +39,7 @@ struct BenchCommand: ParsableCommand {
         .tensor,
         .csv,
         .synthetic,
+        .baselines,
         .backtest,
     ]
 

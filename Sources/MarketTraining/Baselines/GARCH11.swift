@@ -58,17 +58,38 @@ public struct GARCH11: Codable, Equatable, Sendable {
         return sigma2
     }
 
-    /// The Gaussian log-likelihood −½ Σ_t [ln 2π + ln σ²_t + r²_t/σ²_t] over finite returns.
+    /// The Gaussian log-likelihood −½ Σ_t [ln 2π + ln σ²_t + r²_t/σ²_t] over finite returns
+    /// (one fused pass, no allocation: this is the optimiser's inner loop; Σ ln σ² is taken as the log
+    /// of running products, flushed before they could leave [1e-150, 1e150], so one `log` per ~30 steps).
     public func logLikelihood(returns: [Double], backcast: Double? = nil) -> Double {
-        let sigma2 = conditionalVariances(returns: returns, backcast: backcast)
-        var sum = 0.0
-        let log2pi = log(2 * Double.pi)
-        for t in returns.indices where returns[t].isFinite {
-            let v = sigma2[t]
-            guard v > 0 else { return -.infinity }
-            sum += log2pi + log(v) + returns[t] * returns[t] / v
+        let b = backcast ?? Self.backcast(returns)
+        var previousSquare = b, previousVariance = b
+        var sumLog = 0.0, product = 1.0, sumRatio = 0.0, count = 0
+        let (omega, alpha, beta) = (self.omega, self.alpha, self.beta)
+        let valid: Bool = returns.withUnsafeBufferPointer { r in
+            for t in 0..<r.count {
+                let v = omega + alpha * previousSquare + beta * previousVariance
+                guard v > 0 else { return false }
+                let x = r[t]
+                if x.isFinite {
+                    product *= v
+                    if product < 1e-150 || product > 1e150 {
+                        sumLog += log(product)
+                        product = 1
+                    }
+                    sumRatio += x * x / v
+                    count &+= 1
+                    previousSquare = x * x
+                } else {
+                    previousSquare = v
+                }
+                previousVariance = v
+            }
+            return true
         }
-        return -0.5 * sum
+        guard valid else { return -.infinity }
+        sumLog += log(product)
+        return -0.5 * (Double(count) * log(2 * Double.pi) + sumLog + sumRatio)
     }
 
     /// Forecasts (N, H) over `returns` with these (already fitted) parameters:
