@@ -1,6 +1,7 @@
 // The stages of `marketgpt quickstart`, one function each, calling library APIs (never shelling out).
 import Foundation
 import MarketData
+import MarketSynthetic
 import MarketTraining
 
 /// Runs the whole pipeline on a universe (the embedded demo one by default): demo data → universe load with gap
@@ -165,7 +166,8 @@ final class QuickstartPipeline {
         let started = Date()
         var loaded = UniverseLoader.load(universe, dataDirectory: url(dataPath))
         if let failed = loaded.assets.first(where: { $0.error != nil }) { throw QuickstartError(failed.error!.description) }
-        loaded = try UniverseCommand.fill(loaded)
+        let fill = GapFiller.fill(loaded, options: GapFillOptions(seed: settings.seed))
+        loaded = fill.universe
         self.loaded = loaded
         let seconds = Date().timeIntervalSince(started)
         report(CoverageTable.render(loaded, seconds: seconds))
@@ -175,6 +177,7 @@ final class QuickstartPipeline {
         let gaps = loaded.assets.reduce(0) { $0 + $1.gapDates.count }
         let shortfall = loaded.assets.reduce(0) { $0 + $1.shortfallDates.count }
         let filled = loaded.assets.reduce(0) { $0 + $1.filledBars }
+        let peers = fill.reports.compactMap { report in report.peer.map { "\(report.ticker)←\($0)" } }
         var result = QuickstartStageResult(name: "", title: "", status: .done)
         result.artefacts = [("coverage", "\(runPath)/coverage.json")]
         result.figures = [
@@ -182,11 +185,11 @@ final class QuickstartPipeline {
             ("assets_missing", String(counts[.missing] ?? 0)),
             ("rows", String(loaded.assets.reduce(0) { $0 + ($1.real?.count ?? 0) })),
             ("gap_days", String(gaps)), ("shortfall_days", String(shortfall)), ("filled_bars", String(filled)),
+            ("gap_bars_filled", String(fill.reports.reduce(0) { $0 + $1.gapBars })),
+            ("backfilled_bars", String(fill.reports.reduce(0) { $0 + $1.backfilledBars })),
+            ("synthesized_bars", String(fill.reports.reduce(0) { $0 + $1.synthesizedBars })),
+            ("synthesized_from", peers.joined(separator: " ")),
         ]
-        if filled == 0 && gaps + shortfall > 0 {
-            result.note = "gap filling not yet available in this build: \(gaps) gap days and \(shortfall) shortfall days left unfilled"
-            report("universe: \(result.note)")
-        }
         return result
     }
 
