@@ -60,6 +60,7 @@ private func forecastNLL(mean: Tensor, logVariance: Tensor, target: Tensor, weig
     out.data[0] = weightSum > 0 ? Float(total / weightSum) : 0
     if Tensor.recordsGradient(mean, logVariance) {
         out.record([mean, logVariance]) { out in
+            withExtendedLifetime((target, weight)) {}  // `y` and `w` point into them: keep them alive
             guard weightSum > 0 else { return }
             let g = Float(Double(out.gradBuffer![0]) / weightSum)
             let dmu = mean.requiresGrad ? mean.gradForAccumulation() : nil

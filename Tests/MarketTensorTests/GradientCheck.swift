@@ -19,13 +19,7 @@ struct GradientCheck {
         for (k, t) in inputs.enumerated() {
             let stride = max(1, t.count / maxProbes)
             for i in Swift.stride(from: 0, to: t.count, by: stride) {
-                let saved = t.data[i]
-                t.data[i] = saved + epsilon
-                let plus = Double(Autograd.withoutRecording { loss() }.item)
-                t.data[i] = saved - epsilon
-                let minus = Double(Autograd.withoutRecording { loss() }.item)
-                t.data[i] = saved
-                let numeric = Float((plus - minus) / (2 * Double(epsilon)))
+                let numeric = centralDifference(of: loss, at: t, index: i, epsilon: epsilon)
                 let a = analytic[k][i]
                 let bound = absoluteTolerance + relativeTolerance * max(abs(a), abs(numeric))
                 XCTAssert(abs(a - numeric) <= bound,
