@@ -3,6 +3,7 @@
 import Foundation
 import XCTest
 @testable import MarketTraining
+import MarketData
 
 final class BaselineTests: XCTestCase {
     func testRollingVolatilityAndEWMARecursions() {
@@ -122,5 +123,44 @@ final class BaselinePanelTests: XCTestCase {
         XCTAssertTrue(gathered[4].isNaN && gathered[5].isNaN)  // origin beyond asset b's series
         let rw = panel.variances(.randomWalk, assets: [0], origins: [5])
         XCTAssertTrue(rw[0].isNaN)  // fewer than 20 returns of history
+    }
+}
+
+/// GARCH(1,1) on real daily returns (../shared/data/real) against Python `arch`: our maximum is at
+/// least as high (to 1e-3) and α, β agree to 0.01.
+final class GARCHRealDataTests: XCTestCase {
+    func testRealAssetsAgainstArch() throws {
+        let real = TrainingConfigTests.packageRoot.appendingPathComponent("../shared/data/real").standardizedFileURL
+        guard FileManager.default.fileExists(atPath: real.path) else { throw XCTSkip("no shared real data at \(real.path)") }
+        var series: [[Double]] = []
+        let files = ["us_stocks/AAPL.csv", "crypto/BTC-USD.csv", "forex/EURUSD.csv"]
+        for file in files {
+            let close = try OHLCVCSV.load(real.appendingPathComponent(file)).series.close
+            let returns = zip(close.dropFirst(), close).map { 100 * log($0 / $1) }
+            series.append(Array(returns[0..<(returns.count * 9 / 10)]))
+        }
+        let script = """
+        import sys, json
+        from arch import arch_model
+        out = []
+        for r in json.load(open(sys.argv[1])):
+            res = arch_model(r, mean='Zero', vol='GARCH', p=1, q=1, dist='normal', rescale=False).fit(disp='off')
+            p = res.params
+            out.append([float(p['omega']), float(p['alpha[1]']), float(p['beta[1]']), float(res.loglikelihood)])
+        print(json.dumps(out))
+        """
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("garch-real-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: series).write(to: input)
+        defer { try? FileManager.default.removeItem(at: input) }
+        let output = try PythonCrossCheck.run(script, arguments: [input.path])
+        let arch = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[Double]])
+        for (index, r) in series.enumerated() {
+            let fit = GARCH11.fit(returns: r)
+            let a = arch[index]
+            print("GARCH real \(files[index]) n=\(r.count): ours ω=\(fit.model.omega) α=\(fit.model.alpha) β=\(fit.model.beta) ll=\(fit.logLikelihood); arch ω=\(a[0]) α=\(a[1]) β=\(a[2]) ll=\(a[3])")
+            XCTAssertGreaterThanOrEqual(fit.logLikelihood, a[3] - 1e-3, files[index])
+            XCTAssertEqual(fit.model.alpha, a[1], accuracy: 0.01, files[index])
+            XCTAssertEqual(fit.model.beta, a[2], accuracy: 0.01, files[index])
+        }
     }
 }
