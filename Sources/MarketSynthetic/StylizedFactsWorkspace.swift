@@ -8,7 +8,8 @@ public final class StylizedFactsWorkspace {
     @usableFromInline var demeaned: UnsafeMutablePointer<Double>      // e = r − r̄ (n)
     @usableFromInline var absolute: UnsafeMutablePointer<Double>      // |r| − mean|r| (n)
     @usableFromInline var squared: UnsafeMutablePointer<Double>       // e² (n), ARCH-LM regressand
-    @usableFromInline var squaredCentered: UnsafeMutablePointer<Double> // r² − mean r² (n)
+    @usableFromInline var squaredCentered: UnsafeMutablePointer<Double> // r² − mean r² (n + 1; then Hurst scratch)
+    @usableFromInline var prefix: UnsafeMutablePointer<Double>        // prefix sums for Hurst (n + 1)
     /// The largest series length this workspace holds.
     public private(set) var capacity: Int
 
@@ -18,19 +19,23 @@ public final class StylizedFactsWorkspace {
         demeaned = .allocate(capacity: self.capacity)
         absolute = .allocate(capacity: self.capacity)
         squared = .allocate(capacity: self.capacity)
-        squaredCentered = .allocate(capacity: self.capacity)
+        squaredCentered = .allocate(capacity: self.capacity + 1)
+        prefix = .allocate(capacity: self.capacity + 1)
     }
 
     deinit {
         demeaned.deallocate(); absolute.deallocate(); squared.deallocate(); squaredCentered.deallocate()
+        prefix.deallocate()
     }
 
     private func reserve(_ n: Int) {
         guard n > capacity else { return }
         demeaned.deallocate(); absolute.deallocate(); squared.deallocate(); squaredCentered.deallocate()
+        prefix.deallocate()
         capacity = n
         demeaned = .allocate(capacity: n); absolute = .allocate(capacity: n)
-        squared = .allocate(capacity: n); squaredCentered = .allocate(capacity: n)
+        squared = .allocate(capacity: n); squaredCentered = .allocate(capacity: n + 1)
+        prefix = .allocate(capacity: n + 1)
     }
 
     /// The stylized facts of `r` (n ≥ 32 daily log returns). Formulas: see `StylizedFacts`.
@@ -88,7 +93,7 @@ public final class StylizedFactsWorkspace {
         let absLag20 = absVariance > 0 && n > 20 ? lagDot(a, n, 20) / absVariance : 0
 
         let leverage = leverageEffect(n)
-        let hurst = Self.hurstRS(x, n)
+        let hurst = Self.hurstRS(x, n, prefix: prefix, prefixSquares: squaredCentered)   // qc is no longer needed
         let rsi = Self.rsiStandardDeviation(x, n)
         let archP = Self.archLMPValue(q, n, lags: 5)
         return StylizedFacts(values: [
@@ -143,26 +148,48 @@ public final class StylizedFactsWorkspace {
         return total / 10
     }
 
-    /// Hurst exponent by rescaled range (see `StylizedFacts.hurst`).
-    static func hurstRS(_ x: UnsafePointer<Double>, _ n: Int) -> Double {
+    /// Hurst exponent by rescaled range (see `StylizedFacts.hurst`). `prefix` (n + 1) is scratch space.
+    /// With prefix sums P_k = Σ_{i<k} x_i and Q_k = Σ_{i<k} x_i², a chunk [a, a+s) has mean
+    /// m = (P_{a+s} − P_a)/s, S² = (Q_{a+s} − Q_a)/s − m², and cumulated deviations
+    /// Y_k = P_{a+k} − P_a − k·m (k = 0…s), so each scale is one vectorised max/min pass.
+    static func hurstRS(_ x: UnsafePointer<Double>, _ n: Int, prefix: UnsafeMutablePointer<Double>,
+                        prefixSquares: UnsafeMutablePointer<Double>) -> Double {
+        var p = 0.0, q = 0.0
+        prefix[0] = 0; prefixSquares[0] = 0
+        for i in 0..<n {
+            p += x[i]; q += x[i] * x[i]
+            prefix[i &+ 1] = p; prefixSquares[i &+ 1] = q
+        }
+        let raw = UnsafeRawPointer(prefix)
         var logSizes: [Double] = [], logRS: [Double] = []
         var size = 8
         while size * 4 <= n {
             var total = 0.0, used = 0
             var start = 0
+            let sd = Double(size)
             while start + size <= n {
-                var mean = 0.0
-                for i in start..<(start + size) { mean += x[i] }
-                mean /= Double(size)
-                var cumulative = 0.0, high = 0.0, low = 0.0, squares = 0.0
-                for i in start..<(start + size) {
-                    let d = x[i] - mean
-                    cumulative += d
-                    squares += d * d
-                    high = max(high, cumulative); low = min(low, cumulative)
+                let base = prefix[start]
+                let mean = (prefix[start &+ size] - base) / sd
+                let variance = (prefixSquares[start &+ size] - prefixSquares[start]) / sd - mean * mean
+                var high = SIMD4<Double>(repeating: 0), low = SIMD4<Double>(repeating: 0)
+                var ramp = SIMD4<Double>(1, 2, 3, 4)
+                let step = SIMD4<Double>(repeating: 4), meanVector = SIMD4<Double>(repeating: mean)
+                let baseVector = SIMD4<Double>(repeating: base)
+                var k = 1
+                while k &+ 3 <= size {
+                    let y = raw.loadUnaligned(fromByteOffset: (start &+ k) &* 8, as: SIMD4<Double>.self) - baseVector
+                        - ramp * meanVector
+                    high.replace(with: y, where: y .> high); low.replace(with: y, where: y .< low)
+                    ramp += step
+                    k &+= 4
                 }
-                let s = (squares / Double(size)).squareRoot()
-                if s > 0 { total += (high - low) / s; used += 1 }
+                var hi = high.max(), lo = low.min()
+                while k <= size {
+                    let y = prefix[start &+ k] - base - Double(k) * mean
+                    hi = max(hi, y); lo = min(lo, y)
+                    k &+= 1
+                }
+                if variance > 0 { total += (hi - lo) / variance.squareRoot(); used += 1 }
                 start += size
             }
             if used > 0, total > 0 {

@@ -117,3 +117,35 @@ enum ArchLMReference {
         return ChiSquare.survival(Double(rows) * (1 - residual / total), degreesOfFreedom: p)
     }
 }
+
+final class HurstReferenceTests: XCTestCase {
+    /// Naive two-pass R/S (the definition in `StylizedFacts.hurst`), beside the prefix-sum kernel.
+    private func naiveHurst(_ x: [Double]) -> Double {
+        var sizes: [Double] = [], values: [Double] = []
+        var size = 8
+        while size * 4 <= x.count {
+            var ratios: [Double] = []
+            for start in stride(from: 0, through: x.count - size, by: size) {
+                let chunk = x[start..<(start + size)]
+                let mean = chunk.reduce(0, +) / Double(size)
+                var y = 0.0, high = 0.0, low = 0.0, squares = 0.0
+                for v in chunk { y += v - mean; high = max(high, y); low = min(low, y); squares += (v - mean) * (v - mean) }
+                let s = (squares / Double(size)).squareRoot()
+                if s > 0 { ratios.append((high - low) / s) }
+            }
+            sizes.append(log(Double(size))); values.append(log(ratios.reduce(0, +) / Double(ratios.count)))
+            size *= 2
+        }
+        let mx = sizes.reduce(0, +) / Double(sizes.count), my = values.reduce(0, +) / Double(values.count)
+        let sxy = zip(sizes, values).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
+        let sxx = sizes.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
+        return sxy / sxx
+    }
+
+    func testPrefixSumKernelMatchesNaive() throws {
+        for (days, seed) in [(3001, UInt64(1)), (777, 2), (70, 3)] {
+            let r = try BootstrapSource(series: GARCHReference.series(days: days, seed: seed)).logReturn
+            XCTAssertEqual(StylizedFacts(returns: r).hurst, naiveHurst(r), accuracy: 1e-10, "n = \(r.count)")
+        }
+    }
+}
