@@ -137,3 +137,20 @@ final class ForecastMetricsTests: XCTestCase {
                        python["spearman"]!, accuracy: 1e-12)
     }
 }
+
+final class ForecastScoreCardHorizonTests: XCTestCase {
+    func testPerHorizonSlicesColumns() {
+        // (S = 3, H = 2): step 1 is forecast perfectly-ish, step 2 with the wrong sign.
+        let target: [Double] = [0.1, 0.2, -0.1, -0.3, 0.2, 0.1]
+        let mean: [Double] = [0.1, -0.2, -0.1, 0.3, 0.2, -0.1]
+        let variance = [Double](repeating: 0.01, count: 6)
+        let cards = ForecastScoreCard.perHorizon(target: target, mean: mean, variance: variance, horizon: 2)
+        XCTAssertEqual(cards.count, 2)
+        XCTAssertEqual(cards[0].directionalAccuracy, 1)
+        XCTAssertEqual(cards[1].directionalAccuracy, 0)
+        XCTAssertEqual(cards[0].rmse, 0)
+        let direct = ForecastScoreCard(target: [0.2, -0.3, 0.1], mean: [-0.2, 0.3, -0.1], variance: [0.01, 0.01, 0.01])
+        XCTAssertEqual(cards[1].nll, direct.nll)
+        XCTAssertEqual(cards[1].pitHistogram, direct.pitHistogram)
+    }
+}
