@@ -17,6 +17,7 @@ struct MarketGPTCommand: ParsableCommand {
             QuickstartCommand.self,
             PretrainCommand.self,
             SignalsCommand.self,
+            BacktestCommand.self,
         ]
     )
 }
