@@ -37,6 +37,7 @@ struct BenchCommand: ParsableCommand {
     /// Every suite, in the order they run. Each module adds one line here and one `Bench+<Module>.swift` file.
     static let suites: [BenchSuite] = [
         .tensor,
+        .model,
         .csv,
         .synthetic,
         .baselines,

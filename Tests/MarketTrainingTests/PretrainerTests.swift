@@ -156,6 +156,10 @@ final class PretrainerTests: XCTestCase {
         XCTAssertEqual(normalizer.mean.count, 6)
         let model = try MarketGPT(checkpoint: checkpoint)
         XCTAssertEqual(model.config.contextLength, 16)
+        let loaded = try PretrainedModel.load(summary.checkpoint.weightsURL)
+        XCTAssertEqual(loaded.normalizer, normalizer)
+        XCTAssertEqual(loaded.step, 10)
+        XCTAssertEqual(PretrainingFixture.weights(loaded.model), PretrainingFixture.weights(model))
         XCTAssertEqual(checkpoint.metadata["split.validation_start"], CivilDate.isoString(summary.split.validationStart))
 
         // A state file of another step: the pair is torn → clear error.
