@@ -27,30 +27,16 @@ public struct FineTuneRunner {
         self.training = training
     }
 
-    /// Loads a checkpoint: the model, its normaliser, id table and metadata. Errors name the file.
-    public static func load(_ url: URL) throws -> (model: MarketGPT, normalizer: FeatureNormalizer, idTable: EmbeddingIDTable, metadata: [String: String]) {
-        let checkpoint = try ModelCheckpoint.read(url)
-        let model = try MarketGPT(checkpoint: checkpoint, file: url.path)
-        guard let text = checkpoint.metadata[ModelCheckpoint.Key.normalizer] else {
-            throw TensorError.malformedFile(file: url.path, reason: "no 'normalizer' in __metadata__")
-        }
-        let normalizer: FeatureNormalizer
-        do { normalizer = try FeatureNormalizer(jsonString: text) } catch {
-            throw TensorError.malformedFile(file: url.path, reason: "bad 'normalizer' in __metadata__ (\(error))")
-        }
-        return (model, normalizer, try checkpoint.idTable(file: url.path), checkpoint.metadata)
-    }
-
     /// Fine-tunes each of `categories` (names from the checkpoint's id table) in turn, from a fresh copy
     /// of the pretrained weights each time; `idTable` (the universe's) must equal the checkpoint's.
     public func run(store: FeatureStore, idTable: EmbeddingIDTable, categories: [String],
                     progress: @escaping (String) -> Void = { _ in }) throws -> WalkForwardReport {
         let started = Date()
-        let loaded = try Self.load(checkpointURL)
+        let loaded = try PretrainedModel.load(checkpointURL)
         guard loaded.idTable == idTable else {
             throw TrainingError(step: nil, reason: "\(checkpointURL.path) was trained on another universe (asset/category id tables differ from the config's universe)")
         }
-        let pretrainValidationStart = loaded.metadata["split.validation_start"].flatMap(CivilDate.parseISO)
+        let pretrainValidationStart = loaded.checkpoint.metadata["split.validation_start"].flatMap(CivilDate.parseISO)
         let tuner = WalkForwardFineTuner(store: store, normalizer: loaded.normalizer, options: options)
         var results: [CategoryWalkForwardResult] = []
         var pooledPretrained = ForecastRows(horizon: loaded.model.config.horizon), pooledFineTuned = pooledPretrained
@@ -64,7 +50,7 @@ public struct FineTuneRunner {
                                                              pretrainValidationStart: pretrainValidationStart, progress: progress)
             var extra = ["run": run, "finetune.category": name, "finetune.oos_start": result.outOfSampleStart,
                          "finetune.from": checkpointURL.lastPathComponent]
-            for key in ["split.validation_start", "split.test_start"] { extra[key] = loaded.metadata[key] }
+            for key in ["split.validation_start", "split.test_start"] { extra[key] = loaded.checkpoint.metadata[key] }
             let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: loaded.normalizer,
                                                                 step: trainer.state.step, extra: extra)
             try TrainingCheckpoint(directory: checkpointDirectory, name: "model_finetuned_\(name)").write(trainer, metadata: metadata)
