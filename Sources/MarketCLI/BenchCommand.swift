@@ -42,6 +42,7 @@ struct BenchCommand: ParsableCommand {
         .synthetic,
         .baselines,
         .pretrain,
+        .backtest,
     ]
 
     func run() throws {
