@@ -37,9 +37,11 @@ struct BenchCommand: ParsableCommand {
     /// Every suite, in the order they run. Each module adds one line here and one `Bench+<Module>.swift` file.
     static let suites: [BenchSuite] = [
         .tensor,
+        .model,
         .csv,
         .synthetic,
         .baselines,
+        .backtest,
     ]
 
     func run() throws {

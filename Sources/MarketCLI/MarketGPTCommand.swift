@@ -15,6 +15,8 @@ struct MarketGPTCommand: ParsableCommand {
             UniverseCommand.self,
             DemoDataCommand.self,
             QuickstartCommand.self,
+            PretrainCommand.self,
+            BacktestCommand.self,
         ]
     )
 }

@@ -33,14 +33,18 @@ struct QuickstartCommand: ParsableCommand {
     @Option(help: "Category fine-tuned walk-forward and backtested.")
     var category: String = "us_stocks"
 
+    @Option(help: "Years at the end of the data kept out of sample: never trained on, evaluated and backtested.")
+    var oosYears: Double = 1
+
     func validate() throws {
+        guard oosYears > 0 && oosYears < 5 else { throw ValidationError("--oos-years \(oosYears): must be in (0, 5)") }
         guard !runName.isEmpty, !runName.contains("/") else { throw ValidationError("--run \(runName): a plain name without '/'") }
     }
 
     func run() throws {
         let settings = QuickstartPipeline.Settings(
             workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true),
-            universePath: universe, dataPath: data, configPath: config, run: runName, seed: seed, category: category)
+            universePath: universe, dataPath: data, configPath: config, run: runName, seed: seed, category: category, oosYears: oosYears)
         let pipeline = QuickstartPipeline(settings: settings) { message in
             let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map { "quickstart: \($0)\n" }
             FileHandle.standardError.write(Data(lines.joined().utf8))
@@ -58,6 +62,7 @@ struct QuickstartCommand: ParsableCommand {
             switch result.status {
             case .done: status = String(format: "done (%.1f s)", result.seconds)
             case .reused: status = "reused"
+            case .partial: status = String(format: "partly done (%.1f s)", result.seconds)
             case .unavailable: status = "not yet available"
             }
             lines.append("• \(result.title): \(status)")

@@ -23,6 +23,8 @@ final class QuickstartPipeline {
         var seed: UInt64
         /// The category fine-tuned walk-forward.
         var category: String
+        /// Length of the final out-of-sample period in years (never trained on; evaluated and backtested).
+        var oosYears: Double
     }
 
     let settings: Settings
@@ -89,6 +91,7 @@ final class QuickstartPipeline {
             switch result.status {
             case .done: progress("\(label): done in \(String(format: "%.1f", result.seconds)) s")
             case .reused: progress("\(label): reused (\(result.note))")
+            case .partial: progress("\(label): partly done in \(String(format: "%.1f", result.seconds)) s — \(result.note)")
             case .unavailable: progress("\(label): not yet available — \(result.note)")
             }
         }
@@ -203,9 +206,22 @@ final class QuickstartPipeline {
         unavailable("needs the walk-forward fine-tuner (MarketTraining) and a pre-trained checkpoint")
     }
 
-    /// Stage 5: NLL, CRPS, interval coverage and directional accuracy against the baselines.
+    /// Stage 5: NLL, CRPS, interval coverage and directional accuracy against the baselines, on the final
+    /// out-of-sample period of the fine-tuned category.
     func evaluate() throws -> QuickstartStageResult {
-        unavailable("needs the evaluation and baselines (MarketTraining) and a fine-tuned checkpoint")
+        let horizon = config?.model.horizon ?? 5
+        let scored = try scoreBaselines(category: settings.category, horizon: horizon)
+        var result = QuickstartStageResult(name: "", title: "", status: .partial)
+        result.artefacts = [("baseline_scores", scored.path)]
+        result.figures = [("origins", String(scored.origins))]
+        for name in scored.cards.keys.sorted() {
+            let card = scored.cards[name]!
+            result.figures.append(("\(name)_nll", String(format: "%.4f", card.nll)))
+            result.figures.append(("\(name)_crps", String(format: "%.5f", card.crps)))
+            result.figures.append(("\(name)_coverage90", String(format: "%.3f", card.coverage90)))
+        }
+        result.note = "baselines scored; the model's forecasts need the model (MarketModel) and a fine-tuned checkpoint"
+        return result
     }
 
     /// Stage 6: nightly BUY/SELL/HOLD for the last date with MC dropout.
@@ -244,7 +260,7 @@ final class QuickstartPipeline {
             "run": settings.run, "seed": NSNumber(value: settings.seed), "universe": settings.universePath ?? "embedded demo universe",
             "data": dataPath, "config": settings.configPath, "total_seconds": (totalSeconds * 1000).rounded() / 1000,
             "stages": results.map(\.json),
-            "complete": results.allSatisfy { $0.status != .unavailable },
+            "complete": results.allSatisfy { $0.status == .done || $0.status == .reused },
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         try AtomicFile.write(data, to: url("\(runPath)/summary.json"))

@@ -7,6 +7,8 @@ enum QuickstartStageStatus: String {
     case done
     /// The stage had nothing to do (e.g. demo data already present) and reused what was there.
     case reused
+    /// Part of the stage ran (its artefacts are real); the note names the part this build cannot run yet.
+    case partial
     /// The library API this stage needs is not part of this build yet; nothing was produced or faked.
     case unavailable
 }

@@ -152,6 +152,7 @@ struct SynthCommand: ParsableCommand {
             .sorted { $0.path < $1.path }
         var all: [Double] = [], perFile: [[String: Any]] = []
         var similaritySums = [Double](repeating: 0, count: StylizedFacts.count)
+        var gaussianScores: [Double] = []
         let start = Date()
         for file in files {
             let series = try OHLCVCSV.load(file, options: layout.csvOptions()).series
@@ -169,6 +170,11 @@ struct SynthCommand: ParsableCommand {
                 for i in 0..<StylizedFacts.count { similaritySums[i] += similarity[i] }
             }
             all += scores
+            // Control: an i.i.d. Gaussian series with the source's variance (should score clearly lower).
+            var rng = SyntheticRandom(seed: seed, stream: UInt64.max)
+            let sigma = engine.sourceFacts.volatility
+            let gaussian = (0..<days).map { _ in sigma * rng.gaussian() }
+            gaussianScores.append(FidelityScore.score(StylizedFacts(returns: gaussian), to: engine.sourceFacts))
             let sorted = scores.sorted()
             perFile.append(["file": file.path.replacingOccurrences(of: folder.path + "/", with: ""),
                             "median_fidelity": sorted[sorted.count / 2], "block_length": engine.blockLength,
@@ -181,6 +187,7 @@ struct SynthCommand: ParsableCommand {
             "median_fidelity": sorted.isEmpty ? 0 : sorted[sorted.count / 2],
             "p10_fidelity": sorted.isEmpty ? 0 : sorted[sorted.count / 10],
             "acceptance_90": rate(90), "acceptance_95": rate(95),
+            "gaussian_median_fidelity": gaussianScores.isEmpty ? 0 : gaussianScores.sorted()[gaussianScores.count / 2],
             "seconds": Date().timeIntervalSince(start), "per_file": perFile,
             "mean_similarity": Dictionary(uniqueKeysWithValues: Swift.zip(StylizedFacts.names,
                                                                     similaritySums.map { $0 / Double(max(all.count, 1)) })),

@@ -29,7 +29,14 @@ struct UniverseCommand: ParsableCommand {
 
     /// The step between loading and reporting that fills gaps, back-fills shortfalls and missing
     /// assets: the synthetic engine's `GapFiller` (every filled bar flagged synthetic).
-    static var fill: (LoadedUniverse) throws -> LoadedUniverse = { GapFiller.fill($0).universe }
+    /// A missing asset's label (the peer it was synthesised from) goes to stderr.
+    static var fill: (LoadedUniverse) throws -> LoadedUniverse = { loaded in
+        let (filled, reports) = GapFiller.fill(loaded)
+        for report in reports where report.synthesizedBars > 0 {
+            FileHandle.standardError.write(Data("universe: \(report.ticker): no data, \(report.synthesizedBars) bars synthesised from peer \(report.peer ?? "?")\n".utf8))
+        }
+        return filled
+    }
 
     func run() throws {
         let started = Date()

@@ -75,6 +75,15 @@ public struct TransformerBlock {
         return x
     }
 
+    /// Inference shortcut for the last block: only position T−1's output, x (B, T, C) → (B, C).
+    /// Keys and values still come from every position; nothing is recorded.
+    public func lastPositionOnly(_ x: Tensor, mode: DropoutMode, rng: inout RandomGenerator) -> Tensor {
+        let y = causalSelfAttentionLastQuery(qkv(norm1(x)), heads: heads)   // (B, C)
+        var last = MarketTensor.lastPosition(x)                              // (B, C)
+        last = last + MarketTensor.dropout(attentionProjection(y), probability: dropout, mode: mode, rng: &rng)
+        return last + mlp(norm2(last), mode: mode, rng: &rng)
+    }
+
     /// Causal multi-head self-attention with output projection and dropout: (B, T, C) → (B, T, C).
     func attention(_ h: Tensor, mode: DropoutMode, rng: inout RandomGenerator) -> Tensor {
         let y = causalSelfAttention(qkv(h), heads: heads)              // (B, T, C)

@@ -107,8 +107,8 @@ public final class MarketGPT {
     /// Total number of scalars in the parameters.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 
-    /// Forward pass. `lastPositionOnly`: run the final norm and the head only at position T−1
-    /// (inference), giving (B, H) outputs instead of (B, T, H).
+    /// Forward pass. `lastPositionOnly`: outputs only at position T−1, (B, H) instead of (B, T, H); when
+    /// not recording (inference), the last block's attention output, MLP, final norm and head run only there.
     public func forward(_ batch: ModelBatch, mode: DropoutMode, rng: inout RandomGenerator,
                         lastPositionOnly: Bool = false) -> ModelOutput {
         let b = batch.batchSize, f = config.featureCount, c = config.width
@@ -127,8 +127,13 @@ public final class MarketGPT {
                             probability: config.assetEmbeddingDropout, mode: mode, rng: &rng, groupSize: t * c)
         var x = input(features) + positions + category + asset                             // (B, T, C)
         x = dropout(x, probability: config.dropout, mode: mode, rng: &rng)
-        for block in blocks { x = block(x, mode: mode, rng: &rng) }                        // (B, T, C)
-        if lastPositionOnly { x = lastPosition(x) }                                         // (B, C)
+        if lastPositionOnly && !Autograd.isRecording {
+            for block in blocks.dropLast() { x = block(x, mode: mode, rng: &rng) }          // (B, T, C)
+            x = blocks[blocks.count - 1].lastPositionOnly(x, mode: mode, rng: &rng)         // (B, C)
+        } else {
+            for block in blocks { x = block(x, mode: mode, rng: &rng) }                    // (B, T, C)
+            if lastPositionOnly { x = lastPosition(x) }                                     // (B, C)
+        }
         x = finalNorm(x)
         return ModelOutput(mean: meanHead(x), logVariance: logVarianceHead(x))             // (B, T, H) or (B, H)
     }

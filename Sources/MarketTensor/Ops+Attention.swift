@@ -97,3 +97,38 @@ public func causalSelfAttentionNaive(_ qkv: [Float], batch b: Int, time t: Int, 
     }
     return out
 }
+
+/// Inference-only causal attention for the last query position: qkv (B, T, 3C) → (B, C), equal to
+/// `lastPosition(causalSelfAttention(qkv, heads:))` at a fraction of the cost (the last query sees every
+/// key). Records no backward: call it only inside `Autograd.withoutRecording`.
+public func causalSelfAttentionLastQuery(_ qkv: Tensor, heads nh: Int) -> Tensor {
+    precondition(qkv.rank == 3 && qkv.shape[2] % (3 * nh) == 0, "causalSelfAttentionLastQuery: qkv \(qkv.shape) for \(nh) heads")
+    precondition(!(Autograd.isRecording && qkv.requiresGrad), "causalSelfAttentionLastQuery: inference only (no backward)")
+    let b = qkv.shape[0], t = qkv.shape[1], c3 = qkv.shape[2], c = c3 / 3, hs = c / nh
+    let scale = 1 / Float(hs).squareRoot()
+    let out = Tensor(uninitializedShape: [b, c], pool: qkv.pool)
+    let qp = qkv.data, op = out.data
+    let scores = UnsafeMutablePointer<Float>.allocate(capacity: t)
+    defer { scores.deallocate() }
+    for bi in 0..<b {
+        let base = qp + bi &* t &* c3
+        let q = base + ((t &- 1) &* c3)
+        for h in 0..<nh {
+            let qh = q + h &* hs
+            for j in 0..<t {
+                let k = base + (j &* c3 &+ c &+ h &* hs)
+                var dot: Float = 0
+                for e in 0..<hs { dot += qh[e] * k[e] }
+                scores[j] = dot * scale
+            }
+            softmaxRow(scores, scores, count: t)
+            let o = op + (bi &* c &+ h &* hs)
+            o.update(repeating: 0, count: hs)
+            for j in 0..<t {
+                let v = base + (j &* c3 &+ 2 &* c &+ h &* hs), p = scores[j]
+                for e in 0..<hs { o[e] += p * v[e] }
+            }
+        }
+    }
+    return out
+}

@@ -22,27 +22,38 @@ public func dropout(_ x: Tensor, probability p: Float, mode: DropoutMode, rng: i
     precondition(p >= 0 && p < 1, "dropout: probability \(p) outside [0, 1)")
     precondition(groupSize >= 1 && x.count % groupSize == 0, "dropout: group \(groupSize) does not divide \(x.shape)")
     if !mode.drops || p == 0 { return x }
-    let mask = Tensor(uninitializedShape: x.shape, pool: x.pool)
+    let records = Tensor.recordsGradient(x)
+    let mask = Tensor(uninitializedShape: records ? x.shape : [1], pool: x.pool)  // kept only for backward
+    let maskStride = records ? 1 : 0
+    let out = Tensor(uninitializedShape: x.shape, pool: x.pool)
     let keepScale = 1 / (1 - p)
-    let threshold = UInt32(min(Double(p) * 4_294_967_296.0, 4_294_967_295.0))
-    let m = mask.data
+    // 16-bit uniform draws (4 per 64-bit output): keep when draw ≥ p·65536
+    let threshold = UInt64(min(Double(p) * 65_536.0, 65_535.0).rounded())
+    let m = mask.data, xp = x.data, op = out.data
     let groups = x.count / groupSize
     var g = 0
-    while g < groups {
-        let bits = rng.next()
-        let lo = UInt32(truncatingIfNeeded: bits), hi = UInt32(truncatingIfNeeded: bits >> 32)
-        let v0: Float = lo >= threshold ? keepScale : 0
-        (m + g &* groupSize).update(repeating: v0, count: groupSize)
-        if g &+ 1 < groups {
-            let v1: Float = hi >= threshold ? keepScale : 0
-            (m + (g &+ 1) &* groupSize).update(repeating: v1, count: groupSize)
+    var bits: UInt64 = 0
+    if groupSize == 1 {
+        while g < groups {
+            if g & 3 == 0 { bits = rng.next() }
+            let v: Float = (bits & 0xFFFF) >= threshold ? keepScale : 0
+            bits >>= 16
+            m[g &* maskStride] = v
+            op[g] = xp[g] * v
+            g &+= 1
         }
-        g &+= 2
+    } else {
+        while g < groups {
+            if g & 3 == 0 { bits = rng.next() }
+            let v: Float = (bits & 0xFFFF) >= threshold ? keepScale : 0
+            bits >>= 16
+            let base = g &* groupSize
+            if records { (m + base).update(repeating: v, count: groupSize) }
+            for i in base..<(base &+ groupSize) { op[i] = xp[i] * v }
+            g &+= 1
+        }
     }
-    let out = Tensor(uninitializedShape: x.shape, pool: x.pool)
-    let xp = x.data, op = out.data
-    for i in 0..<x.count { op[i] = xp[i] * m[i] }
-    if Tensor.recordsGradient(x) {
+    if records {
         out.record([x]) { out in
             let dout = out.gradBuffer!
             let (dx, accumulate) = x.gradForWrite()

@@ -57,7 +57,7 @@ final class QuickstartCommandTests: XCTestCase {
         let result = try CLIRunner.run(["quickstart", "--config", tinyConfig, "--seed", "5"], in: directory)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stderr.contains("[1/8] demo data"), "progress goes to stderr: \(result.stderr)")
-        XCTAssertTrue(result.stderr.contains("T=32 F=8 C=32 layers=2"), "the tiny config was read: \(result.stderr)")
+        XCTAssertTrue(result.stderr.contains("T=32 F=7 C=32 layers=2"), "the tiny config was read: \(result.stderr)")
         XCTAssertTrue(result.stdout.contains("runs/quickstart/summary.json"), result.stdout)
 
         let summaryURL = directory.appendingPathComponent("runs/quickstart/summary.json")
@@ -83,6 +83,14 @@ final class QuickstartCommandTests: XCTestCase {
         XCTAssertEqual(rows["MSFT"]?["filled_bars"] as? Int, 4)
         XCTAssertEqual(rows["VALE3.SA"]?["rows"] as? Int, 0)
         XCTAssertEqual(rows["AAPL"]?["status"] as? String, "ok")
+        // The baselines are scored on the out-of-sample period (the last year) of the fine-tuned category.
+        let evaluation = try XCTUnwrap(stages.first { $0["name"] as? String == "evaluate" })
+        XCTAssertNotEqual(evaluation["status"] as? String, "unavailable")
+        let scoresPath = try XCTUnwrap((evaluation["artefacts"] as? [String: String])?["baseline_scores"])
+        let scores = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent(scoresPath))) as! [String: Any]
+        let garch = try XCTUnwrap((scores["baselines"] as? [String: Any])?["garch"] as? [String: Any])
+        XCTAssertGreaterThan(garch["count"] as? Int ?? 0, 10 * 200 * 5, "10 assets × ~250 origins × H = 5")
+        XCTAssertEqual(garch["coverage90"] as? Double ?? 0, 0.9, accuracy: 0.05)
         for stage in stages {
             let status = try XCTUnwrap(stage["status"] as? String)
             let artefacts = try XCTUnwrap(stage["artefacts"] as? [String: String])
@@ -96,7 +104,7 @@ final class QuickstartCommandTests: XCTestCase {
                 for path in artefacts.values { try assertParses(directory.appendingPathComponent(path)) }
             }
         }
-        XCTAssertEqual(summary["complete"] as? Bool, stages.allSatisfy { $0["status"] as? String != "unavailable" })
+        XCTAssertEqual(summary["complete"] as? Bool, stages.allSatisfy { ["done", "reused"].contains($0["status"] as? String) })
         // Everything lives under runs/quickstart and checkpoints/quickstart.
         let top = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         XCTAssertTrue(Set(top).isSubset(of: ["runs", "checkpoints"]), "\(top)")

@@ -55,6 +55,17 @@ final class KernelReferenceTests: XCTestCase {
         for i in 0..<fused.count { XCTAssertEqual(fused[i], naive[i], accuracy: 1e-5) }
     }
 
+    /// The last-query inference kernel equals the last position of the fused kernel (1e-5).
+    func testLastQueryAttentionMatchesFullKernel() {
+        var rng = RandomGenerator(seed: 6)
+        let b = 2, t = 9, c = 12, nh = 3
+        let qkv = Tensor.normal([b, t, 3 * c], rng: &rng)
+        let full = lastPosition(causalSelfAttention(qkv, heads: nh)).scalars
+        let last = Autograd.withoutRecording { causalSelfAttentionLastQuery(qkv, heads: nh) }.scalars
+        XCTAssertEqual(full.count, last.count)
+        for i in 0..<full.count { XCTAssertEqual(full[i], last[i], accuracy: 1e-5) }
+    }
+
     /// LayerNorm rows have mean ≈ bias and std ≈ |weight| (1e-4).
     func testLayerNormNormalises() {
         var rng = RandomGenerator(seed: 4)

@@ -1,0 +1,133 @@
+// Per-asset feature normaliser fitted on the training range only; Codable for checkpoint metadata.
+import Foundation
+
+/// Per-asset, per-feature mean and standard deviation, fitted on each asset's training bars only
+/// (per asset because volatility levels differ by orders of magnitude between, say, a utility and a
+/// coin; the model still sees the level through `realized_vol_20` relative to the asset's history).
+/// Real bars only are used when the training range has any; the synthetic flag is not normalised.
+public struct FeatureNormalizer: Codable, Sendable, Equatable {
+    /// F.
+    public var featureCount: Int
+    /// Asset id → mean (F); assets not fitted are absent.
+    public var mean: [Int: [Float]]
+    /// Asset id → standard deviation (F), never below `minimumStd`.
+    public var std: [Int: [Float]]
+
+    /// The floor of a fitted standard deviation (flat features such as forex volume).
+    public static let minimumStd: Float = 1e-6
+
+    public init(featureCount: Int = MarketFeatures.count, mean: [Int: [Float]] = [:], std: [Int: [Float]] = [:]) {
+        self.featureCount = featureCount
+        self.mean = mean
+        self.std = std
+    }
+
+    /// Fits asset `features` on bars `range` (the training range: nothing after it is read).
+    public mutating func fit(_ features: AssetFeatures, range: Range<Int>) {
+        let f = featureCount
+        let bars = range.clamped(to: 0..<features.count)
+        let useReal = bars.contains { !features.isSynthetic[$0] }
+        var sum = [Double](repeating: 0, count: f), sumSquares = [Double](repeating: 0, count: f)
+        var n = 0
+        features.features.withUnsafeBufferPointer { x in
+            for t in bars where !(useReal && features.isSynthetic[t]) {
+                let row = t &* f
+                for k in 0..<f {
+                    let v = Double(x[row &+ k])
+                    sum[k] += v
+                    sumSquares[k] += v * v
+                }
+                n += 1
+            }
+        }
+        var m = [Float](repeating: 0, count: f), s = [Float](repeating: 1, count: f)
+        if n > 0 {
+            for k in 0..<f where k != MarketFeatures.syntheticIndex {
+                let mu = sum[k] / Double(n)
+                m[k] = Float(mu)
+                s[k] = max(Float(sqrt(max(sumSquares[k] / Double(n) - mu * mu, 0))), Self.minimumStd)
+            }
+        }
+        mean[features.assetID] = m
+        std[features.assetID] = s
+    }
+
+    /// Fits every asset of `store` on its range `ranges[i]` (same order as `store.assets`).
+    public static func fitted(_ store: FeatureStore, ranges: [Range<Int>]) -> FeatureNormalizer {
+        precondition(ranges.count == store.assets.count, "FeatureNormalizer.fitted: one range per asset")
+        var normalizer = FeatureNormalizer()
+        for (asset, range) in zip(store.assets, ranges) { normalizer.fit(asset, range: range) }
+        return normalizer
+    }
+
+    /// Writes the normalised features of bars `bars` of `asset` into `out` (bars.count × F).
+    /// An asset the normaliser has not seen is copied unnormalised (precondition in debug builds).
+    @inlinable
+    public func normalize(_ asset: AssetFeatures, bars: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        let f = featureCount
+        guard let m = mean[asset.assetID], let s = std[asset.assetID] else {
+            assertionFailure("FeatureNormalizer: asset \(asset.assetID) not fitted")
+            asset.features.withUnsafeBufferPointer { x in
+                out.update(from: x.baseAddress! + bars.lowerBound &* f, count: bars.count &* f)
+            }
+            return
+        }
+        let inverse = s.map { 1 / $0 }
+        asset.features.withUnsafeBufferPointer { x in
+            var o = 0
+            for t in bars {
+                let row = t &* f
+                for k in 0..<f {
+                    out[o &+ k] = (x[row &+ k] - m[k]) * inverse[k]
+                }
+                o &+= f
+            }
+        }
+    }
+
+    /// Encoded as `{"feature_count": F, "assets": [{"id", "mean": [F], "std": [F]}]}` sorted by asset id,
+    /// so the same statistics always give the same bytes (checkpoint hashes are reproducible).
+    private struct AssetStatistics: Codable {
+        var id: Int
+        var mean: [Float]
+        var std: [Float]
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case featureCount = "feature_count", assets
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(featureCount, forKey: .featureCount)
+        let assets = mean.keys.sorted().map { AssetStatistics(id: $0, mean: mean[$0]!, std: std[$0] ?? []) }
+        try container.encode(assets, forKey: .assets)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        featureCount = try container.decode(Int.self, forKey: .featureCount)
+        mean = [:]
+        std = [:]
+        for asset in try container.decode([AssetStatistics].self, forKey: .assets) {
+            guard asset.mean.count == featureCount, asset.std.count == featureCount, asset.std.allSatisfy({ $0 > 0 }) else {
+                throw DecodingError.dataCorruptedError(forKey: .assets, in: container,
+                                                       debugDescription: "asset \(asset.id): expected \(featureCount) means and positive stds")
+            }
+            mean[asset.id] = asset.mean
+            std[asset.id] = asset.std
+        }
+    }
+
+    /// JSON text for checkpoint metadata (keys sorted, assets by id: stable bytes).
+    public func jsonString() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Reads `jsonString()` output.
+    public init(jsonString: String) throws {
+        self = try JSONDecoder().decode(FeatureNormalizer.self, from: Data(jsonString.utf8))
+    }
+}
