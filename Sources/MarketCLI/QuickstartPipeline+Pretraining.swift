@@ -11,11 +11,7 @@ extension QuickstartPipeline {
     /// `checkpoints/<run>/pretrained.safetensors` (optimizer/RNG state beside them).
     func pretrain() throws -> QuickstartStageResult {
         guard let loaded, let config else { throw QuickstartError("pre-training: the universe was not loaded") }
-        let universe = loaded.universe
-        let store = FeatureStore(loaded: loaded)
-        let idTable = EmbeddingIDTable(
-            assets: universe.assets.map { EmbeddingIDTable.Asset(ticker: $0.asset.ticker, category: $0.categoryID) },
-            categories: universe.categories.map(\.name))
+        let (store, idTable) = Self.trainingInputs(loaded)
         let options = PretrainingOptions(config: config, stopStep: settings.steps, checkpointDirectory: url(checkpointPath),
                                          runDirectory: url(runPath), resume: false)
         let summary: PretrainingSummary
@@ -52,6 +48,15 @@ extension QuickstartPipeline {
             ("windows_train_validation_test", "\(summary.windowCounts.train)/\(summary.windowCounts.validation)/\(summary.windowCounts.test)"),
         ]
         return result
+    }
+
+    /// The features of a loaded, gap-filled universe and its embedding id table (asset ids = universe order).
+    static func trainingInputs(_ loaded: LoadedUniverse) -> (FeatureStore, EmbeddingIDTable) {
+        let universe = loaded.universe
+        let idTable = EmbeddingIDTable(
+            assets: universe.assets.map { EmbeddingIDTable.Asset(ticker: $0.asset.ticker, category: $0.categoryID) },
+            categories: universe.categories.map(\.name))
+        return (FeatureStore(loaded: loaded), idTable)
     }
 
     /// `file` relative to the working folder when it lies inside it.
