@@ -4,17 +4,18 @@ import MarketSynthetic
 
 extension BenchSuite {
     /// `synth_ms_per_candidate`: one core, a 5,000-day GARCH source, candidates of 5,000 days
-    /// (block bootstrap draw + gather + all 15 metrics + score), best of 3 rounds of 400 candidates;
+    /// (block bootstrap draw + gather + all 15 metrics + score), best of 12 rounds of 100 candidates
+    /// (the minimum filters out time stolen by other processes on a shared machine);
     /// `synth_ms_per_candidate_2_threads`: the rejection sampler on two threads (wall time per candidate).
     static let synthetic = BenchSuite(name: "synth") {
         let source = GARCHReference.series(days: 5001, seed: 7)
         let engine = try SyntheticEngine(series: source)
-        let length = 5000, candidates = 400
+        let length = 5000, candidates = 100, rounds = 12
         let workspace = CandidateWorkspace(length: length)
         var checksum = 0.0
         for index in 0..<20 { checksum += engine.evaluate(seed: 1, candidate: index, workspace: workspace).fidelity }
         var best = Double.infinity
-        for round in 0..<3 {
+        for round in 0..<rounds {
             let start = DispatchTime.now().uptimeNanoseconds
             for index in 0..<candidates {
                 checksum += engine.evaluate(seed: UInt64(round), candidate: index, workspace: workspace).fidelity
@@ -25,7 +26,7 @@ extension BenchSuite {
         let returns = Array(engine.source.logReturn.prefix(length))
         let facts = StylizedFactsWorkspace(capacity: length)
         var metricsBest = Double.infinity
-        for _ in 0..<3 {
+        for _ in 0..<rounds {
             let start = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<candidates { checksum += returns.withUnsafeBufferPointer { facts.compute($0).hurst } }
             metricsBest = min(metricsBest, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(candidates))

@@ -15,6 +15,7 @@ struct MarketGPTCommand: ParsableCommand {
             UniverseCommand.self,
             DemoDataCommand.self,
             QuickstartCommand.self,
+            PretrainCommand.self,
         ]
     )
 }

@@ -28,6 +28,57 @@ func isSpaceOrQuote(_ byte: UInt8) -> Bool {
 /// and decimal exponents within ±22 (every vendor price); otherwise within one ulp or two.
 @usableFromInline
 func parseNumber(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, decimalComma: Bool) -> NumberParse {
+    // Fast path: plain `digits[.digits]` with at most 18 digits (the vendors' usual form).
+    let separator: UInt8 = decimalComma ? UInt8(ascii: ",") : UInt8(ascii: ".")
+    var j = start, mantissa: UInt64 = 0, digits = 0, fraction = -1
+    while j < end {
+        let digit = p[j] &- 48
+        if digit < 10 {
+            mantissa = mantissa &* 10 &+ UInt64(digit)
+            digits &+= 1
+            if fraction >= 0 { fraction &+= 1 }
+        } else if p[j] == separator && fraction < 0 {
+            fraction = 0
+        } else {
+            break
+        }
+        j &+= 1
+    }
+    if j == end && digits > 0 && digits <= 18 {
+        return .value(fraction <= 0 ? Double(mantissa) : Double(mantissa) / exactPowerOfTen(fraction))
+    }
+    return parseNumberGeneral(p, start, end, decimalComma: decimalComma)
+}
+
+/// 10^k for k in 0...18, exact.
+@inline(__always) @usableFromInline
+func exactPowerOfTen(_ k: Int) -> Double {
+    switch k {
+    case 0: return 1
+    case 1: return 1e1
+    case 2: return 1e2
+    case 3: return 1e3
+    case 4: return 1e4
+    case 5: return 1e5
+    case 6: return 1e6
+    case 7: return 1e7
+    case 8: return 1e8
+    case 9: return 1e9
+    case 10: return 1e10
+    case 11: return 1e11
+    case 12: return 1e12
+    case 13: return 1e13
+    case 14: return 1e14
+    case 15: return 1e15
+    case 16: return 1e16
+    case 17: return 1e17
+    default: return 1e18
+    }
+}
+
+/// The general number parser behind `parseNumber`'s fast path.
+@usableFromInline
+func parseNumberGeneral(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, decimalComma: Bool) -> NumberParse {
     var i = start, e = end
     while i < e && isSpaceOrQuote(p[i]) { i &+= 1 }
     while e > i && isSpaceOrQuote(p[e &- 1]) { e &-= 1 }

@@ -85,7 +85,41 @@ public struct FeatureNormalizer: Codable, Sendable, Equatable {
         }
     }
 
-    /// JSON text for checkpoint metadata (keys sorted, stable).
+    /// Encoded as `{"feature_count": F, "assets": [{"id", "mean": [F], "std": [F]}]}` sorted by asset id,
+    /// so the same statistics always give the same bytes (checkpoint hashes are reproducible).
+    private struct AssetStatistics: Codable {
+        var id: Int
+        var mean: [Float]
+        var std: [Float]
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case featureCount = "feature_count", assets
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(featureCount, forKey: .featureCount)
+        let assets = mean.keys.sorted().map { AssetStatistics(id: $0, mean: mean[$0]!, std: std[$0] ?? []) }
+        try container.encode(assets, forKey: .assets)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        featureCount = try container.decode(Int.self, forKey: .featureCount)
+        mean = [:]
+        std = [:]
+        for asset in try container.decode([AssetStatistics].self, forKey: .assets) {
+            guard asset.mean.count == featureCount, asset.std.count == featureCount, asset.std.allSatisfy({ $0 > 0 }) else {
+                throw DecodingError.dataCorruptedError(forKey: .assets, in: container,
+                                                       debugDescription: "asset \(asset.id): expected \(featureCount) means and positive stds")
+            }
+            mean[asset.id] = asset.mean
+            std[asset.id] = asset.std
+        }
+    }
+
+    /// JSON text for checkpoint metadata (keys sorted, assets by id: stable bytes).
     public func jsonString() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -57,7 +57,7 @@ final class QuickstartCommandTests: XCTestCase {
         let result = try CLIRunner.run(["quickstart", "--config", tinyConfig, "--seed", "5"], in: directory)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stderr.contains("[1/8] demo data"), "progress goes to stderr: \(result.stderr)")
-        XCTAssertTrue(result.stderr.contains("T=32 F=8 C=32 layers=2"), "the tiny config was read: \(result.stderr)")
+        XCTAssertTrue(result.stderr.contains("T=32 F=7 C=32 layers=2"), "the tiny config was read: \(result.stderr)")
         XCTAssertTrue(result.stdout.contains("runs/quickstart/summary.json"), result.stdout)
 
         let summaryURL = directory.appendingPathComponent("runs/quickstart/summary.json")

@@ -85,6 +85,13 @@ final class FeatureTests: XCTestCase {
         }
         let restored = try FeatureNormalizer(jsonString: normalizer.jsonString())
         XCTAssertEqual(restored, normalizer)
+        // Stable bytes: many assets encode in id order whatever the dictionary order.
+        var many = FeatureNormalizer()
+        for id in (0..<50).reversed() { many.fit(AssetFeatures(assetID: id, categoryID: 0, series: testSeries(bars: 40, seed: UInt64(id))), range: 0..<40) }
+        let text = try many.jsonString()
+        XCTAssertTrue(text.hasPrefix("{\"assets\":[{\"id\":0,"), String(text.prefix(40)))
+        XCTAssertEqual(try FeatureNormalizer(jsonString: text).jsonString(), text)
+        XCTAssertThrowsError(try FeatureNormalizer(jsonString: "{\"feature_count\":7,\"assets\":[{\"id\":0,\"mean\":[1],\"std\":[1]}]}"))
     }
 
     func testMemoryOfTheGlobalUniverseFits() {

@@ -1,5 +1,7 @@
 // The `model:` section of a training config — MarketTraining's own mirror until MarketModel's ModelConfig lands.
 
+import MarketData
+
 /// The model hyper-parameters as read from a config's `model:` section (defaults = the reference
 /// model of issue 5 in brackets). Asset and category counts come from the universe, not from here.
 /// ADAPTER: `MarketModel` will define the authoritative `ModelConfig`; the trainer maps this section
@@ -10,8 +12,8 @@ public struct ModelSection: Codable, Equatable, Sendable, ValidatedConfig {
 
     /// `context_length` [64]: bars of context T.
     public var contextLength: Int = 64
-    /// `features` [8]: input features per bar F.
-    public var features: Int = 8
+    /// `features` [7 = `MarketFeatures.count`]: input features per bar F (must equal the data layer's F).
+    public var features: Int = MarketFeatures.count
     /// `width` [128]: model width C.
     public var width: Int = 128
     /// `layers` [4]: transformer blocks.

@@ -1,0 +1,105 @@
+// `marketgpt pretrain`: multi-market pre-training over a gap-filled universe, with exact --resume.
+import ArgumentParser
+import Foundation
+import MarketData
+import MarketModel
+import MarketSynthetic
+import MarketTensor
+import MarketTraining
+
+/// Loads the config, the universe and its data, fills gaps (synthetic bars flagged), then runs
+/// `Pretrainer` and prints a one-line summary. Outputs: `checkpoints/<run>/pretrained.safetensors`
+/// (+ `.state.safetensors`), `runs/<run>/metrics.jsonl` and TensorBoard event files.
+struct PretrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pretrain",
+        abstract: "Pre-train MarketGPT on a whole universe (date split 90/5/5, category-weighted batches, early stopping).",
+        discussion: """
+            Every option overrides the config file. --steps N stops when the run's optimizer step count reaches N \
+            (a resumed run counts the steps already done) and never changes the learning-rate schedule, which \
+            training.total_steps defines. --resume continues from checkpoints/<run>/ exactly: the resumed run ends \
+            with the same weights as one that was never interrupted. Checkpoints are written every \
+            training.checkpoint_every steps and when the run stops (not after a failure: the last good one stays).
+            """)
+
+    @Option(help: "Training config YAML (model: + training: sections).")
+    var config: String = "configs/pretrain.yaml"
+
+    @Option(help: "Stop when the run's optimizer step reaches N (default: training.total_steps).")
+    var steps: Int?
+
+    @Option(help: "Seed fixing initialisation, batches and dropout (overrides training.seed).")
+    var seed: UInt64?
+
+    @Option(name: .customLong("run"), help: "Run name: outputs go to runs/NAME/ and checkpoints/NAME/ (overrides training.run).")
+    var runName: String?
+
+    @Flag(help: "Continue from the last checkpoint in checkpoints/<run>/.")
+    var resume = false
+
+    @Option(help: "Universe YAML (overrides training.universe).")
+    var universe: String?
+
+    @Option(help: "Data folder of OHLCV CSVs (overrides training.data).")
+    var data: String?
+
+    func validate() throws {
+        if let steps, steps < 1 { throw ValidationError("--steps must be ≥ 1, found \(steps)") }
+        if let runName, runName.isEmpty || runName.contains("/") { throw ValidationError("--run must be a name without '/', found '\(runName)'") }
+    }
+
+    func run() throws {
+        var runConfig: TrainingRunConfig
+        do { runConfig = try TrainingRunConfig.load(URL(fileURLWithPath: config)) } catch let error as ConfigError {
+            throw DataCommandFailure(error.description)
+        }
+        if let seed { runConfig.training.seed = seed }
+        if let runName { runConfig.training.run = runName }
+        if let universe { runConfig.training.universe = universe }
+        if let data { runConfig.training.data = data }
+        let training = runConfig.training
+
+        let definition: Universe
+        do { definition = try Universe.load(URL(fileURLWithPath: training.universe)) } catch let error as DataError {
+            throw DataCommandFailure(error.description)
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: training.data, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DataCommandFailure("\(training.data): data folder not found")
+        }
+        let started = Date()
+        let loaded = GapFiller.fill(UniverseLoader.load(definition, dataDirectory: URL(fileURLWithPath: training.data))).universe
+        let counts = loaded.statusCounts
+        let store = FeatureStore(loaded: loaded)
+        log("pretrain: \(loaded.assets.count) assets (ok \(counts[.ok] ?? 0), filled \(counts[.filled] ?? 0), missing \(counts[.missing] ?? 0)) "
+            + "from \(training.data), features in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        let idTable = EmbeddingIDTable(
+            assets: definition.assets.map { EmbeddingIDTable.Asset(ticker: $0.asset.ticker, category: $0.categoryID) },
+            categories: definition.categories.map(\.name))
+
+        let options = PretrainingOptions(config: runConfig, stopStep: steps,
+                                         checkpointDirectory: URL(fileURLWithPath: "checkpoints").appendingPathComponent(training.run),
+                                         runDirectory: URL(fileURLWithPath: "runs").appendingPathComponent(training.run),
+                                         resume: resume)
+        let summary: PretrainingSummary
+        do { summary = try Pretrainer.run(store: store, idTable: idTable, options: options) } catch let error as TrainingError {
+            throw DataCommandFailure("pretrain: \(error.description)")
+        } catch let error as TensorError {
+            throw DataCommandFailure(error.description)
+        }
+        let reason: String
+        switch summary.stopReason {
+        case .reachedStep(let step): reason = "reached step \(step)"
+        case .earlyStopped(let bestStep, let bestLoss): reason = "early stop (best val_loss \(String(format: "%.4f", bestLoss)) at step \(bestStep))"
+        }
+        func number(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "-" }
+        print("pretrain: run \(training.run): \(reason); step \(summary.resumedFromStep.map { "\($0)→" } ?? "")\(summary.step), "
+              + "val_loss \(number(summary.lastValidationLoss)), best \(number(summary.bestValidationLoss)) at step \(summary.bestStep), "
+              + "\(String(format: "%.1f", summary.samplesPerSecond)) samples/s, \(summary.parameterCount) parameters, "
+              + "split \(CivilDate.isoString(summary.split.validationStart))/\(CivilDate.isoString(summary.split.testStart)), "
+              + "windows \(summary.windowCounts.train)/\(summary.windowCounts.validation)/\(summary.windowCounts.test); "
+              + "checkpoint \(summary.checkpoint.weightsURL.relativePath)")
+    }
+
+    private func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+}

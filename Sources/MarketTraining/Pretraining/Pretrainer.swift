@@ -1,0 +1,147 @@
+// Pretrainer: one pre-training run over a universe's features — split, normaliser, trainer, monitor, checkpoints, resume.
+import Foundation
+import MarketData
+import MarketModel
+import MarketTensor
+
+/// Where and how far a pre-training run goes.
+public struct PretrainingOptions {
+    /// The run config (CLI overrides already applied).
+    public var config: TrainingRunConfig
+    /// Stop when the step count reaches this (`--steps`; default `training.total_steps`).
+    public var stopStep: Int
+    /// `checkpoints/<run>/`.
+    public var checkpointDirectory: URL
+    /// `runs/<run>/` (metrics.jsonl, TensorBoard events); nil: progress display only.
+    public var runDirectory: URL?
+    /// Continue from the checkpoint pair in `checkpointDirectory`.
+    public var resume: Bool
+    /// Forces the monitor's display mode (nil: terminal when stderr is a tty).
+    public var isTerminal: Bool?
+    /// Where progress text goes (default stderr).
+    public var output: (String) -> Void
+
+    public init(config: TrainingRunConfig, stopStep: Int? = nil, checkpointDirectory: URL, runDirectory: URL?,
+                resume: Bool = false, isTerminal: Bool? = nil,
+                output: @escaping (String) -> Void = TrainingMonitor.writeToStandardError) {
+        self.config = config
+        self.stopStep = stopStep ?? config.training.totalSteps
+        self.checkpointDirectory = checkpointDirectory
+        self.runDirectory = runDirectory
+        self.resume = resume
+        self.isTerminal = isTerminal
+        self.output = output
+    }
+}
+
+/// What a pre-training run did.
+public struct PretrainingSummary {
+    public var stopReason: StopReason
+    /// Steps completed (the run's total, resumes included).
+    public var step: Int
+    /// The step the run resumed from (nil for a fresh run).
+    public var resumedFromStep: Int?
+    /// Validation NLL at the last step (nil without validation windows).
+    public var lastValidationLoss: Double?
+    public var bestValidationLoss: Double?
+    public var bestStep: Int
+    /// Training windows per second over this session's steps (data + forward + backward + update).
+    public var samplesPerSecond: Double
+    /// Seconds of this session's training loop.
+    public var seconds: Double
+    public var split: DateSplit
+    /// Windows available in train / validation / test.
+    public var windowCounts: (train: Int, validation: Int, test: Int)
+    /// The checkpoint pair written.
+    public var checkpoint: TrainingCheckpoint
+    public var parameterCount: Int
+}
+
+/// Multi-market pre-training: a date split of the whole universe (test = the last days, never
+/// trained on), a normaliser fitted on the train range only, category-weighted batches, validation
+/// with early stopping, the training monitor, and a checkpoint pair every `checkpoint_every` steps
+/// and at the end. `resume: true` continues exactly where the last checkpoint left off.
+public enum Pretrainer {
+    /// Runs (or resumes) pre-training on `store` (features of the gap-filled universe, asset ids =
+    /// universe order) whose embedding rows are described by `idTable`.
+    public static func run(store: FeatureStore, idTable: EmbeddingIDTable, options: PretrainingOptions) throws -> PretrainingSummary {
+        let training = options.config.training
+        let modelConfig: ModelConfig
+        do {
+            modelConfig = try options.config.model.modelConfig(assetCount: idTable.assets.count, categoryCount: idTable.categories.count)
+        } catch let error as ConfigValueError {
+            throw TrainingError(step: nil, reason: "\(error.keyPath.joined(separator: ".")): \(error.reason)")
+        }
+        let split = try DateSplit.pooled(store, fractions: training.split)
+        let ranges = split.ranges(store)
+        let files = TrainingCheckpoint(directory: options.checkpointDirectory)
+        let trainer: Trainer
+        let normalizer: FeatureNormalizer
+        var resumedFrom: Int?
+        if options.resume {
+            guard files.exists else {
+                throw TrainingError(step: nil, reason: "--resume: no checkpoint to resume from (\(files.weightsURL.path) and \(files.stateURL.lastPathComponent) needed)")
+            }
+            let restored = try files.restoreTrainer(config: training)
+            guard restored.trainer.model.config == modelConfig else {
+                throw TrainingError(step: nil, reason: "--resume: \(files.weightsURL.path) has model config \(restored.trainer.model.config.jsonString()), the config asks for \(modelConfig.jsonString())")
+            }
+            guard try restored.weights.idTable(file: files.weightsURL.path) == idTable else {
+                throw TrainingError(step: nil, reason: "--resume: \(files.weightsURL.path) was trained on another universe (asset/category id tables differ)")
+            }
+            guard let text = restored.weights.metadata[ModelCheckpoint.Key.normalizer] else {
+                throw TensorError.malformedFile(file: files.weightsURL.path, reason: "no 'normalizer' in __metadata__")
+            }
+            do { normalizer = try FeatureNormalizer(jsonString: text) } catch {
+                throw TensorError.malformedFile(file: files.weightsURL.path, reason: "bad 'normalizer' in __metadata__ (\(error))")
+            }
+            trainer = restored.trainer
+            resumedFrom = trainer.state.step
+        } else {
+            normalizer = FeatureNormalizer.fitted(store, ranges: ranges.map(\.train))
+            trainer = Trainer(model: MarketGPT(config: modelConfig, seed: training.seed), config: training)
+        }
+        var train = WindowedDataset(store: store, normalizer: normalizer, ranges: ranges.map(\.train),
+                                    contextLength: modelConfig.contextLength, horizon: modelConfig.horizon)
+        train.syntheticTargetWeight = Float(training.syntheticTargetWeight)
+        var validation = WindowedDataset(store: store, normalizer: normalizer, ranges: ranges.map(\.validation),
+                                         contextLength: modelConfig.contextLength, horizon: modelConfig.horizon)
+        validation.syntheticTargetWeight = Float(training.syntheticTargetWeight)
+        let test = WindowedDataset(store: store, normalizer: normalizer, ranges: ranges.map(\.test),
+                                   contextLength: modelConfig.contextLength, horizon: modelConfig.horizon)
+        let data = try TrainingData(train: train, validation: validation, seed: training.seed,
+                                    validationWindowCount: training.evalBatches * training.batchSize)
+
+        var extra = split.metadata
+        extra["run"] = training.run
+        let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: normalizer,
+                                                            step: trainer.state.step, extra: extra)
+        let monitor = try TrainingMonitor(runDirectory: options.runDirectory,
+                                          options: .init(totalSteps: max(options.stopStep, 1), logEvery: training.logEvery,
+                                                         isTerminal: options.isTerminal),
+                                          resumingAfterStep: resumedFrom, output: options.output)
+        defer { monitor.finish() }
+        let started = TrainingMonitor.monotonicSeconds()
+        let firstStep = trainer.state.step
+        var lastValidation: Double?
+        var lastCheckpointStep = resumedFrom
+        let reason = try trainer.train(data, until: options.stopStep, afterStep: { report in
+            if let loss = report.validationLoss { lastValidation = loss }
+            try monitor.record(step: report.step, epoch: report.epoch, loss: report.loss, samples: report.samples,
+                               learningRate: report.learningRate, gradNorm: report.gradNorm, valLoss: report.validationLoss)
+        }, checkpoint: {
+            try files.write(trainer, metadata: metadata)
+            lastCheckpointStep = trainer.state.step
+        })
+        if lastCheckpointStep != trainer.state.step { try files.write(trainer, metadata: metadata) }
+        let seconds = TrainingMonitor.monotonicSeconds() - started
+        let steps = trainer.state.step - firstStep
+        return PretrainingSummary(stopReason: reason, step: trainer.state.step, resumedFromStep: resumedFrom,
+                                  lastValidationLoss: lastValidation, bestValidationLoss: trainer.state.bestValidationLoss,
+                                  bestStep: trainer.state.bestStep,
+                                  samplesPerSecond: seconds > 0 ? Double(steps * training.batchSize) / seconds : 0,
+                                  seconds: seconds, split: split,
+                                  windowCounts: (train.windowCount, validation.windowCount, test.windowCount),
+                                  checkpoint: files, parameterCount: trainer.model.parameterCount)
+    }
+}

@@ -1,0 +1,92 @@
+// End-to-end: `marketgpt pretrain` killed (SIGKILL) between two checkpoints and resumed ends with the uninterrupted run's weights.
+import Foundation
+import XCTest
+import MarketTensor
+
+final class PretrainCommandTests: XCTestCase {
+    /// A tiny run: T=16, C=16, one layer, checkpoints every 10 steps, a metrics record every step.
+    static let config = """
+        model: {context_length: 16, features: 7, width: 16, layers: 1, heads: 2, mlp_ratio: 2, dropout: 0.1,
+                asset_embedding_dropout: 0.1, horizon: 3, head: gaussian}
+        training: {batch_size: 8, learning_rate: 2.0e-3, warmup_steps: 5, total_steps: 60, eval_every: 10,
+                   eval_batches: 1, checkpoint_every: 10, log_every: 1, early_stopping_patience: 0, seed: 3}
+        """
+
+    private func workspace() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("pretrain-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        try Self.config.write(to: url.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
+        let universe = DemoDataCommandTests.packageRoot.appendingPathComponent("universes/demo.yaml").path
+        try FileManager.default.copyItem(atPath: universe, toPath: url.appendingPathComponent("demo.yaml").path)
+        let demo = try CLIRunner.run(["demo-data", "--universe", "demo.yaml", "--out", "data", "--seed", "4"], in: url)
+        XCTAssertEqual(demo.status, 0, demo.stderr)
+        return url
+    }
+
+    private func arguments(run: String, steps: Int) -> [String] {
+        ["pretrain", "--config", "tiny.yaml", "--universe", "demo.yaml", "--data", "data", "--run", run, "--steps", String(steps)]
+    }
+
+    /// The largest `step` in runs/<run>/metrics.jsonl (0 when absent).
+    private func loggedStep(_ directory: URL, run: String) -> Int {
+        guard let text = try? String(contentsOf: directory.appendingPathComponent("runs/\(run)/metrics.jsonl"), encoding: .utf8) else { return 0 }
+        return text.split(separator: "\n").compactMap { line -> Int? in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            return (object["step"] as? NSNumber)?.intValue
+        }.max() ?? 0
+    }
+
+    func testKilledBetweenCheckpointsAndResumedEqualsTheUninterruptedRunBitForBit() throws {
+        let directory = try workspace()
+        let straight = try CLIRunner.run(arguments(run: "straight", steps: 40), in: directory)
+        XCTAssertEqual(straight.status, 0, straight.stderr)
+        XCTAssertTrue(straight.stdout.contains("reached step 40"), straight.stdout)
+
+        // Start the same run and SIGKILL it once it has logged step 24 (checkpoint at 20, next at 30).
+        let process = Process()
+        process.executableURL = CLIRunner.binary
+        process.arguments = arguments(run: "killed", steps: 40)
+        process.currentDirectoryURL = directory
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(300)
+        while process.isRunning && loggedStep(directory, run: "killed") < 24 && Date() < deadline { usleep(2_000) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let killedAt = loggedStep(directory, run: "killed")
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the run finished before it could be killed")
+        XCTAssertLessThan(killedAt, 40)
+
+        let resumed = try CLIRunner.run(arguments(run: "killed", steps: 40) + ["--resume"], in: directory)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("→40"), "resumed from a checkpoint: \(resumed.stdout)")
+
+        for name in ["pretrained.safetensors", "pretrained.state.safetensors"] {
+            let a = try SafeTensors.read(directory.appendingPathComponent("checkpoints/straight/\(name)"))
+            let b = try SafeTensors.read(directory.appendingPathComponent("checkpoints/killed/\(name)"))
+            XCTAssertEqual(Set(a.tensors.keys), Set(b.tensors.keys))
+            for (key, entry) in a.tensors {
+                XCTAssertEqual(b.tensors[key]?.values.map(\.bitPattern), entry.values.map(\.bitPattern), "\(name): \(key) differs")
+            }
+            XCTAssertEqual(a.metadata["step"] ?? a.metadata["trainer.step"], "40")
+            XCTAssertEqual(a.metadata["trainer.rng"], b.metadata["trainer.rng"])
+        }
+        // The metrics log of the resumed run has each step once.
+        let steps = try String(contentsOf: directory.appendingPathComponent("runs/killed/metrics.jsonl"), encoding: .utf8)
+            .split(separator: "\n").count
+        XCTAssertEqual(steps, 40)
+    }
+
+    func testBadConfigAndMissingResumeAreOneLineErrors() throws {
+        let directory = try workspace()
+        try "training: {batch_sise: 4}\n".write(to: directory.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        let bad = try CLIRunner.run(["pretrain", "--config", "bad.yaml"], in: directory)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("bad.yaml line 1: training.batch_sise: unknown key"), bad.stderr)
+        let resume = try CLIRunner.run(arguments(run: "nothing", steps: 5) + ["--resume"], in: directory)
+        XCTAssertNotEqual(resume.status, 0)
+        XCTAssertTrue(resume.stderr.contains("no checkpoint to resume from"), resume.stderr)
+    }
+}
