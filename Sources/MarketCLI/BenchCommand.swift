@@ -41,6 +41,7 @@ struct BenchCommand: ParsableCommand {
         .csv,
         .synthetic,
         .baselines,
+        .backtest,
     ]
 
     func run() throws {

@@ -16,6 +16,7 @@ struct MarketGPTCommand: ParsableCommand {
             DemoDataCommand.self,
             QuickstartCommand.self,
             PretrainCommand.self,
+            BacktestCommand.self,
         ]
     )
 }

@@ -1,27 +1,12 @@
 // Reads and writes signal files (`signals/<date>.csv` + `.json`): a file or a folder of them, errors with file and line.
 import Foundation
 
-/// A malformed signal file: names the file, the line (1-based, 0 for the whole file) and what is wrong.
-public struct SignalFileError: Error, CustomStringConvertible, Equatable {
-    public let file: String
-    public let line: Int
-    public let reason: String
-
-    public init(file: String, line: Int, reason: String) {
-        self.file = file
-        self.line = line
-        self.reason = reason
-    }
-
-    /// `path line N: reason` (or `path: reason` for whole-file problems).
-    public var description: String { line > 0 ? "\(file) line \(line): \(reason)" : "\(file): \(reason)" }
-}
-
 /// Signal files in the CONTRACT.md layout.
 ///
 /// Reading needs only the columns `date,ticker,signal` (any order, case-insensitive header), so a
 /// baseline's minimal file backtests too; every other column is optional and read when present
 /// (a missing or empty number is NaN). Writing always emits every column, in contract order.
+/// Bad files throw `DataError` (one line: file, line, reason).
 public enum SignalFile {
     // MARK: Reading
 
@@ -29,7 +14,7 @@ public enum SignalFile {
     public static func read(_ url: URL) throws -> [SignalRecord] {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
-            throw SignalFileError(file: url.path, line: 0, reason: "no such file or folder")
+            throw DataError(file: url.path, reason: "no such file or folder")
         }
         var records: [SignalRecord] = []
         if isFolder.boolValue {
@@ -38,9 +23,9 @@ public enum SignalFile {
                 names = try FileManager.default.contentsOfDirectory(atPath: url.path)
                     .filter { $0.lowercased().hasSuffix(".csv") && !$0.hasPrefix(".") }.sorted()
             } catch {
-                throw SignalFileError(file: url.path, line: 0, reason: "cannot list folder (\(error.localizedDescription))")
+                throw DataError(file: url.path, reason: "cannot list folder (\(error.localizedDescription))")
             }
-            guard !names.isEmpty else { throw SignalFileError(file: url.path, line: 0, reason: "folder holds no .csv signal files") }
+            guard !names.isEmpty else { throw DataError(file: url.path, reason: "folder holds no .csv signal files") }
             for name in names { records += try readFile(url.appendingPathComponent(name)) }
         } else {
             records = try readFile(url)
@@ -53,7 +38,7 @@ public enum SignalFile {
     public static func readFile(_ url: URL) throws -> [SignalRecord] {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw SignalFileError(file: url.path, line: 0, reason: "cannot read (\(error.localizedDescription))")
+            throw DataError(file: url.path, reason: "cannot read (\(error.localizedDescription))")
         }
         return try parse(Array(data), file: url.path)
     }
@@ -61,12 +46,12 @@ public enum SignalFile {
     /// Parses CSV text (`file` names it in errors).
     public static func parse(_ bytes: [UInt8], file: String) throws -> [SignalRecord] {
         var lines = CSVLines(bytes: bytes)
-        guard let headerFields = lines.next() else { throw SignalFileError(file: file, line: 0, reason: "empty file") }
+        guard let headerFields = lines.next() else { throw DataError(file: file, reason: "empty file") }
         let header = headerFields.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var column: [String: Int] = [:]
         for (index, name) in header.enumerated() where column[name] == nil { column[name] = index }
         for required in ["date", "ticker", "signal"] where column[required] == nil {
-            throw SignalFileError(file: file, line: 1, reason: "missing column '\(required)' (header: \(header.joined(separator: ",")))")
+            throw DataError(file: file, line: 1, reason: "missing column '\(required)' (header: \(header.joined(separator: ",")))")
         }
         var horizon = 0
         while column["pred_mean_\(horizon + 1)"] != nil { horizon += 1 }
@@ -78,7 +63,7 @@ public enum SignalFile {
             let fields = row.fields
             if fields.count == 1 && fields[0].trimmingCharacters(in: .whitespaces).isEmpty { continue }   // blank line
             guard fields.count == header.count else {
-                throw SignalFileError(file: file, line: row.line,
+                throw DataError(file: file, line: row.line,
                                       reason: "\(fields.count) fields, the header has \(header.count)")
             }
             func text(_ name: String) -> String { column[name].map { fields[$0] } ?? "" }
@@ -87,23 +72,23 @@ public enum SignalFile {
                 let field = fields[index].trimmingCharacters(in: .whitespaces)
                 if field.isEmpty || field.lowercased() == "nan" { return .nan }
                 guard let value = Double(field) else {
-                    throw SignalFileError(file: file, line: row.line, reason: "\(name) '\(field)' is not a number")
+                    throw DataError(file: file, line: row.line, reason: "\(name) '\(field)' is not a number")
                 }
                 return value
             }
             let dateText = text("date").trimmingCharacters(in: .whitespaces)
             guard let date = CivilDate.parseISO(dateText) else {
-                throw SignalFileError(file: file, line: row.line, reason: "date '\(dateText)' is not YYYY-MM-DD")
+                throw DataError(file: file, line: row.line, reason: "date '\(dateText)' is not YYYY-MM-DD")
             }
             let ticker = text("ticker").trimmingCharacters(in: .whitespaces)
-            guard !ticker.isEmpty else { throw SignalFileError(file: file, line: row.line, reason: "empty ticker") }
+            guard !ticker.isEmpty else { throw DataError(file: file, line: row.line, reason: "empty ticker") }
             let signalText = text("signal").trimmingCharacters(in: .whitespaces).uppercased()
             guard let signal = SignalAction(rawValue: signalText) else {
-                throw SignalFileError(file: file, line: row.line, reason: "signal '\(signalText)' is not BUY, SELL or HOLD")
+                throw DataError(file: file, line: row.line, reason: "signal '\(signalText)' is not BUY, SELL or HOLD")
             }
             let confidence = try number(column["confidence"], "confidence")
             if !confidence.isNaN && !(0...1).contains(confidence) {
-                throw SignalFileError(file: file, line: row.line, reason: "confidence \(confidence) is outside [0, 1]")
+                throw DataError(file: file, line: row.line, reason: "confidence \(confidence) is outside [0, 1]")
             }
             var means: [Double] = [], stds: [Double] = []
             means.reserveCapacity(horizon)
@@ -195,7 +180,7 @@ public enum SignalFile {
     }
 
     /// Quotes a CSV field when it holds a comma, quote or line break.
-    static func quoted(_ field: String) -> String {
+    public static func quoted(_ field: String) -> String {
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -69,8 +69,8 @@ final class SignalFileTests: XCTestCase {
 
     func assertError(_ text: String, line: Int, contains fragment: String, file: StaticString = #filePath, lineNumber: UInt = #line) {
         XCTAssertThrowsError(try SignalFile.parse(Array(text.utf8), file: "bad.csv"), file: file, line: lineNumber) { error in
-            guard let error = error as? SignalFileError else { return XCTFail("wrong error \(error)", file: file, line: lineNumber) }
-            XCTAssertEqual(error.line, line, file: file, line: lineNumber)
+            guard let error = error as? DataError else { return XCTFail("wrong error \(error)", file: file, line: lineNumber) }
+            XCTAssertEqual(error.line ?? 0, line, file: file, line: lineNumber)
             XCTAssertTrue(error.description.hasPrefix("bad.csv"), file: file, line: lineNumber)
             XCTAssertTrue(error.reason.contains(fragment), error.reason, file: file, line: lineNumber)
             XCTAssertFalse(error.description.contains("\n"), file: file, line: lineNumber)

@@ -1,3 +1,0 @@
-// MarketBacktest: module marker; the real files arrive with their issue.
-/// The name and purpose of this module, for diagnostics.
-public enum MarketBacktestModule { public static let name = "MarketBacktest" }

@@ -1,0 +1,173 @@
+// `marketgpt backtest`: backtest a signal file (or a folder of them) against daily prices and write the report.
+import ArgumentParser
+import Foundation
+import MarketBacktest
+import MarketData
+
+/// Backtests signal files: metrics.json, equity.csv, trades.csv and equity.svg under `--out`.
+struct BacktestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backtest",
+        abstract: "Backtest signal files against daily prices: costs, borrow, stops, sizing; metrics, equity, trades and a chart.",
+        discussion: """
+        Signals decided at the close of day t fill at the open of the asset's next real bar (never on a \
+        synthetic or missing bar). long_only: BUY opens, SELL closes, HOLD keeps the position. long_short: \
+        BUY goes long, SELL goes short, HOLD (or no row that day) keeps whatever is held. The window runs \
+        from the first signal date to the last (or --end); positions still open are sold at the last close. \
+        Prices are read from DATA/<category>/<TICKER>.csv or DATA/<TICKER>.csv.
+        """)
+
+    @Option(help: "A signal CSV file or a folder of <date>.csv files (columns date,ticker,signal at least).")
+    var signals: String
+
+    @Option(help: "Folder of daily OHLCV CSV files.")
+    var data: String
+
+    @Option(help: "Output folder for metrics.json, equity.csv, trades.csv and equity.svg.")
+    var out: String
+
+    @Option(help: "Universe YAML: categories of tickers missing one in the signals, and trading days per year for annualising.")
+    var universe: String?
+
+    @Option(help: "long_only (BUY opens, SELL closes) or long_short (BUY long, SELL short, HOLD keeps).")
+    var mode: String = BacktestMode.longOnly.rawValue
+
+    @Option(help: "Commission per side, a fraction of the traded value (0.00125 = 0.125%).")
+    var commission: Double = 0.00125
+
+    @Option(help: "Borrow cost of shorts, a yearly fraction charged per calendar day held (0.0025 = 0.25%).")
+    var borrow: Double = 0.0025
+
+    @Option(help: "Slippage in basis points against every fill.")
+    var slippageBps: Double = 0
+
+    @Option(help: "Stop-loss, a fraction of the entry price (0.05 = 5%); checked against each day's High/Low.")
+    var stopLoss: Double?
+
+    @Option(help: "Take-profit, a fraction of the entry price (0.1 = 10%); the stop wins when both are touched the same day.")
+    var takeProfit: Double?
+
+    @Option(help: "equal (equal weight across open positions, resized when the set changes) or fixed (--fraction of equity per entry).")
+    var sizing: String = "equal"
+
+    @Option(help: "Fraction of equity per new position with --sizing fixed.")
+    var fraction: Double = 0.1
+
+    @Option(help: "Starting equity.")
+    var capital: Double = 10_000
+
+    @Option(help: "Last date simulated (YYYY-MM-DD); default the last signal date.")
+    var end: String?
+
+    @Option(help: "Strategy variants tried, for the deflated Sharpe ratio.")
+    var trials: Int = 1
+
+    func validate() throws {
+        guard BacktestMode(rawValue: mode) != nil else { throw ValidationError("--mode must be long_only or long_short, not '\(mode)'") }
+        guard sizing == "equal" || sizing == "fixed" else { throw ValidationError("--sizing must be equal or fixed, not '\(sizing)'") }
+        guard fraction > 0 && fraction <= 1 else { throw ValidationError("--fraction must be in (0, 1], not \(fraction)") }
+        guard commission >= 0 && commission < 0.5 else { throw ValidationError("--commission must be a fraction in [0, 0.5)") }
+        guard borrow >= 0, slippageBps >= 0 else { throw ValidationError("--borrow and --slippage-bps must be ≥ 0") }
+        for (name, value) in [("--stop-loss", stopLoss), ("--take-profit", takeProfit)] {
+            if let value, !(value > 0 && value < 10) { throw ValidationError("\(name) must be a positive fraction, not \(value)") }
+        }
+        guard capital > 0, trials >= 1 else { throw ValidationError("--capital must be > 0 and --trials ≥ 1") }
+        if let end, CivilDate.parseISO(end) == nil { throw ValidationError("--end '\(end)' is not YYYY-MM-DD") }
+    }
+
+    func run() throws {
+        let started = Date()
+        let records: [SignalRecord]
+        let loadedUniverse: Universe?
+        do {
+            records = try SignalFile.read(URL(fileURLWithPath: signals))
+            loadedUniverse = try universe.map { try Universe.load(URL(fileURLWithPath: $0)) }
+        } catch let error as DataError {
+            throw DataCommandFailure(error.description)
+        }
+        guard !records.isEmpty else { throw DataCommandFailure("\(signals): no signal rows") }
+        let prices = try Self.loadPrices(records: records, universe: loadedUniverse, dataDirectory: URL(fileURLWithPath: data))
+
+        var configuration = BacktestConfiguration()
+        configuration.mode = BacktestMode(rawValue: mode)!
+        configuration.commission = commission
+        configuration.borrowRate = borrow
+        configuration.slippageBps = slippageBps
+        configuration.stopLoss = stopLoss
+        configuration.takeProfit = takeProfit
+        configuration.sizing = sizing == "fixed" ? .fixedFraction(fraction) : .equalWeight
+        configuration.initialCapital = capital
+        configuration.trials = trials
+        if let loadedUniverse { configuration.barsPerYear = Self.barsPerYear(universe: loadedUniverse, tickers: prices.tickers) }
+
+        let report: BacktestReport
+        do {
+            report = try BacktestReport.run(records: records, prices: prices, configuration: configuration,
+                                            end: end.flatMap(CivilDate.parseISO))
+        } catch let error as BacktestError {
+            throw DataCommandFailure("\(signals): \(error.description)")
+        }
+        let folder = URL(fileURLWithPath: out)
+        try report.write(to: folder)
+        if !report.unmatchedTickers.isEmpty {
+            FileHandle.standardError.write(Data("backtest: no prices for \(report.unmatchedTickers.count) ticker(s): \(report.unmatchedTickers.joined(separator: ", "))\n".utf8))
+        }
+        print(Self.summary(report))
+        FileHandle.standardError.write(Data(String(format: "backtest: wrote %@ in %.2f s\n", folder.path, Date().timeIntervalSince(started)).utf8))
+    }
+
+    /// Loads the prices of every ticker in the signals (category from the universe, else from the rows).
+    static func loadPrices(records: [SignalRecord], universe: Universe?, dataDirectory: URL) throws -> PriceMatrix {
+        var category: [String: String] = [:]
+        for entry in universe?.assets ?? [] {
+            category[entry.asset.ticker] = universe!.categories[entry.categoryID].name
+        }
+        for record in records where category[record.ticker] == nil && !record.category.isEmpty {
+            category[record.ticker] = record.category
+        }
+        let tickers = Set(records.map(\.ticker)).sorted()
+        var found: [String] = [], series: [OHLCVSeries] = []
+        for ticker in tickers {
+            guard let file = UniverseLoader.file(for: ticker, category: category[ticker] ?? "", in: dataDirectory) else { continue }
+            do {
+                series.append(try OHLCVCSV.load(file).series)
+                found.append(ticker)
+            } catch let error as DataError {
+                throw DataCommandFailure(error.description)
+            }
+        }
+        guard !found.isEmpty else {
+            throw DataCommandFailure("\(dataDirectory.path): no price file for any of the \(tickers.count) signal tickers (looked for <category>/<TICKER>.csv and <TICKER>.csv)")
+        }
+        return PriceMatrix(tickers: found, series: series)
+    }
+
+    /// The largest trading-days-per-year among the categories of the priced tickers (the union calendar's density).
+    static func barsPerYear(universe: Universe, tickers: [String]) -> Double? {
+        let wanted = Set(tickers)
+        let days = universe.categories.filter { $0.assets.contains { wanted.contains($0.ticker) } }.map(\.tradingDaysPerYear)
+        return days.max().map(Double.init)
+    }
+
+    /// The stdout summary: strategy against benchmark.
+    static func summary(_ report: BacktestReport) -> String {
+        let m = report.metrics, b = report.benchmarkMetrics
+        func p(_ x: Double) -> String { x.isFinite ? String(format: "%8.2f%%", x * 100) : "     n/a" }
+        func r(_ x: Double) -> String { x.isFinite ? String(format: "%9.3f", x) : "      n/a" }
+        var lines = [
+            "backtest \(report.configuration.mode.rawValue) \(report.run.dates.first.map(CivilDate.isoString) ?? "")"
+                + " → \(report.run.dates.last.map(CivilDate.isoString) ?? ""), \(report.run.dates.count) bars, \(report.tickers.count) priced assets",
+            "                  strategy  benchmark",
+            "total return     \(p(m.totalReturn))  \(p(b.totalReturn))",
+            "CAGR             \(p(m.cagr))  \(p(b.cagr))",
+            "volatility       \(p(m.annualVolatility))  \(p(b.annualVolatility))",
+            "Sharpe           \(r(m.sharpe)) \(r(b.sharpe))",
+            "Sortino          \(r(m.sortino)) \(r(b.sortino))",
+            "max drawdown     \(p(m.maxDrawdown))  \(p(b.maxDrawdown))",
+            "PSR / DSR        \(r(m.probabilisticSharpe)) \(r(m.deflatedSharpe))",
+        ]
+        lines.append("trades \(m.numTrades), win rate \(p(m.winRate).trimmingCharacters(in: .whitespaces)), "
+                     + "exposure \(p(m.exposure).trimmingCharacters(in: .whitespaces)), turnover \(r(m.turnover).trimmingCharacters(in: .whitespaces))/year")
+        return lines.joined(separator: "\n")
+    }
+}
