@@ -30,8 +30,8 @@ public struct LoadedAsset: Sendable {
     public var report: CSVLoadReport?
     /// Why loading failed (the file exists but is unusable), nil otherwise.
     public var error: DataError?
-    /// Calendar dates between the first and the last real bar that have no real bar (rows dropped as
-    /// defects become gaps here), ascending.
+    /// Dates of its calendar (`LoadedUniverse.calendar(forAsset:)`) between the first and the last
+    /// real bar that have no real bar (rows dropped as defects become gaps here), ascending.
     public var gapDates: [DayNumber] = []
     /// Calendar dates of the history window (`history_years` before the category's end) before the
     /// first real bar; for a missing asset, the whole window. Ascending.
@@ -58,6 +58,11 @@ public struct LoadedUniverse: Sendable {
     public var assets: [LoadedAsset]
     /// Per category id: its calendar (see `CategoryCalendar`), ascending, ending at `categoryEnd`.
     public var calendars: [[DayNumber]]
+    /// Per category id: calendars of its groups that have at least `minimumAssetsForGroupCalendar`
+    /// assets with data (and are not the whole category), built by the same rule from the group's
+    /// files. An asset in such a group is placed (gaps, shortfall, stale tail) on its group's
+    /// calendar, so a market's own holidays inside a mixed category are not gaps.
+    public var groupCalendars: [[String: [DayNumber]]]
     /// Per category id: the first day of the `history_years` window.
     public var historyStart: [DayNumber]
     /// Per category id: the last calendar day (the latest real bar of the category, capped by `asOf`).
@@ -66,6 +71,15 @@ public struct LoadedUniverse: Sendable {
     public var asOf: DayNumber?
     /// Wall-clock seconds the load took.
     public var seconds: Double
+
+    /// Groups with fewer assets with data use their category's calendar.
+    public static let minimumAssetsForGroupCalendar = 3
+
+    /// The calendar asset `assetID` is placed on: its group's calendar when it has one, else its category's.
+    public func calendar(forAsset assetID: Int) -> [DayNumber] {
+        let asset = assets[assetID]
+        return groupCalendars[asset.categoryID][asset.asset.group] ?? calendars[asset.categoryID]
+    }
 
     /// Replaces the series of asset `assetID` by a filled one (the real bars kept, synthetic bars
     /// flagged), and records how many bars are synthetic. This is the gap filler's way in.

@@ -77,7 +77,7 @@ public enum UniverseLoader {
                 }
             }
         }
-        var loaded = LoadedUniverse(universe: universe, assets: assets, calendars: [], historyStart: [], categoryEnd: [],
+        var loaded = LoadedUniverse(universe: universe, assets: assets, calendars: [], groupCalendars: [], historyStart: [], categoryEnd: [],
                                     asOf: options.asOf, seconds: 0)
         computeCalendars(&loaded)
         loaded.seconds = Date().timeIntervalSince(started)
@@ -101,8 +101,21 @@ public enum UniverseLoader {
             loaded.calendars.append(calendar)
             loaded.historyStart.append(historyStart)
             loaded.categoryEnd.append(end)
+            // Groups with enough files to vote get their own calendar (exchange holidays of a market
+            // inside a mixed category, e.g. China's Spring Festival in `emerging`).
+            var groups: [String: [DayNumber]] = [:]
+            if !calendar.isEmpty {
+                let byGroup = Dictionary(grouping: members) { loaded.assets[$0].asset.group }
+                for (group, ids) in byGroup {
+                    let groupDates = ids.compactMap { loaded.assets[$0].real?.dates }.filter { !$0.isEmpty }
+                    guard groupDates.count >= LoadedUniverse.minimumAssetsForGroupCalendar, groupDates.count < dates.count else { continue }
+                    groups[group] = CategoryCalendar.build(assetDates: groupDates, start: start, end: end,
+                                                           everyDay: category.tradingDaysPerYear >= 365)
+                }
+            }
+            loaded.groupCalendars.append(groups)
             for id in members {
-                placeOnCalendar(&loaded.assets[id], calendar: calendar, historyStart: historyStart)
+                placeOnCalendar(&loaded.assets[id], calendar: groups[loaded.assets[id].asset.group] ?? calendar, historyStart: historyStart)
             }
         }
     }

@@ -66,6 +66,27 @@ final class UniverseLoaderTests: XCTestCase {
         XCTAssertEqual(filled.assets[2].filledBars, 1)
     }
 
+    func testGroupHolidaysAreNotGaps() throws {
+        // Three "China" files close on Wed 3rd and Thu 4th; four "India" files trade every weekday.
+        // The category calendar keeps the 3rd (4 of 7 trade); China's own calendar drops both days.
+        let days = ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-08"]
+        let holiday = days.filter { $0 != "2024-01-03" && $0 != "2024-01-04" }
+        var files: [String: String] = [:]
+        for name in ["C1", "C2", "C3"] { files["e/\(name).csv"] = csv(name == "C1" ? holiday.filter { $0 != "2024-01-05" } : holiday) }
+        for name in ["I1", "I2", "I3", "I4"] { files["e/\(name).csv"] = csv(days) }
+        let data = try folder(files)
+        let assets = ["C1", "C2", "C3"].map { UniverseAsset(ticker: $0, name: $0, group: "China") }
+            + ["I1", "I2", "I3", "I4"].map { UniverseAsset(ticker: $0, name: $0, group: "India") }
+        let universe = Universe(categories: [UniverseCategory(name: "e", batchWeight: 1, tradingDaysPerYear: 250, historyYears: 0.01, assets: assets)])
+        let loaded = UniverseLoader.load(universe, dataDirectory: data)
+        XCTAssertEqual(loaded.calendars[0].map(CivilDate.isoString), days)
+        XCTAssertEqual(loaded.calendar(forAsset: 0).map(CivilDate.isoString), holiday)
+        XCTAssertEqual(loaded.calendar(forAsset: 3), loaded.calendars[0])
+        XCTAssertEqual(loaded.assets[0].gapDates.map(CivilDate.isoString), ["2024-01-05"])   // C1's own missing day
+        XCTAssertEqual(loaded.assets[1].gapDates, [])
+        XCTAssertEqual(loaded.assets[3].gapDates, [])
+    }
+
     func testCryptoCalendarIsEveryDay() {
         let calendar = CategoryCalendar.build(assetDates: [[10, 12]], start: 5, end: 12, everyDay: true)
         XCTAssertEqual(calendar, Array(5...12))
