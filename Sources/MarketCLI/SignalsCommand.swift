@@ -1,0 +1,182 @@
+// `marketgpt signals`: nightly BUY/SELL/HOLD with MC-dropout confidence for a date, or every trading date of a range.
+import ArgumentParser
+import Foundation
+import MarketData
+import MarketSignals
+
+/// Scores every asset of the universe at `--date` (its latest bar on or before it) with the fine-tuned model
+/// of its category, else the pre-trained one, and writes `<out>/<date>.csv` + `.json` atomically, then
+/// prints the summary. `--from D1 --to D2` writes the file of every trading date in the range, each
+/// from the data up to that date only.
+struct SignalsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "signals",
+        abstract: "Nightly BUY/SELL/HOLD signals with MC-dropout confidence (--date), or a history of them (--from/--to).",
+        discussion: """
+            Models: checkpoints/<run>/model_finetuned_<category>.safetensors scores its category, \
+            pretrained.safetensors every other one; --checkpoint FILE scores every category with one file. \
+            confidence = Φ(|μ|/σ), the model's probability that the h-day return has the sign of the expected \
+            return μ (σ² = aleatoric + epistemic variance over the horizon). BUY when confidence ≥ \
+            confidence_threshold and μ ≥ min_return, SELL when μ ≤ −min_return, otherwise HOLD with the reason; \
+            stale data and a synthetic latest bar are always HOLD; assets without data are listed (HOLD, "no data"). \
+            Exit 0 on success, 1 when no checkpoint or no data is usable (one line on stderr; no file written), \
+            64 on bad usage. The same seed gives byte-identical files.
+            """)
+
+    @Option(help: "Signals config YAML.")
+    var config: String = "configs/signals.yaml"
+
+    @Option(help: "Decision date YYYY-MM-DD: each asset's latest bar on or before it is scored.")
+    var date: String?
+
+    @Option(help: "First date of a history run (with --to): one file per trading date.")
+    var from: String?
+
+    @Option(help: "Last date of a history run (with --from).")
+    var to: String?
+
+    @Option(help: "One checkpoint file for every category (overrides the config's checkpoint folder).")
+    var checkpoint: String?
+
+    @Option(help: "Checkpoint folder with pretrained.safetensors and model_finetuned_<category>.safetensors.")
+    var checkpoints: String?
+
+    @Option(help: "MC-dropout passes per asset (default 20).")
+    var samples: Int?
+
+    @Option(help: "Output folder (default signals).")
+    var out: String?
+
+    @Option(help: "Universe YAML.")
+    var universe: String?
+
+    @Option(help: "Data folder of OHLCV CSVs.")
+    var data: String?
+
+    @Option(help: "Decision horizon h in days, 1 ≤ h ≤ H (default 1).")
+    var horizon: Int?
+
+    @Option(help: "Minimum confidence for BUY/SELL, in [0, 1] (default 0.7).")
+    var confidenceThreshold: Double?
+
+    @Option(help: "Minimum |expected return| for BUY/SELL, a fraction (default 0.02).")
+    var minReturn: Double?
+
+    @Option(help: "Largest age in days of the latest real bar (default 5).")
+    var maxStaleDays: Int?
+
+    @Option(help: "Seed of the MC-dropout draws and gap fills (default 0).")
+    var seed: UInt64?
+
+    func validate() throws {
+        if date == nil && (from == nil || to == nil) { throw ValidationError("give --date YYYY-MM-DD, or --from D1 --to D2") }
+        if date != nil && (from != nil || to != nil) { throw ValidationError("--date cannot be combined with --from/--to") }
+        if (from == nil) != (to == nil) { throw ValidationError("--from and --to go together") }
+        for (name, text) in [("--date", date), ("--from", from), ("--to", to)] {
+            if let text, Self.day(text) == nil { throw ValidationError("\(name) \(text): expected YYYY-MM-DD") }
+        }
+        if let from, let to, let d1 = Self.day(from), let d2 = Self.day(to), d1 > d2 {
+            throw ValidationError("--from \(from) is after --to \(to)")
+        }
+        if let samples, samples < 1 { throw ValidationError("--samples must be ≥ 1, found \(samples)") }
+        if let horizon, horizon < 1 { throw ValidationError("--horizon must be ≥ 1, found \(horizon)") }
+        if let confidenceThreshold, !(0...1).contains(confidenceThreshold) {
+            throw ValidationError("--confidence-threshold must be in [0, 1], found \(confidenceThreshold)")
+        }
+        if let minReturn, !(minReturn >= 0) { throw ValidationError("--min-return must be ≥ 0, found \(minReturn)") }
+        if let maxStaleDays, maxStaleDays < 0 { throw ValidationError("--max-stale-days must be ≥ 0, found \(maxStaleDays)") }
+    }
+
+    func run() throws {
+        let settings = try resolvedConfig()
+        let job = try Self.job(settings)
+        let outURL = URL(fileURLWithPath: settings.out)
+        let started = Date()
+        do {
+            if let date, let day = Self.day(date) {
+                let records = try job.records(date: day)
+                let file = try SignalsJob.write(records, date: day, out: outURL)
+                print(SignalSummary.format(records), terminator: "")
+                print("signals: \(records.count) assets at \(date) → \(file.relativePath) (+ .json) in "
+                      + String(format: "%.2f s", Date().timeIntervalSince(started)))
+            } else if let from, let to, let d1 = Self.day(from), let d2 = Self.day(to) {
+                let dates = job.tradingDates(from: d1, to: d2)
+                guard !dates.isEmpty else { throw SignalError.noData(date: to) }
+                var last: [SignalRecord] = []
+                for (index, day) in dates.enumerated() {
+                    last = try job.records(date: day)
+                    try SignalsJob.write(last, date: day, out: outURL)
+                    log("signals: \(CivilDate.isoString(day)) (\(index + 1)/\(dates.count))")
+                }
+                print(SignalSummary.format(last), terminator: "")
+                print("signals: \(dates.count) trading dates \(CivilDate.isoString(dates[0]))…\(CivilDate.isoString(dates[dates.count - 1])) "
+                      + "→ \(outURL.relativePath)/ in " + String(format: "%.1f s", Date().timeIntervalSince(started)))
+            }
+        } catch let error as SignalError {
+            throw DataCommandFailure(error.description)
+        } catch let error as CocoaError {
+            throw DataCommandFailure("\(settings.out): cannot write the signal files (\(error.localizedDescription))")
+        }
+    }
+
+    /// The config file with every command-line option applied.
+    func resolvedConfig() throws -> SignalsConfig {
+        var settings: SignalsConfig
+        let url = URL(fileURLWithPath: config)
+        if FileManager.default.fileExists(atPath: url.path) {
+            do { settings = try SignalsConfig.load(url) } catch let error as CustomStringConvertible & Error {
+                throw DataCommandFailure(error.description)
+            }
+        } else if config == "configs/signals.yaml" {
+            settings = SignalsConfig()   // the default path may be absent: defaults + options
+        } else {
+            throw DataCommandFailure("\(config): config file not found")
+        }
+        if let checkpoint { settings.checkpoint = checkpoint }
+        if let checkpoints { settings.checkpoints = checkpoints; if checkpoint == nil { settings.checkpoint = nil } }
+        if let samples { settings.samples = samples }
+        if let out { settings.out = out }
+        if let universe { settings.universe = universe }
+        if let data { settings.data = data }
+        if let horizon { settings.horizon = horizon }
+        if let confidenceThreshold { settings.confidenceThreshold = confidenceThreshold }
+        if let minReturn { settings.minReturn = minReturn }
+        if let maxStaleDays { settings.maxStaleDays = maxStaleDays }
+        if let seed { settings.seed = seed }
+        return settings
+    }
+
+    /// The job of `settings`: universe, data folder and models loaded and checked.
+    static func job(_ settings: SignalsConfig) throws -> SignalsJob {
+        let definition: Universe
+        do { definition = try Universe.load(URL(fileURLWithPath: settings.universe)) } catch let error as DataError {
+            throw DataCommandFailure(error.description)
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: settings.data, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DataCommandFailure("\(settings.data): data folder not found")
+        }
+        let models: SignalModelSet
+        do {
+            if let file = settings.checkpoint {
+                models = SignalModelSet(fallback: try SignalModel.load(URL(fileURLWithPath: file)))
+            } else {
+                models = try SignalModelSet.load(directory: URL(fileURLWithPath: settings.checkpoints),
+                                                 categories: definition.categories.map(\.name))
+                if models.isEmpty { throw SignalError.noCheckpoint(directory: settings.checkpoints) }
+            }
+        } catch let error as SignalError {
+            throw DataCommandFailure(error.description)
+        }
+        let rule = SignalRule(confidenceThreshold: settings.confidenceThreshold, minReturn: settings.minReturn,
+                              horizon: settings.horizon, maxStaleDays: settings.maxStaleDays)
+        return SignalsJob(definition: definition, dataDirectory: URL(fileURLWithPath: settings.data), models: models,
+                          options: SignalRunOptions(samples: settings.samples, seed: settings.seed, rule: rule),
+                          gapFill: settings.gapFill)
+    }
+
+    /// A strict `YYYY-MM-DD` date.
+    static func day(_ text: String) -> DayNumber? { text.count == 10 ? CivilDate.parseISO(text) : nil }
+
+    private func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+}

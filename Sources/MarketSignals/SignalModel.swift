@@ -1,0 +1,96 @@
+// A checkpoint decoded for inference: model, feature normaliser and id tables (read through MarketModel + MarketData).
+import Foundation
+import MarketData
+import MarketModel
+import MarketTensor
+
+/// Everything a nightly run needs from one checkpoint file (`pretrained.safetensors` or
+/// `model_finetuned_<K>.safetensors`): the verified weights as a `MarketGPT`, the normaliser it was
+/// trained with and the universe id tables it was trained on.
+public final class SignalModel {
+    /// The file it came from (for messages and the summary).
+    public let url: URL
+    public let model: MarketGPT
+    public let normalizer: FeatureNormalizer
+    public let idTable: EmbeddingIDTable
+    /// The verified `content_hash` of the file.
+    public let contentHash: String?
+    /// Ticker → asset id in `idTable` (the embedding row and the normaliser key).
+    public let assetIDs: [String: Int]
+
+    public init(model: MarketGPT, normalizer: FeatureNormalizer, idTable: EmbeddingIDTable, url: URL, contentHash: String? = nil) {
+        self.model = model
+        self.normalizer = normalizer
+        self.idTable = idTable
+        self.url = url
+        self.contentHash = contentHash
+        var ids: [String: Int] = [:]
+        for (id, asset) in idTable.assets.enumerated() where ids[asset.ticker] == nil { ids[asset.ticker] = id }
+        assetIDs = ids
+    }
+
+    /// Reads and verifies `url` (content hash) and decodes model, id tables and normaliser.
+    /// Throws `SignalError.checkpoint` with the file and the reason for a missing, damaged or incomplete
+    /// checkpoint, or one whose feature count differs from `MarketFeatures.count`.
+    public static func load(_ url: URL) throws -> SignalModel {
+        do {
+            let checkpoint = try ModelCheckpoint.read(url)
+            let model = try MarketGPT(checkpoint: checkpoint, file: url.path)
+            let idTable = try checkpoint.idTable(file: url.path)
+            guard let text = checkpoint.metadata[ModelCheckpoint.Key.normalizer] else {
+                throw SignalError.checkpoint(file: url.path, reason: "no '\(ModelCheckpoint.Key.normalizer)' in __metadata__")
+            }
+            let normalizer: FeatureNormalizer
+            do { normalizer = try FeatureNormalizer(jsonString: text) } catch {
+                throw SignalError.checkpoint(file: url.path, reason: "bad '\(ModelCheckpoint.Key.normalizer)' in __metadata__ (\(error))")
+            }
+            guard model.config.featureCount == MarketFeatures.count else {
+                throw SignalError.checkpoint(file: url.path, reason: "model expects \(model.config.featureCount) features per bar, "
+                                             + "the data gives \(MarketFeatures.count) (MarketFeatures)")
+            }
+            return SignalModel(model: model, normalizer: normalizer, idTable: idTable, url: url, contentHash: checkpoint.contentHash)
+        } catch let error as TensorError {
+            throw SignalError.checkpoint(file: url.path, reason: String(describing: error))
+        }
+    }
+}
+
+/// Which checkpoint scores which category: `model_finetuned_<category>` where present, else the fallback
+/// (the pre-trained checkpoint, or the one given with `--checkpoint`, which then scores every category).
+public struct SignalModelSet {
+    /// Category name → its fine-tuned model.
+    public var byCategory: [String: SignalModel]
+    /// The model for every other category (nil: those categories get HOLD `no model`).
+    public var fallback: SignalModel?
+
+    public init(byCategory: [String: SignalModel] = [:], fallback: SignalModel?) {
+        self.byCategory = byCategory
+        self.fallback = fallback
+    }
+
+    /// The model scoring `category`.
+    public func model(for category: String) -> SignalModel? { byCategory[category] ?? fallback }
+
+    /// True when no model at all is present.
+    public var isEmpty: Bool { byCategory.isEmpty && fallback == nil }
+
+    /// The fine-tuned file name of a category (`model_finetuned_<category>.safetensors`).
+    public static func finetunedFileName(category: String) -> String { "model_finetuned_\(category).safetensors" }
+    /// The pre-trained file name (`pretrained.safetensors`).
+    public static let pretrainedFileName = "pretrained.safetensors"
+
+    /// The models of a checkpoint folder: `pretrained.safetensors` as the fallback (when present) and
+    /// `model_finetuned_<K>.safetensors` for each of `categories` that has one. Throws when a present
+    /// file is unusable (never silently falls back past a damaged file).
+    public static func load(directory: URL, categories: [String]) throws -> SignalModelSet {
+        let manager = FileManager.default
+        var set = SignalModelSet(fallback: nil)
+        let pretrained = directory.appendingPathComponent(pretrainedFileName)
+        if manager.fileExists(atPath: pretrained.path) { set.fallback = try SignalModel.load(pretrained) }
+        for category in categories {
+            let url = directory.appendingPathComponent(finetunedFileName(category: category))
+            if manager.fileExists(atPath: url.path) { set.byCategory[category] = try SignalModel.load(url) }
+        }
+        return set
+    }
+}
