@@ -40,6 +40,9 @@ final class Engine {
     var blockedFills = 0
     var cashLimitedEntries = 0
     var rebalancePending = false
+    /// Set by `applyDecisions` for this open: equity (real bars at the open, others at the last close), the value
+    /// of positions that cannot trade (no real bar), and the number of tradable assets wanting a position.
+    var openState = (equity: 0.0, frozenValue: 0.0, movable: 0)
 
     /// `open`…`decided` point at the (D, N) buffers of `prices` and `decisions`; they must outlive the engine.
     init(prices: PriceMatrix, decisions: DecisionMatrix, configuration: BacktestConfiguration,
@@ -111,6 +114,7 @@ final class Engine {
     func applyDecisions(row: Int) -> Int {
         let base = row &* n
         var changes = 0, blocked = 0
+        var equityNow = ledger.pointee.cash, frozenValue = 0.0, movable = 0
         let real = BarStatus.real.rawValue
         for a in 0..<n {   // branch-free: random signals would defeat the branch predictor
             let d = decided[base &+ a]
@@ -121,7 +125,14 @@ final class Engine {
             let isReal = status[base &+ a] == real
             changes &+= differs && isReal ? 1 : 0
             blocked &+= differs && !isReal ? 1 : 0
+            // What an equal-weight rebalance at this open needs, gathered in the same pass.
+            let held = shares[a]
+            let mark = isReal ? open[base &+ a] : lastClose[a]
+            equityNow += held * mark
+            movable &+= isReal && t != 0 ? 1 : 0
+            frozenValue += !isReal && held != 0 ? abs(held * mark) : 0
         }
+        openState = (equityNow, frozenValue, movable)
         blockedFills &+= blocked
         return changes
     }
@@ -142,20 +153,7 @@ final class Engine {
     func rebalanceEqually(row: Int) {
         let base = row &* n
         let real = BarStatus.real.rawValue
-        // Equity at the open, and the final direction of each asset after it: the target where tradable,
-        // the position otherwise (frozen positions keep their value).
-        var equityNow = ledger.pointee.cash, frozenValue = 0.0, movable = 0
-        for a in 0..<n {
-            let cell = base &+ a
-            let tradable = status[cell] == real
-            let held = shares[a]
-            if held != 0 { equityNow += held * (tradable ? open[cell] : lastClose[a]) }
-            if tradable {
-                if target[a] != 0 { movable &+= 1 }
-            } else if position[a] != 0 {
-                frozenValue += abs(held * lastClose[a])
-            }
-        }
+        let (equityNow, frozenValue, movable) = openState
         // Pass 1 estimates the costs of the resize so that the positions plus costs fit the equity.
         let costRate = configuration.commission + slip
         let first = movable > 0 ? max(0, (equityNow - frozenValue) / Double(movable)) : 0
