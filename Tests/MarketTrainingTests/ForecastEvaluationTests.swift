@@ -15,7 +15,7 @@ final class ForecastEvaluationTests: XCTestCase {
         let collector = ForecastCollector(store: store, normalizer: normalizer)
         let limits = store.assets.map { _ in 400 }
         var rows = collector.modelRows(model, origins: store.assets.map { _ in 250..<450 }, limits: limits)
-        ForecastCollector.attach(collector.baselinePanel(trainingEnd: store.assets.map { _ in 245 }, horizon: rows.horizon), to: &rows)
+        collector.attachBaselines(to: &rows, trainingEnd: store.assets.map { _ in 245 })
         let h = rows.horizon
         var scored = 0
         for s in 0..<rows.count {
