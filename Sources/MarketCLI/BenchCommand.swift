@@ -42,6 +42,7 @@ struct BenchCommand: ParsableCommand {
         .synthetic,
         .baselines,
         .backtest,
+        .signals,
     ]
 
     func run() throws {
