@@ -41,6 +41,7 @@ struct BenchCommand: ParsableCommand {
         .csv,
         .synthetic,
         .baselines,
+        .pretrain,
         .backtest,
         .signals,
     ]

@@ -15,6 +15,8 @@ struct MarketGPTCommand: ParsableCommand {
             UniverseCommand.self,
             DemoDataCommand.self,
             QuickstartCommand.self,
+            FinetuneCommand.self,
+            EvaluateCommand.self,
             PretrainCommand.self,
             SignalsCommand.self,
             BacktestCommand.self,

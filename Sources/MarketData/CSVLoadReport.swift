@@ -18,8 +18,11 @@ public enum DropReason: String, Sendable, CaseIterable, Codable, Comparable {
 
 /// One dropped row: its 1-based line number in the file, why, and its date when that parsed.
 public struct DroppedRow: Sendable, Equatable, Codable {
+    /// 1-based line number in the file.
     public var line: Int
+    /// Why the row was dropped.
     public var reason: DropReason
+    /// The row's date when it parsed (a gap on that date), nil otherwise.
     public var date: DayNumber?
 }
 

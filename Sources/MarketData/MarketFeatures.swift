@@ -99,12 +99,7 @@ public struct AssetFeatures: Sendable {
 
     /// Index of the first bar dated on or after `day` (`count` when none).
     public func firstIndex(onOrAfter day: DayNumber) -> Int {
-        var lo = 0, hi = dates.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if dates[mid] < day { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
+        ChronologicalSplit.firstIndex(dates, onOrAfter: day)
     }
 }
 

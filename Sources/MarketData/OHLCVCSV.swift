@@ -3,7 +3,9 @@ import Foundation
 
 /// A loaded CSV file: the valid bars (ascending, adjusted) and what was found on the way.
 public struct CSVLoadResult: Sendable {
+    /// The valid bars, ascending, one per date, adjusted by `Adj Close` when the file has it.
     public var series: OHLCVSeries
+    /// What was dropped, sorted or counted on the way.
     public var report: CSVLoadReport
 }
 

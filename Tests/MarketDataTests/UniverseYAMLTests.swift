@@ -75,5 +75,7 @@ final class GlobalUniverseTests: XCTestCase {
         XCTAssertTrue(universe.categories[4].assets.allSatisfy { $0.ticker.hasSuffix("-USD") })
         XCTAssertTrue(universe.categories[5].assets.allSatisfy { $0.ticker.hasSuffix("=X") })
         XCTAssertTrue(["GC=F", "CL=F", "HG=F", "ZC=F", "GLD", "USO"].allSatisfy(tickers.contains))
+        XCTAssertTrue(universe.assets.allSatisfy { !$0.asset.name.isEmpty })
+        XCTAssertLessThan(universe.assets.filter { $0.asset.name == $0.asset.ticker }.count, 10, "names are given (IBM, CSX … are their own names)")
     }
 }

@@ -1,0 +1,73 @@
+// `marketgpt evaluate`: a checkpoint's NLL, CRPS, coverage and directional accuracy per category against the baselines.
+import ArgumentParser
+import Foundation
+import MarketData
+import MarketModel
+import MarketTensor
+import MarketTraining
+
+/// Scores a checkpoint per category on its held-out period (see `CheckpointEvaluator`) against the
+/// random-walk, EWMA and GARCH baselines on the same targets, prints the table and writes JSON.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Evaluate a checkpoint per category against RW/EWMA/GARCH baselines (NLL, CRPS, coverage, direction, DM tests).",
+        discussion: """
+            The period scored starts at --start when given, else at the checkpoint's finetune.oos_start (fine-tuned \
+            checkpoints) or split.test_start (pre-training's test split), else the last --oos-years of each category. \
+            Writes runs/<run>/evaluation_<checkpoint name>.json (or --out) and prints the table.
+            """)
+
+    @Option(help: "Checkpoint file (.safetensors) to evaluate.")
+    var checkpoint: String
+
+    @Option(help: "Training config YAML (its training: section names the universe and data).")
+    var config: String = "configs/finetune.yaml"
+
+    @Option(help: "Category to evaluate (repeatable; default: the checkpoint's fine-tuned category, else all).")
+    var category: [String] = []
+
+    @Option(help: "First day scored, YYYY-MM-DD (overrides the checkpoint's split).")
+    var start: String?
+
+    @Option(help: "Years scored at the end of each category when the checkpoint names no split.")
+    var oosYears: Int = 2
+
+    @Option(help: "JSON output file (default runs/<run>/evaluation_<checkpoint>.json).")
+    var out: String?
+
+    @Option(name: .customLong("run"), help: "Run name (overrides training.run).")
+    var runName: String?
+
+    @Option(help: "Universe YAML (overrides training.universe).")
+    var universe: String?
+
+    @Option(help: "Data folder of OHLCV CSVs (overrides training.data).")
+    var data: String?
+
+    func validate() throws {
+        if let start, CivilDate.parseISO(start) == nil { throw ValidationError("--start must be YYYY-MM-DD, found '\(start)'") }
+        if oosYears < 1 { throw ValidationError("--oos-years must be ≥ 1, found \(oosYears)") }
+    }
+
+    func run() throws {
+        let setting = try TrainingUniverse.load(config: config, seed: nil, run: runName, universe: universe, data: data, command: "evaluate")
+        let url = URL(fileURLWithPath: checkpoint)
+        let report: CheckpointEvaluationReport
+        do {
+            report = try CheckpointEvaluator.evaluate(checkpointURL: url, store: setting.store, idTable: setting.idTable,
+                                                      categories: category.isEmpty ? nil : category,
+                                                      start: start.flatMap(CivilDate.parseISO), oosYears: oosYears)
+        } catch let error as TrainingError {
+            throw DataCommandFailure("evaluate: \(error.description)")
+        } catch let error as TensorError {
+            throw DataCommandFailure(error.description)
+        }
+        let name = url.deletingPathExtension().lastPathComponent
+        let output = URL(fileURLWithPath: out ?? "runs/\(setting.config.training.run)/evaluation_\(name).json")
+        try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try AtomicFile.write(try ReportJSON.encode(report), to: output)
+        print(report.table)
+        print("evaluate: \(report.categories.count) categories; \(output.relativePath)")
+    }
+}

@@ -1,0 +1,143 @@
+// `marketgpt finetune`: walk-forward fine-tuning of one category (or each in turn) from a pretrained checkpoint, then the OOS test.
+import ArgumentParser
+import Foundation
+import MarketData
+import MarketModel
+import MarketTensor
+import MarketSynthetic
+import MarketTraining
+
+/// Loads the config's universe and data (gaps filled, synthetic bars flagged and never scored), then
+/// runs `FineTuneRunner`: for each category, evaluate-then-fine-tune over `--window-months` windows
+/// before the final `--oos-years`, then the out-of-sample test of the pretrained and fine-tuned model
+/// against the random-walk, EWMA and GARCH baselines, with Diebold–Mariano tests.
+struct FinetuneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finetune",
+        abstract: "Walk-forward fine-tuning per category, then out-of-sample evaluation against RW/EWMA/GARCH baselines.",
+        discussion: """
+            Writes checkpoints/<run>/model_finetuned_<K>.safetensors (+ .state.safetensors), runs/<run>/walkforward_<K>.csv \
+            (one row per window: model and baseline metrics, DM tests), coverage_<K>.svg, pit_<K>.svg, nll_windows_<K>.svg \
+            and runs/<run>/report.json, and prints the out-of-sample table (pretrained vs fine-tuned vs baselines). \
+            The final --oos-years of each category are never trained on; each window is scored before it is trained on, \
+            and training stops H bars (the purge) before the next window.
+            """)
+
+    @Option(help: "Training config YAML (model: + training: sections; training: supplies learning rate, batch size, universe, data).")
+    var config: String = "configs/finetune.yaml"
+
+    @Option(help: "Category name from the universe, or 'all' for each category in turn.")
+    var category: String
+
+    @Option(name: .customLong("from"), help: "Pretrained checkpoint (default checkpoints/<run>/pretrained.safetensors).")
+    var from: String?
+
+    @Option(help: "Calendar months per walk-forward window.")
+    var windowMonths: Int = 6
+
+    @Option(help: "Years held out at the end of each category as the out-of-sample period.")
+    var oosYears: Int = 2
+
+    @Option(help: "Passes over each window's training bars.")
+    var epochs: Int = 3
+
+    @Option(help: "Walk forward over only the last Y years before the out-of-sample period (default: all history after the first year).")
+    var walkForwardYears: Int?
+
+    @Option(help: "Months of data before each window's end used for its fine-tuning pass (0: all earlier data).")
+    var trainMonths: Int = 24
+
+    @Option(help: "At most this many optimizer steps per window (quick runs).")
+    var maxStepsPerWindow: Int?
+
+    @Option(help: "Seed of the fine-tuning batches and dropout (overrides training.seed).")
+    var seed: UInt64?
+
+    @Option(name: .customLong("run"), help: "Run name: outputs go to runs/NAME/ and checkpoints/NAME/ (overrides training.run).")
+    var runName: String?
+
+    @Option(help: "Universe YAML (overrides training.universe).")
+    var universe: String?
+
+    @Option(help: "Data folder of OHLCV CSVs (overrides training.data).")
+    var data: String?
+
+    func validate() throws {
+        if windowMonths < 1 { throw ValidationError("--window-months must be ≥ 1, found \(windowMonths)") }
+        if oosYears < 1 { throw ValidationError("--oos-years must be ≥ 1, found \(oosYears)") }
+        if epochs < 0 { throw ValidationError("--epochs must be ≥ 0, found \(epochs)") }
+        if let walkForwardYears, walkForwardYears < 1 { throw ValidationError("--walk-forward-years must be ≥ 1, found \(walkForwardYears)") }
+        if trainMonths < 0 { throw ValidationError("--train-months must be ≥ 0, found \(trainMonths)") }
+        if let maxStepsPerWindow, maxStepsPerWindow < 0 { throw ValidationError("--max-steps-per-window must be ≥ 0, found \(maxStepsPerWindow)") }
+        if let runName, runName.isEmpty || runName.contains("/") { throw ValidationError("--run must be a name without '/', found '\(runName)'") }
+    }
+
+    func run() throws {
+        let setting = try TrainingUniverse.load(config: config, seed: seed, run: runName, universe: universe, data: data, command: "finetune")
+        let training = setting.config.training
+        let names = category == "all" ? setting.idTable.categories : [category]
+        var options = WalkForwardOptions()
+        options.windowMonths = windowMonths
+        options.oosYears = oosYears
+        options.epochs = epochs
+        options.walkForwardYears = walkForwardYears
+        options.trainMonths = trainMonths == 0 ? nil : trainMonths
+        options.maxStepsPerWindow = maxStepsPerWindow
+        options.seed = training.seed
+        let checkpointDirectory = URL(fileURLWithPath: "checkpoints").appendingPathComponent(training.run)
+        let runner = FineTuneRunner(checkpointURL: URL(fileURLWithPath: from ?? checkpointDirectory.appendingPathComponent("pretrained.safetensors").path),
+                                    checkpointDirectory: checkpointDirectory,
+                                    runDirectory: URL(fileURLWithPath: "runs").appendingPathComponent(training.run),
+                                    run: training.run, options: options, training: training)
+        let report: WalkForwardReport
+        do {
+            report = try runner.run(store: setting.store, idTable: setting.idTable, categories: names) { TrainingUniverse.log($0) }
+        } catch let error as TrainingError {
+            throw DataCommandFailure("finetune: \(error.description)")
+        } catch let error as TensorError {
+            throw DataCommandFailure(error.description)
+        }
+        print(report.table)
+        for result in report.categories where result.outOfSampleOverlapsPretraining {
+            print("note: \(result.category): the out-of-sample period (from \(result.outOfSampleStart)) overlaps the pretrained model's training data; its pretrained OOS numbers are optimistic")
+        }
+        print(String(format: "finetune: run %@: %d categories in %.1f s; runs/%@/report.json", training.run, report.categories.count, report.seconds, training.run))
+    }
+}
+
+/// The universe a training command works on: config (CLI overrides applied), gap-filled features and id tables.
+struct TrainingUniverse {
+    var config: TrainingRunConfig
+    var store: FeatureStore
+    var idTable: EmbeddingIDTable
+
+    static func load(config path: String, seed: UInt64?, run: String?, universe: String?, data: String?, command: String) throws -> TrainingUniverse {
+        var runConfig: TrainingRunConfig
+        do { runConfig = try TrainingRunConfig.load(URL(fileURLWithPath: path)) } catch let error as ConfigError {
+            throw DataCommandFailure(error.description)
+        }
+        if let seed { runConfig.training.seed = seed }
+        if let run { runConfig.training.run = run }
+        if let universe { runConfig.training.universe = universe }
+        if let data { runConfig.training.data = data }
+        let training = runConfig.training
+        let definition: Universe
+        do { definition = try Universe.load(URL(fileURLWithPath: training.universe)) } catch let error as DataError {
+            throw DataCommandFailure(error.description)
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: training.data, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DataCommandFailure("\(training.data): data folder not found")
+        }
+        let started = Date()
+        let loaded = GapFiller.fill(UniverseLoader.load(definition, dataDirectory: URL(fileURLWithPath: training.data))).universe
+        let store = FeatureStore(loaded: loaded)
+        log("\(command): \(store.assets.count) assets with data from \(training.data), loaded in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        let idTable = EmbeddingIDTable(
+            assets: definition.assets.map { EmbeddingIDTable.Asset(ticker: $0.asset.ticker, category: $0.categoryID) },
+            categories: definition.categories.map(\.name))
+        return TrainingUniverse(config: runConfig, store: store, idTable: idTable)
+    }
+
+    static func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+}

@@ -1,0 +1,75 @@
+// FineTuneRunner: `marketgpt finetune` as a library call — load the checkpoint, walk each category forward, write every output.
+import Foundation
+import MarketData
+import MarketModel
+import MarketTensor
+
+/// One fine-tuning run over one or more categories, writing:
+/// - `checkpointDirectory/model_finetuned_<K>.safetensors` (+ `.state.safetensors`), same format as pre-training,
+///   with extra metadata `finetune.category`, `finetune.oos_start`, `finetune.from`;
+/// - `runDirectory/walkforward_<K>.csv`, `coverage_<K>.svg`, `pit_<K>.svg`, `nll_windows_<K>.svg`, `report.json`.
+public struct FineTuneRunner {
+    /// The pretrained checkpoint (`pretrained.safetensors`).
+    public var checkpointURL: URL
+    public var checkpointDirectory: URL
+    public var runDirectory: URL
+    public var run: String
+    public var options: WalkForwardOptions
+    /// Optimisation settings (learning rate, batch size, decay, clipping, synthetic target weight).
+    public var training: TrainingConfig
+
+    public init(checkpointURL: URL, checkpointDirectory: URL, runDirectory: URL, run: String, options: WalkForwardOptions, training: TrainingConfig) {
+        self.checkpointURL = checkpointURL
+        self.checkpointDirectory = checkpointDirectory
+        self.runDirectory = runDirectory
+        self.run = run
+        self.options = options
+        self.training = training
+    }
+
+    /// Fine-tunes each of `categories` (names from the checkpoint's id table) in turn, from a fresh copy
+    /// of the pretrained weights each time; `idTable` (the universe's) must equal the checkpoint's.
+    public func run(store: FeatureStore, idTable: EmbeddingIDTable, categories: [String],
+                    progress: @escaping (String) -> Void = { _ in }) throws -> WalkForwardReport {
+        let started = Date()
+        let loaded = try PretrainedModel.load(checkpointURL)
+        guard loaded.idTable == idTable else {
+            throw TrainingError(step: nil, reason: "\(checkpointURL.path) was trained on another universe (asset/category id tables differ from the config's universe)")
+        }
+        let pretrainValidationStart = loaded.checkpoint.metadata["split.validation_start"].flatMap(CivilDate.parseISO)
+        let tuner = WalkForwardFineTuner(store: store, normalizer: loaded.normalizer, options: options)
+        var results: [CategoryWalkForwardResult] = []
+        var pooledPretrained = ForecastRows(horizon: loaded.model.config.horizon), pooledFineTuned = pooledPretrained
+        try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+        for name in categories {
+            guard let categoryID = idTable.categoryID(of: name) else {
+                throw TrainingError(step: nil, reason: "unknown category '\(name)' (the universe has \(idTable.categories.joined(separator: ", ")))")
+            }
+            let model = try MarketGPT(checkpoint: try ModelCheckpoint.read(checkpointURL), file: checkpointURL.path)
+            let (result, forecasts, trainer) = try tuner.run(model: model, training: training, categoryID: categoryID, name: name,
+                                                             pretrainValidationStart: pretrainValidationStart, progress: progress)
+            var extra = ["run": run, "finetune.category": name, "finetune.oos_start": result.outOfSampleStart,
+                         "finetune.from": checkpointURL.lastPathComponent]
+            for key in ["split.validation_start", "split.test_start"] { extra[key] = loaded.checkpoint.metadata[key] }
+            let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: loaded.normalizer,
+                                                                step: trainer.state.step, extra: extra)
+            try TrainingCheckpoint(directory: checkpointDirectory, name: "model_finetuned_\(name)").write(trainer, metadata: metadata)
+            try AtomicFile.write(WalkForwardReport.windowCSV(result), to: runDirectory.appendingPathComponent("walkforward_\(name).csv"))
+            try AtomicFile.write(CalibrationPlots.coveragePerHorizon(result.outOfSampleFineTuned, title: "\(name): out-of-sample interval coverage per horizon step"),
+                                 to: runDirectory.appendingPathComponent("coverage_\(name).svg"))
+            try AtomicFile.write(CalibrationPlots.pitHistogram(result.outOfSampleFineTuned, title: "\(name): out-of-sample PIT histogram (fine-tuned model)"),
+                                 to: runDirectory.appendingPathComponent("pit_\(name).svg"))
+            try AtomicFile.write(CalibrationPlots.windowNLL(result.windows, title: "\(name): NLL per walk-forward window"),
+                                 to: runDirectory.appendingPathComponent("nll_windows_\(name).svg"))
+            results.append(result)
+            pooledPretrained.append(forecasts.outOfSamplePretrained)
+            pooledFineTuned.append(forecasts.outOfSampleFineTuned)
+        }
+        let report = WalkForwardReport(run: run, checkpoint: checkpointURL.path, options: options, categories: results,
+                                       pooledOutOfSamplePretrained: pooledPretrained.count > 0 ? ForecastEvaluation(pooledPretrained) : nil,
+                                       pooledOutOfSampleFineTuned: pooledFineTuned.count > 0 ? ForecastEvaluation(pooledFineTuned) : nil,
+                                       seconds: Date().timeIntervalSince(started))
+        try AtomicFile.write(try report.jsonData(), to: runDirectory.appendingPathComponent("report.json"))
+        return report
+    }
+}

@@ -1,0 +1,178 @@
+// WalkForwardFineTuner: evaluate-then-fine-tune over calendar windows of one category, then the held-out OOS test.
+import Foundation
+import MarketData
+import MarketModel
+import MarketTensor
+
+/// The forecasts behind a category's result (for pooling across categories and for plots).
+public struct WalkForwardForecasts: Sendable {
+    /// Per window, its scored rows.
+    public var windows: [ForecastRows]
+    /// Out-of-sample rows of the pretrained and of the fine-tuned model (same targets).
+    public var outOfSamplePretrained: ForecastRows
+    public var outOfSampleFineTuned: ForecastRows
+}
+
+/// Walk-forward fine-tuning of one category (issue 6):
+/// 1. restrict the store to the category's assets; the out-of-sample (OOS) period is the last
+///    `oosYears` of the category and is never trained on nor used by any window;
+/// 2. score the pretrained model on the OOS period (phase 3 reference);
+/// 3. for each window of `windowMonths` before the OOS start: score the current model and the
+///    baselines (GARCH fitted on bars before the window minus the purge) on the window's targets
+///    (targets inside the OOS period are not scored), then fine-tune on bars up to the window's end
+///    minus the purge (H bars) so no training target reaches the next window;
+/// 4. score the fine-tuned model on the OOS period (baselines fitted on everything before it).
+///
+/// The trainer is pre-training's `Trainer` (AdamW, warmup + cosine over the run's total steps,
+/// clipping); `trainer.model` is updated in place and is the fine-tuned model afterwards.
+public struct WalkForwardFineTuner {
+    public let store: FeatureStore
+    public let normalizer: FeatureNormalizer
+    public let options: WalkForwardOptions
+
+    /// `store`: the whole universe's features (asset ids = universe order); `normalizer`: the checkpoint's.
+    public init(store: FeatureStore, normalizer: FeatureNormalizer, options: WalkForwardOptions) {
+        self.store = store
+        self.normalizer = normalizer
+        self.options = options
+    }
+
+    /// The category's assets with enough bars for one context, the horizon and a baseline fit.
+    public func categoryStore(_ categoryID: Int, contextLength: Int, horizon: Int) -> FeatureStore {
+        FeatureStore(assets: store.assets.filter { $0.categoryID == categoryID && $0.count >= contextLength + horizon + 30 },
+                     categoryWeights: store.categoryWeights)
+    }
+
+    /// One planned window: its label days and per-asset evaluation origins and training ranges.
+    struct PlannedWindow {
+        var start: DayNumber, end: DayNumber
+        var evaluation: [Range<Int>]     // origins per asset
+        var fineTune: [Range<Int>]       // bars trained on after the evaluation (targets stay inside)
+        var baselineFitEnd: [Int]        // GARCH fitted on bars 0..<this per asset
+    }
+
+    /// The windows of `category` (a category store) before `oosStart`.
+    func plan(_ category: FeatureStore, oosStart: DayNumber, contextLength: Int, horizon: Int) -> [PlannedWindow] {
+        let purge = options.purgeBars ?? horizon
+        let first = category.assets.map { $0.dates.first ?? oosStart }.min() ?? oosStart
+        let (fy, fm, _) = CivilDate.civil(first)
+        var startDay = CivilDate.dayNumber(year: fy + options.minimumHistoryYears, month: fm, day: 1)
+        if let years = options.walkForwardYears {
+            let (oy, om, _) = CivilDate.civil(oosStart)
+            startDay = max(startDay, CivilDate.dayNumber(year: oy - years, month: om, day: 1))
+        }
+        let oosBars = category.assets.map { $0.firstIndex(onOrAfter: oosStart) }
+        let minimumHistory = max(contextLength, 200 * options.minimumHistoryYears)
+        var windows: [PlannedWindow] = []
+        let (y, m, _) = CivilDate.civil(startDay)
+        var monthIndex = y * 12 + m - 1
+        while true {
+            let start = CivilDate.dayNumber(year: monthIndex / 12, month: monthIndex % 12 + 1, day: 1)
+            if start >= oosStart { break }
+            monthIndex += options.windowMonths
+            let end = min(CivilDate.dayNumber(year: monthIndex / 12, month: monthIndex % 12 + 1, day: 1), oosStart)
+            var evaluation: [Range<Int>] = [], fineTune: [Range<Int>] = [], fitEnd: [Int] = []
+            for (i, asset) in category.assets.enumerated() {
+                let lo = asset.firstIndex(onOrAfter: start), hi = min(asset.firstIndex(onOrAfter: end), oosBars[i])
+                let history = lo - purge
+                evaluation.append(history >= minimumHistory ? lo..<max(lo, hi) : lo..<lo)
+                fitEnd.append(max(history, 0))
+                // After the window: train on bars before (end − purge); targets never reach `hi`.
+                let trainEnd = max(0, min(hi, oosBars[i]) - purge)
+                let trainStart = options.trainMonths.map { months in
+                    let (ey, em, _) = CivilDate.civil(end)
+                    let back = ey * 12 + em - 1 - months
+                    return asset.firstIndex(onOrAfter: CivilDate.dayNumber(year: back / 12, month: back % 12 + 1, day: 1))
+                } ?? 0
+                fineTune.append(min(trainStart, trainEnd)..<trainEnd)
+            }
+            windows.append(PlannedWindow(start: start, end: end, evaluation: evaluation, fineTune: fineTune, baselineFitEnd: fitEnd))
+        }
+        return windows
+    }
+
+    /// Optimizer steps of a fine-tuning pass over `ranges`: `epochs` × (non-overlapping T-bar windows) / B.
+    func steps(_ ranges: [Range<Int>], contextLength: Int, batchSize: Int) -> Int {
+        let windows = ranges.reduce(0) { $0 + $1.count / contextLength }
+        guard windows > 0 else { return 0 }
+        let steps = (options.epochs * windows + batchSize - 1) / batchSize
+        return options.maxStepsPerWindow.map { min($0, steps) } ?? steps
+    }
+
+    /// Runs the walk-forward of category `categoryID` named `name`, fine-tuning `model` in place with
+    /// `training` (its learning rate, batch size, clipping, decay; the schedule spans this run's steps).
+    /// `pretrainValidationStart`: the pre-training split's first validation day, to flag OOS overlap.
+    public func run(model: MarketGPT, training: TrainingConfig, categoryID: Int, name: String,
+                    pretrainValidationStart: DayNumber? = nil,
+                    progress: (String) -> Void = { _ in }) throws -> (result: CategoryWalkForwardResult, forecasts: WalkForwardForecasts, trainer: Trainer) {
+        let started = Date()
+        let t = model.config.contextLength, h = model.config.horizon
+        let category = categoryStore(categoryID, contextLength: t, horizon: h)
+        guard let lastDay = category.assets.compactMap(\.dates.last).max() else {
+            throw TrainingError(step: nil, reason: "category '\(name)' has no asset with at least \(t + h + 30) bars")
+        }
+        let oosStart = outOfSampleStart(lastDay: lastDay, years: options.oosYears)
+        let oosBars = category.assets.map { $0.firstIndex(onOrAfter: oosStart) }
+        let purge = options.purgeBars ?? h
+        let collector = ForecastCollector(store: category, normalizer: normalizer)
+        let windows = plan(category, oosStart: oosStart, contextLength: t, horizon: h)
+        let plannedSteps = windows.map { steps($0.fineTune, contextLength: t, batchSize: training.batchSize) }
+        var config = training
+        config.totalSteps = max(1, plannedSteps.reduce(0, +))
+        config.warmupSteps = min(training.warmupSteps, config.totalSteps / 10)
+        config.seed = options.seed
+        config.evalEvery = Int.max / 2
+        config.checkpointEvery = Int.max / 2
+        let trainer = Trainer(model: model, config: config)
+
+        // Out-of-sample: origins from the OOS start (targets to the end); baselines fitted before it.
+        let oosOrigins = zip(oosBars, category.assets).map { max($0 - 1, 0)..<$1.count }
+        let oosLimits = category.assets.map(\.count)
+        let oosPanel = collector.baselinePanel(trainingEnd: oosBars.map { $0 - purge }, horizon: h)
+        func outOfSampleRows() -> ForecastRows {
+            var rows = collector.modelRows(model, origins: oosOrigins, limits: oosLimits)
+            ForecastCollector.attach(oosPanel, to: &rows)
+            return rows
+        }
+        let pretrainedRows = outOfSampleRows()
+        progress("finetune \(name): \(category.assets.count) assets, OOS from \(CivilDate.isoString(oosStart)), \(windows.count) windows, \(config.totalSteps) steps")
+
+        var results: [WalkForwardWindowResult] = [], windowRows: [ForecastRows] = []
+        for (w, window) in windows.enumerated() {
+            let panel = collector.baselinePanel(trainingEnd: window.baselineFitEnd, horizon: h)
+            var rows = collector.modelRows(model, origins: window.evaluation, limits: oosBars)
+            ForecastCollector.attach(panel, to: &rows)
+            let evaluation = ForecastEvaluation(rows)
+            var loss: Double?
+            let count = plannedSteps[w]
+            if count > 0 {
+                var dataset = WindowedDataset(store: category, normalizer: normalizer, ranges: window.fineTune, contextLength: t, horizon: h)
+                dataset.syntheticTargetWeight = Float(training.syntheticTargetWeight)
+                let data = try TrainingData(train: dataset, validation: nil, seed: options.seed &+ UInt64(w), validationWindowCount: 0)
+                var sum = 0.0, n = 0
+                try trainer.train(data, until: trainer.state.step + count, afterStep: { report in
+                    if report.loss.isFinite { sum += report.loss; n += 1 }
+                })
+                loss = n > 0 ? sum / Double(n) : nil
+            }
+            results.append(WalkForwardWindowResult(start: CivilDate.isoString(window.start), end: CivilDate.isoString(window.end),
+                                                   fineTuneSteps: count, fineTuneLoss: loss, evaluation: evaluation))
+            windowRows.append(rows)
+            let nll = evaluation.scores["model"]?.nll ?? .nan, garch = evaluation.scores["garch"]?.nll ?? .nan
+            progress(String(format: "finetune %@: window %d/%d %@ targets %d nll model %.4f garch %.4f, %d steps loss %@",
+                            name, w + 1, windows.count, CivilDate.isoString(window.start), evaluation.targets, nll, garch, count,
+                            loss.map { String(format: "%.4f", $0) } ?? "-"))
+        }
+        let fineTunedRows = outOfSampleRows()
+        var pooled = ForecastRows(horizon: h)
+        for rows in windowRows { pooled.append(rows) }
+        let result = CategoryWalkForwardResult(
+            category: name, categoryID: categoryID, assets: category.assets.count,
+            outOfSampleStart: CivilDate.isoString(oosStart), lastDay: CivilDate.isoString(lastDay),
+            outOfSampleOverlapsPretraining: pretrainValidationStart.map { $0 > oosStart } ?? false,
+            windows: results, walkForward: pooled.count > 0 ? ForecastEvaluation(pooled) : nil,
+            outOfSamplePretrained: ForecastEvaluation(pretrainedRows), outOfSampleFineTuned: ForecastEvaluation(fineTunedRows),
+            fineTuneSteps: trainer.state.step, seconds: Date().timeIntervalSince(started))
+        return (result, WalkForwardForecasts(windows: windowRows, outOfSamplePretrained: pretrainedRows, outOfSampleFineTuned: fineTunedRows), trainer)
+    }
+}

@@ -1,0 +1,35 @@
+// WalkForwardOptions: the settings of a walk-forward fine-tuning run of one category.
+import MarketData
+
+/// How a category is walked forward (CLI: `--window-months`, `--oos-years`, `--epochs`, …).
+public struct WalkForwardOptions: Codable, Equatable, Sendable {
+    /// Calendar months per walk-forward window. Default 6.
+    public var windowMonths = 6
+    /// Years at the end of the category's history held out as the final out-of-sample period
+    /// (never trained on, never used by a window). Default 2.
+    public var oosYears = 2
+    /// Passes over each window's training bars (counted as non-overlapping T-bar windows). Default 3.
+    public var epochs = 3
+    /// Walk forward over only the last Y years before the out-of-sample period (nil: from the
+    /// category's first date + `minimumHistoryYears`). Default nil.
+    public var walkForwardYears: Int?
+    /// Years of history an asset needs before its first evaluated window (baseline fits, context). Default 1.
+    public var minimumHistoryYears = 1
+    /// Each fine-tuning pass uses at most the last M months before the window's end (nil: all earlier
+    /// data, expanding). Default 24.
+    public var trainMonths: Int? = 24
+    /// Upper bound on optimizer steps per window (nil: no bound; for quick runs). Default nil.
+    public var maxStepsPerWindow: Int?
+    /// Bars purged between the last training target and the next evaluated window (nil: H).
+    public var purgeBars: Int?
+    /// Seed of the fine-tuning batches and dropout.
+    public var seed: UInt64 = 42
+
+    public init() {}
+}
+
+/// The out-of-sample start of a category: `years` calendar years before its last date (+1 day).
+public func outOfSampleStart(lastDay: DayNumber, years: Int) -> DayNumber {
+    let (y, m, d) = CivilDate.civil(lastDay)
+    return CivilDate.dayNumber(year: y - years, month: m, day: min(d, 28)) + 1
+}

@@ -1,0 +1,44 @@
+// End-to-end: `marketgpt pretrain` (tiny) → `finetune --category K` → `evaluate`, on generated demo data.
+import Foundation
+import XCTest
+
+final class FinetuneCommandTests: XCTestCase {
+    func testFinetuneWritesCheckpointWindowCSVReportAndPlotsAndEvaluateWritesJSON() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("finetune-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        try PretrainCommandTests.config.write(to: directory.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
+        let universe = DemoDataCommandTests.packageRoot.appendingPathComponent("universes/demo.yaml").path
+        try FileManager.default.copyItem(atPath: universe, toPath: directory.appendingPathComponent("demo.yaml").path)
+        let demo = try CLIRunner.run(["demo-data", "--universe", "demo.yaml", "--out", "data", "--seed", "4"], in: directory)
+        XCTAssertEqual(demo.status, 0, demo.stderr)
+        let common = ["--config", "tiny.yaml", "--universe", "demo.yaml", "--data", "data", "--run", "t"]
+        let pretrain = try CLIRunner.run(["pretrain"] + common + ["--steps", "5"], in: directory)
+        XCTAssertEqual(pretrain.status, 0, pretrain.stderr)
+
+        let finetune = try CLIRunner.run(["finetune"] + common + ["--category", "crypto", "--oos-years", "1", "--walk-forward-years", "1",
+                                                                  "--epochs", "1", "--max-steps-per-window", "2"], in: directory)
+        XCTAssertEqual(finetune.status, 0, finetune.stderr)
+        XCTAssertTrue(finetune.stdout.contains("finetuned") && finetune.stdout.contains("garch"), finetune.stdout)
+        for file in ["checkpoints/t/model_finetuned_crypto.safetensors", "checkpoints/t/model_finetuned_crypto.state.safetensors",
+                     "runs/t/walkforward_crypto.csv", "runs/t/report.json", "runs/t/coverage_crypto.svg", "runs/t/pit_crypto.svg",
+                     "runs/t/nll_windows_crypto.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), file)
+        }
+        let csv = try String(contentsOf: directory.appendingPathComponent("runs/t/walkforward_crypto.csv"), encoding: .utf8)
+        XCTAssertTrue((3...4).contains(csv.split(separator: "\n").count), csv)   // header + two 6-month windows (+ a partial one before the OOS start)
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("runs/t/report.json"))) as? [String: Any]
+        XCTAssertEqual((report?["categories"] as? [[String: Any]])?.first?["category"] as? String, "crypto")
+
+        let evaluate = try CLIRunner.run(["evaluate", "--checkpoint", "checkpoints/t/model_finetuned_crypto.safetensors"] + common, in: directory)
+        XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
+        XCTAssertTrue(evaluate.stdout.contains("crypto"), evaluate.stdout)
+        let evaluation = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("runs/t/evaluation_model_finetuned_crypto.json"))) as? [String: Any]
+        let category = (evaluation?["categories"] as? [[String: Any]])?.first
+        XCTAssertEqual(category?["start_source"] as? String ?? category?["startSource"] as? String, "finetune.oos_start")
+
+        let bad = try CLIRunner.run(["finetune"] + common + ["--category", "nope"], in: directory)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("unknown category 'nope'"), bad.stderr)
+    }
+}
