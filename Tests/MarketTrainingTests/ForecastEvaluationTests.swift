@@ -70,7 +70,7 @@ final class ForecastEvaluationTests: XCTestCase {
             XCTAssertTrue(header.contains(column), column)
         }
         for line in lines.dropFirst() { XCTAssertEqual(line.split(separator: ",", omittingEmptySubsequences: false).count, header.count) }
-        let svg = CalibrationPlots.windowNLL(result.windows, title: "t")
+        let svg = result.windowNLLPlot(title: "t")
         XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("<path"))
     }
 }
