@@ -51,8 +51,7 @@ public func causalSelfAttention(_ qkv: Tensor, heads nh: Int) -> Tensor {
                     // dS = P ⊙ (dP − Σ_j P·dP) · scale on the causal part, 0 above the diagonal
                     for i in 0..<t {
                         let pr = att + i &* t, dr = dp + i &* t
-                        var dot: Float = 0
-                        for j in 0...i { dot += pr[j] * dr[j] }
+                        let dot = dotProduct(pr, dr, count: i &+ 1)
                         for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * scale }
                         if i &+ 1 < t { (dr + (i &+ 1)).update(repeating: 0, count: t &- i &- 1) }
                     }
@@ -117,9 +116,7 @@ public func causalSelfAttentionLastQuery(_ qkv: Tensor, heads nh: Int) -> Tensor
             let qh = q + h &* hs
             for j in 0..<t {
                 let k = base + (j &* c3 &+ c &+ h &* hs)
-                var dot: Float = 0
-                for e in 0..<hs { dot += qh[e] * k[e] }
-                scores[j] = dot * scale
+                scores[j] = dotProduct(qh, k, count: hs) * scale
             }
             softmaxRow(scores, scores, count: t)
             let o = op + (bi &* c &+ h &* hs)
@@ -131,4 +128,15 @@ public func causalSelfAttentionLastQuery(_ qkv: Tensor, heads nh: Int) -> Tensor
         }
     }
     return out
+}
+
+/// Σ a[i]·b[i] with 8-lane accumulators.
+@inline(__always)
+func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+    var acc = SIMD8<Float>(repeating: 0)
+    var i = 0
+    while i &+ 8 <= count { acc += load8(a + i) * load8(b + i); i &+= 8 }
+    var sum = acc.sum()
+    while i < count { sum += a[i] * b[i]; i &+= 1 }
+    return sum
 }

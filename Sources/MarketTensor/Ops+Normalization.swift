@@ -42,31 +42,60 @@ public func softmax(_ x: Tensor) -> Tensor {
     return out
 }
 
-/// One softmax row: `out = exp(x − max) / Σ`.
+/// One softmax row: `out = exp(x − max) / Σ` (8 lanes at a time; `out` may alias `x`).
 @inline(__always)
 func softmaxRow(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
     var m = -Float.infinity
-    for j in 0..<count where x[j] > m { m = x[j] }
-    var sum: Float = 0
-    for j in 0..<count { let e = fastExp(x[j] - m); out[j] = e; sum += e }
+    var j = 0
+    if count >= 8 {
+        var m8 = SIMD8<Float>(repeating: -.infinity)
+        while j &+ 8 <= count {
+            let v = load8(x + j)
+            m8.replace(with: v, where: v .> m8)
+            j &+= 8
+        }
+        for lane in 0..<8 where m8[lane] > m { m = m8[lane] }
+    }
+    while j < count { if x[j] > m { m = x[j] }; j &+= 1 }
+    var sum8 = SIMD8<Float>(repeating: 0)
+    let m8 = SIMD8<Float>(repeating: m)
+    j = 0
+    while j &+ 8 <= count {
+        let e = fastExp8(load8(x + j) - m8)
+        store8(out + j, e)
+        sum8 += e
+        j &+= 8
+    }
+    var sum = sum8.sum()
+    while j < count { let e = fastExp(x[j] - m); out[j] = e; sum += e; j &+= 1 }
     let inv = 1 / sum
-    for j in 0..<count { out[j] *= inv }
+    for k in 0..<count { out[k] *= inv }
 }
 
-/// exp(x) for x ≤ 0 range-reduced to 2^n·p(r) (degree-6 polynomial, rel. error < 2e-7); exp(-∞) = 0.
+/// `fastExp` on 8 lanes (same polynomial; the 2^n scale built from the rounding trick's bits).
 @inline(__always)
-public func fastExp(_ input: Float) -> Float {
-    let x = input < -87 ? -87 : (input > 88 ? 88 : input)
-    // round to nearest by the 1.5·2^23 trick (inlinable, unlike `rounded()`, which calls rintf)
-    let n = (x * 1.44269504088896341 + 12_582_912) - 12_582_912
+func fastExp8(_ input: SIMD8<Float>) -> SIMD8<Float> {
+    let low = SIMD8<Float>(repeating: -87), high = SIMD8<Float>(repeating: 88)
+    var x = input
+    x.replace(with: low, where: x .< low)
+    x.replace(with: high, where: x .> high)
+    let shifted = x * 1.44269504088896341 + 12_582_912
+    let n = shifted - 12_582_912
     let r = (x - n * 0.693359375) - n * -2.12194440e-4
-    var p: Float = 1.9875691500e-4
+    var p = SIMD8<Float>(repeating: 1.9875691500e-4)
     p = p * r + 1.3981999507e-3
     p = p * r + 8.3334519073e-3
     p = p * r + 4.1665795894e-2
     p = p * r + 1.6666665459e-1
     p = p * r + 5.0000001201e-1
     p = p * r * r + r + 1
-    let scale = Float(bitPattern: UInt32(bitPattern: (Int32(n) &+ 127) << 23))
-    return input < -87 ? 0 : p * scale
+    let bits = (unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+    var result = p * unsafeBitCast(bits, to: SIMD8<Float>.self)
+    result.replace(with: SIMD8<Float>(repeating: 0), where: input .< low)
+    return result
 }
+
+/// exp(x) range-reduced to 2^n·p(r) (degree-6 polynomial, rel. error < 2e-7 on [-87, 88]); exp(x < -87) = 0.
+/// Scalar entry to `fastExp8` (used for loop tails).
+@inline(__always)
+public func fastExp(_ input: Float) -> Float { fastExp8(SIMD8(repeating: input))[0] }

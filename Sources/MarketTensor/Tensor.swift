@@ -148,6 +148,15 @@ public final class Tensor {
 
     // MARK: gradients
 
+    /// Adds `other`'s gradient (same shape; nothing when it has none) into this tensor's gradient,
+    /// e.g. to sum the gradients of data-parallel replicas.
+    public func accumulateGradient(from other: Tensor) {
+        precondition(other.count == count, "accumulateGradient: \(other.shape) into \(shape)")
+        guard let source = other.grad else { return }
+        let (g, accumulate) = gradForWrite()
+        if accumulate { for i in 0..<count { g[i] += source[i] } } else { g.update(from: source, count: count) }
+    }
+
     /// Forgets the gradient (it reads as zeros; the buffer is kept for reuse, no memset).
     public func zeroGrad() { gradValid = false }
 

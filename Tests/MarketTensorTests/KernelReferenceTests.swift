@@ -30,6 +30,17 @@ final class KernelReferenceTests: XCTestCase {
             let exact = Foundation.exp(Double(x))
             worstExp = max(worstExp, abs(Double(fastExp(x)) - exact) / exact)
         }
+        var worstExp8: Double = 0
+        for i in 0..<10_875 {  // down to -87
+            let x = SIMD8<Float>((0..<8).map { -Float(i * 8 + $0) / 1000 })
+            let e = fastExp8(x)
+            for lane in 0..<8 {
+                let exact = Foundation.exp(Double(x[lane]))
+                worstExp8 = max(worstExp8, abs(Double(e[lane]) - exact) / exact)
+            }
+        }
+        XCTAssertLessThan(worstExp8, 2e-7)
+        XCTAssertEqual(fastExp8(SIMD8<Float>(repeating: -.infinity)), SIMD8<Float>(repeating: 0))
         XCTAssertLessThan(worstTanh, 1e-6)
         XCTAssertLessThan(worstExp, 2e-7)
         XCTAssertEqual(fastExp(-.infinity), 0)
