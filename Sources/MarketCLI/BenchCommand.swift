@@ -43,6 +43,7 @@ struct BenchCommand: ParsableCommand {
         .baselines,
         .pretrain,
         .backtest,
+        .signals,
     ]
 
     func run() throws {

@@ -47,7 +47,7 @@ public enum SignalFile {
     public static func parse(_ bytes: [UInt8], file: String) throws -> [SignalRecord] {
         var lines = CSVLines(bytes: bytes)
         guard let headerFields = lines.next() else { throw DataError(file: file, reason: "empty file") }
-        let header = headerFields.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let header = headerFields.fields.map { $0.lowercased() }
         var column: [String: Int] = [:]
         for (index, name) in header.enumerated() where column[name] == nil { column[name] = index }
         for required in ["date", "ticker", "signal"] where column[required] == nil {
@@ -61,7 +61,7 @@ public enum SignalFile {
         var records: [SignalRecord] = []
         while let row = lines.next() {
             let fields = row.fields
-            if fields.count == 1 && fields[0].trimmingCharacters(in: .whitespaces).isEmpty { continue }   // blank line
+            if fields.count == 1 && fields[0].isEmpty { continue }   // blank line
             guard fields.count == header.count else {
                 throw DataError(file: file, line: row.line,
                                       reason: "\(fields.count) fields, the header has \(header.count)")
@@ -69,21 +69,21 @@ public enum SignalFile {
             func text(_ name: String) -> String { column[name].map { fields[$0] } ?? "" }
             func number(_ index: Int?, _ name: String) throws -> Double {
                 guard let index else { return .nan }
-                let field = fields[index].trimmingCharacters(in: .whitespaces)
-                if field.isEmpty || field.lowercased() == "nan" { return .nan }
+                let field = fields[index]   // already trimmed by CSVLines; Double("nan") is NaN
+                if field.isEmpty { return .nan }
                 guard let value = Double(field) else {
                     throw DataError(file: file, line: row.line, reason: "\(name) '\(field)' is not a number")
                 }
                 return value
             }
-            let dateText = text("date").trimmingCharacters(in: .whitespaces)
+            let dateText = text("date")
             guard let date = CivilDate.parseISO(dateText) else {
                 throw DataError(file: file, line: row.line, reason: "date '\(dateText)' is not YYYY-MM-DD")
             }
-            let ticker = text("ticker").trimmingCharacters(in: .whitespaces)
+            let ticker = text("ticker")
             guard !ticker.isEmpty else { throw DataError(file: file, line: row.line, reason: "empty ticker") }
-            let signalText = text("signal").trimmingCharacters(in: .whitespaces).uppercased()
-            guard let signal = SignalAction(rawValue: signalText) else {
+            let signalText = text("signal")
+            guard let signal = SignalAction(rawValue: signalText) ?? SignalAction(rawValue: signalText.uppercased()) else {
                 throw DataError(file: file, line: row.line, reason: "signal '\(signalText)' is not BUY, SELL or HOLD")
             }
             let confidence = try number(column["confidence"], "confidence")
@@ -98,7 +98,7 @@ public enum SignalFile {
                 stds.append(try number(stdColumns[k], "pred_std_\(k + 1)"))
             }
             records.append(SignalRecord(
-                date: date, ticker: ticker, category: text("category").trimmingCharacters(in: .whitespaces),
+                date: date, ticker: ticker, category: text("category"),
                 signal: signal, confidence: confidence,
                 expectedReturn: try number(column["expected_return"], "expected_return"),
                 predMean: means, predStd: stds,
@@ -187,6 +187,7 @@ public enum SignalFile {
 }
 
 /// Splits CSV bytes into rows of fields (RFC 4180 quoting, LF or CRLF), counting physical lines.
+/// Spaces and tabs around an unquoted field are dropped.
 struct CSVLines {
     let bytes: [UInt8]
     var position = 0
@@ -221,17 +222,25 @@ struct CSVLines {
                     field.append(byte)
                 }
             } else if byte == UInt8(ascii: ",") {
-                fields.append(String(decoding: field, as: UTF8.self))
+                fields.append(Self.text(field))
                 field.removeAll(keepingCapacity: true)
             } else if byte == UInt8(ascii: "\n") {
                 break
-            } else if byte == UInt8(ascii: "\"") && field.isEmpty {
+            } else if byte == UInt8(ascii: "\"") && field.allSatisfy({ $0 == 32 || $0 == 9 }) {
+                field.removeAll(keepingCapacity: true)
                 inQuotes = true
-            } else if byte != UInt8(ascii: "\r") {
+            } else if byte != UInt8(ascii: "\r") && !(field.isEmpty && (byte == 32 || byte == 9)) {
                 field.append(byte)
             }
         }
-        fields.append(String(decoding: field, as: UTF8.self))
+        fields.append(Self.text(field))
         return (fields, startLine)
+    }
+
+    /// The field's text without trailing spaces or tabs (leading ones were never appended).
+    static func text(_ field: [UInt8]) -> String {
+        var end = field.count
+        while end > 0 && (field[end - 1] == 32 || field[end - 1] == 9) { end -= 1 }
+        return String(decoding: field[0..<end], as: UTF8.self)
     }
 }

@@ -8,7 +8,7 @@ import MarketTensor
 public struct SignalRunOptions: Sendable, Equatable {
     /// S: MC-dropout passes per asset (default 20).
     public var samples: Int
-    /// Seed of the MC-dropout draws; each (seed, date, ticker) has its own stream (see `NightlySignals.mcSeed`).
+    /// Seed of the MC-dropout draws; each (seed, date, checkpoint) batch has its own stream (see `NightlySignals.mcSeed`).
     public var seed: UInt64
     /// Thresholds, decision horizon and staleness limit.
     public var rule: SignalRule
@@ -24,9 +24,12 @@ public struct SignalRunOptions: Sendable, Equatable {
 /// Scores assets at a date. Every asset of the input gets exactly one row, in input order: assets without
 /// data, without a model, unknown to the checkpoint or with fewer than T bars are listed as HOLD with the reason.
 ///
-/// Determinism and no look-ahead: asset a at date d is scored from bars dated ≤ d only, with its own
-/// dropout stream seeded by (seed, d, ticker) — S replicas of its window in one MC-mode forward, so its
-/// row does not depend on the other assets, on the batch, or on whether the date is run alone or in a range.
+/// Speed: the windows of all assets scored by one checkpoint go through `MarketGPT.predictive` as one
+/// batch (B = assets, chunks of 128), S passes. Determinism and no look-ahead: asset a at date d is
+/// scored from bars dated ≤ d only; the dropout stream of a (checkpoint, date) batch is seeded by
+/// (seed, d, the ticker of its first asset), so a row depends on the seed, the date and the data up to the date
+/// (which assets are scorable, in universe order) — never on later bars, and a `--from/--to` range gives
+/// each date the same bytes as a nightly run of that date.
 public enum NightlySignals {
     /// Extra reasons (besides `SignalRule.Reason`) of rows that have no forecast.
     public enum Reason {
@@ -44,75 +47,65 @@ public enum NightlySignals {
         where rule.horizon > model.model.config.horizon {
             throw SignalError.horizon(requested: rule.horizon, modelHorizon: model.model.config.horizon, file: model.url.path)
         }
-        return assets.map { asset in
-            record(date: date, asset: asset, models: models, options: options)
+        var rows = [SignalRecord?](repeating: nil, count: assets.count)
+        var states = [AssetDataState](repeating: AssetDataState(lastRealBarDate: nil, latestBarIsSynthetic: false, lastClose: .nan),
+                                      count: assets.count)
+        // Per checkpoint (in order of first use): the input indices it scores and their (T, F) windows.
+        var groups: [(model: SignalModel, members: [Int], features: [Float], assetIDs: [Int32], categoryIDs: [Int32])] = []
+        var groupOf: [ObjectIdentifier: Int] = [:]
+        for (index, asset) in assets.enumerated() {
+            let state = asset.series.map { AssetDataState(series: $0, date: date) } ?? states[index]
+            states[index] = state
+            func noForecast(_ reason: String) -> SignalRecord {
+                var row = rule.decide(date: date, ticker: asset.ticker, category: asset.category, predictive: nil, data: state)
+                row.reason = reason
+                return row
+            }
+            guard let series = asset.series, let last = series.lastIndex(onOrBefore: date), state.lastRealBarDate != nil else {
+                rows[index] = noForecast(SignalRule.Reason.noData); continue
+            }
+            guard let signalModel = models.model(for: asset.category) else { rows[index] = noForecast(Reason.noModel); continue }
+            guard let assetID = signalModel.assetIDs[asset.ticker], signalModel.normalizer.mean[assetID] != nil,
+                  signalModel.normalizer.std[assetID] != nil, assetID < signalModel.model.config.assetCount else {
+                rows[index] = noForecast(Reason.notInCheckpoint); continue
+            }
+            let config = signalModel.model.config
+            let categoryID = signalModel.idTable.assets[assetID].category
+            guard let window = SignalWindow.features(series: series, last: last, contextLength: config.contextLength,
+                                                     assetID: assetID, categoryID: categoryID,
+                                                     normalizer: signalModel.normalizer) else {
+                rows[index] = noForecast("\(Reason.shortHistory): \(last + 1) bars < context \(config.contextLength)"); continue
+            }
+            let key = ObjectIdentifier(signalModel)
+            if groupOf[key] == nil {
+                groupOf[key] = groups.count
+                groups.append((signalModel, [], [], [], []))
+            }
+            let g = groupOf[key]!
+            groups[g].members.append(index)
+            groups[g].features += window                                   // (B, T, F)
+            groups[g].assetIDs.append(Int32(assetID))
+            groups[g].categoryIDs.append(Int32(categoryID))
         }
-    }
-
-    /// The row of one asset at `date`.
-    public static func record(date: DayNumber, asset: SignalAsset, models: SignalModelSet, options: SignalRunOptions) -> SignalRecord {
-        let rule = options.rule
-        let state = asset.series.map { AssetDataState(series: $0, date: date) }
-            ?? AssetDataState(lastRealBarDate: nil, latestBarIsSynthetic: false, lastClose: .nan)
-        func noForecast(_ reason: String) -> SignalRecord {
-            var row = rule.decide(date: date, ticker: asset.ticker, category: asset.category, predictive: nil, data: state)
-            row.reason = reason
-            return row
-        }
-        guard let series = asset.series, let last = series.lastIndex(onOrBefore: date), state.lastRealBarDate != nil else {
-            return noForecast(SignalRule.Reason.noData)
-        }
-        guard let signalModel = models.model(for: asset.category) else { return noForecast(Reason.noModel) }
-        guard let assetID = signalModel.assetIDs[asset.ticker], signalModel.normalizer.mean[assetID] != nil,
-              signalModel.normalizer.std[assetID] != nil, assetID < signalModel.model.config.assetCount else {
-            return noForecast(Reason.notInCheckpoint)
-        }
-        let config = signalModel.model.config
-        let categoryID = signalModel.idTable.assets[assetID].category
-        guard let window = SignalWindow.features(series: series, last: last, contextLength: config.contextLength,
-                                                 assetID: assetID, categoryID: categoryID,
-                                                 normalizer: signalModel.normalizer) else {
-            return noForecast("\(Reason.shortHistory): \(last + 1) bars < context \(config.contextLength)")
-        }
-        let predictive = mcPredictive(model: signalModel.model, window: window, assetID: assetID, categoryID: categoryID,
-                                      samples: options.samples, seed: mcSeed(options.seed, date: date, ticker: asset.ticker))
-        return rule.decide(date: date, ticker: asset.ticker, category: asset.category, predictive: predictive, data: state)
-    }
-
-    /// MC-dropout predictive of one window: S replicas (S, T, F) in one `.monteCarlo` forward (each replica
-    /// draws its own dropout masks), then mean of μ, mean of σ² (aleatoric) and variance of μ (epistemic) over
-    /// the replicas, per horizon — the same estimator as `MarketGPT.predictive(samples:)`.
-    static func mcPredictive(model: MarketGPT, window: [Float], assetID: Int, categoryID: Int,
-                             samples: Int, seed: UInt64) -> AssetPredictive {
-        var features = [Float]()
-        features.reserveCapacity(window.count * samples)
-        for _ in 0..<samples { features += window }                       // (S, T, F)
-        let batch = ModelBatch(batchSize: samples, features: features,
-                               assetIds: [Int32](repeating: Int32(assetID), count: samples),
-                               categoryIds: [Int32](repeating: Int32(categoryID), count: samples))
-        var rng = RandomGenerator(seed: seed)
-        let passes = model.predictive(batch, samples: 1, rng: &rng, chunkSize: samples, mode: .monteCarlo)   // (S, H)
-        let h = passes.horizon
-        var mean = [Double](repeating: 0, count: h), meanSquared = mean, variance = mean
-        for s in 0..<samples {
-            for k in 0..<h {
-                let m = Double(passes.mean[s * h + k])
-                mean[k] += m
-                meanSquared[k] += m * m
-                variance[k] += Double(passes.aleatoric[s * h + k])
+        for group in groups {
+            let batch = ModelBatch(batchSize: group.members.count, features: group.features,
+                                   assetIds: group.assetIDs, categoryIds: group.categoryIDs)
+            var rng = RandomGenerator(seed: mcSeed(options.seed, date: date, ticker: assets[group.members[0]].ticker))
+            let p = group.model.model.predictive(batch, samples: options.samples, rng: &rng)   // (B, H) each
+            let h = p.horizon
+            for (b, index) in group.members.enumerated() {
+                let range = (b * h)..<((b + 1) * h)
+                let predictive = AssetPredictive(mean: p.mean[range].map(Double.init),
+                                                 aleatoricVariance: p.aleatoric[range].map(Double.init),
+                                                 epistemicVariance: p.epistemic[range].map(Double.init))
+                rows[index] = rule.decide(date: date, ticker: assets[index].ticker, category: assets[index].category,
+                                          predictive: predictive, data: states[index])
             }
         }
-        let n = Double(samples)
-        var epistemic = [Double](repeating: 0, count: h)
-        for k in 0..<h {
-            mean[k] /= n
-            variance[k] /= n
-            epistemic[k] = max(0, meanSquared[k] / n - mean[k] * mean[k])
-        }
-        return AssetPredictive(mean: mean, aleatoricVariance: variance, epistemicVariance: epistemic)
+        return rows.map { $0! }
     }
 
-    /// The seed of the dropout stream of (seed, date, ticker): SplitMix64 finalisers over the three,
+    /// The seed of the dropout stream of (seed, date, key): SplitMix64 finalisers over the three,
     /// the ticker hashed with FNV-1a (stable across runs and universe edits).
     public static func mcSeed(_ seed: UInt64, date: DayNumber, ticker: String) -> UInt64 {
         var tickerHash: UInt64 = 0xCBF2_9CE4_8422_2325

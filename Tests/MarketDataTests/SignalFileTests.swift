@@ -67,6 +67,15 @@ final class SignalFileTests: XCTestCase {
         XCTAssertTrue(records[0].confidence.isNaN)
     }
 
+    func testSpacesAroundFieldsAreIgnored() throws {
+        let records = try SignalFile.parse(Array(" date , ticker ,signal,confidence, reason\n2024-03-08 , AAPL,\tbuy , 0.75 ,\" a, b \"\n".utf8), file: "x.csv")
+        XCTAssertEqual(records.count, 1)
+        XCTAssertEqual(records[0].ticker, "AAPL")
+        XCTAssertEqual(records[0].signal, .buy)
+        XCTAssertEqual(records[0].confidence, 0.75)
+        XCTAssertEqual(records[0].reason, " a, b")   // quoted: leading space kept (trailing blanks are trimmed)
+    }
+
     func assertError(_ text: String, line: Int, contains fragment: String, file: StaticString = #filePath, lineNumber: UInt = #line) {
         XCTAssertThrowsError(try SignalFile.parse(Array(text.utf8), file: "bad.csv"), file: file, line: lineNumber) { error in
             guard let error = error as? DataError else { return XCTFail("wrong error \(error)", file: file, line: lineNumber) }

@@ -67,12 +67,23 @@ final class NightlySignalsTests: XCTestCase {
         XCTAssertTrue(a.allSatisfy { $0.predMean.count == 3 && $0.epistemicStd > 0 && $0.confidence >= 0.5 && $0.confidence <= 1 })
     }
 
-    func testAnAssetsRowDoesNotDependOnTheOtherAssets() throws {
-        let models = SignalModelSet(fallback: signalModel())
-        let options = SignalRunOptions(samples: 6, seed: 3)
-        let all = try NightlySignals.records(date: date, assets: assets(), models: models, options: options)
-        let alone = try NightlySignals.records(date: date, assets: [assets()[2]], models: models, options: options)
-        XCTAssertEqual(all[2], alone[0])
+    func testRowsAreTheModelsBatchedPredictive() throws {
+        let model = signalModel()
+        let options = SignalRunOptions(samples: 6, seed: 3, rule: SignalRule(horizon: 2))
+        let rows = try NightlySignals.records(date: date, assets: assets(), models: SignalModelSet(fallback: model), options: options)
+        var features: [Float] = []
+        for (i, asset) in assets().enumerated() {
+            features += SignalWindow.features(series: asset.series!, last: 79, contextLength: 16, assetID: i, categoryID: i % 2,
+                                              normalizer: model.normalizer)!
+        }
+        var rng = RandomGenerator(seed: NightlySignals.mcSeed(3, date: date, ticker: "AAA"))
+        let p = model.model.predictive(ModelBatch(batchSize: 4, features: features, assetIds: [0, 1, 2, 3], categoryIds: [0, 1, 0, 1]),
+                                       samples: 6, rng: &rng)
+        for b in 0..<4 {
+            XCTAssertEqual(rows[b].expectedReturn, Double(p.mean[b * 3]) + Double(p.mean[b * 3 + 1]), accuracy: 1e-7)
+            XCTAssertEqual(rows[b].epistemicStd, (Double(p.epistemic[b * 3]) + Double(p.epistemic[b * 3 + 1])).squareRoot(), accuracy: 1e-7)
+            XCTAssertEqual(rows[b].predStd[2], Double(p.aleatoric[b * 3 + 2] + p.epistemic[b * 3 + 2]).squareRoot(), accuracy: 1e-6)
+        }
     }
 
     /// The canary: every bar after the date replaced by garbage (absurd prices, synthetic flags) → same bytes.
@@ -94,10 +105,10 @@ final class NightlySignalsTests: XCTestCase {
         XCTAssertEqual(clean[0].lastClose, assets()[0].series!.close[assets()[0].series!.lastIndex(onOrBefore: early)!])
     }
 
-    func testWithoutDropoutTheReplicasAgreeAndEqualTheEvalForward() throws {
+    func testWithoutDropoutThePassesAgreeAndEqualTheEvalForward() throws {
         let model = signalModel(dropout: 0)
-        let row = NightlySignals.record(date: date, asset: assets()[1], models: SignalModelSet(fallback: model),
-                                        options: SignalRunOptions(samples: 4, seed: 9, rule: SignalRule(horizon: 2)))
+        let row = try NightlySignals.records(date: date, assets: assets(), models: SignalModelSet(fallback: model),
+                                             options: SignalRunOptions(samples: 4, seed: 9, rule: SignalRule(horizon: 2)))[1]
         XCTAssertEqual(row.epistemicStd, 0, accuracy: 1e-9)
         let window = SignalWindow.features(series: assets()[1].series!, last: 79, contextLength: 16, assetID: 1, categoryID: 1,
                                            normalizer: model.normalizer)!
