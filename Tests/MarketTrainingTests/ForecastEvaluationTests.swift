@@ -15,7 +15,7 @@ final class ForecastEvaluationTests: XCTestCase {
         let collector = ForecastCollector(store: store, normalizer: normalizer)
         let limits = store.assets.map { _ in 400 }
         var rows = collector.modelRows(model, origins: store.assets.map { _ in 250..<450 }, limits: limits)
-        ForecastCollector.attach(collector.baselinePanel(trainingEnd: store.assets.map { _ in 245 }, horizon: rows.horizon), to: &rows)
+        collector.attachBaselines(to: &rows, trainingEnd: store.assets.map { _ in 245 })
         let h = rows.horizon
         var scored = 0
         for s in 0..<rows.count {
@@ -70,7 +70,7 @@ final class ForecastEvaluationTests: XCTestCase {
             XCTAssertTrue(header.contains(column), column)
         }
         for line in lines.dropFirst() { XCTAssertEqual(line.split(separator: ",", omittingEmptySubsequences: false).count, header.count) }
-        let svg = CalibrationPlots.windowNLL(result.windows, title: "t")
+        let svg = result.windowNLLPlot(title: "t")
         XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("<path"))
     }
 }

@@ -59,7 +59,7 @@ public enum CheckpointEvaluator {
             let collector = ForecastCollector(store: category, normalizer: loaded.normalizer)
             let bars = category.assets.map { $0.firstIndex(onOrAfter: day) }
             var rows = collector.modelRows(model, origins: zip(bars, category.assets).map { max($0 - 1, 0)..<$1.count }, limits: category.assets.map(\.count))
-            ForecastCollector.attach(collector.baselinePanel(trainingEnd: bars.map { max($0 - h, 10) }, horizon: h), to: &rows)
+            collector.attachBaselines(to: &rows, trainingEnd: bars.map { $0 - h })
             results.append(.init(category: name, assets: category.assets.count, start: CivilDate.isoString(day), startSource: source,
                                  evaluation: ForecastEvaluation(rows)))
             pooled.append(rows)

@@ -85,18 +85,21 @@ public struct ForecastCollector {
         return rows
     }
 
-    /// Attaches the baselines' variances of `rows`' targets from `panel` (built on this store's assets)
-    /// and masks every target some forecaster cannot score.
-    public static func attach(_ panel: BaselinePanel, to rows: inout ForecastRows) {
+    /// GARCH needs this many returns to be fitted.
+    public static let minimumFitReturns = 30
+
+    /// Attaches the baselines (GARCH fitted per asset on bars `0..<trainingEnd[i]`, at least
+    /// `minimumFitReturns`) to `rows` and masks every target some forecaster cannot score — including
+    /// origins before an asset's fit end (where a GARCH forecast would be in-sample).
+    public func attachBaselines(to rows: inout ForecastRows, trainingEnd: [Int]) {
+        let ends = zip(trainingEnd, store.assets).map { min(max($0, Self.minimumFitReturns), $1.count) }
+        let panel = BaselinePanel(returns: store.assets.map { $0.logReturns.map(Double.init) }, trainingEnd: ends, horizon: rows.horizon)
         for baseline in VarianceBaseline.allCases where panel.forecasts[baseline] != nil {
             rows.baselineVariance[baseline] = panel.variances(baseline, assets: rows.assets, origins: rows.origins)
         }
+        for s in 0..<rows.count where rows.origins[s] < ends[rows.assets[s]] - 1 {
+            for h in 0..<rows.horizon { rows.targets[s * rows.horizon + h] = .nan }
+        }
         rows.maskCommonTargets()
-    }
-
-    /// The baselines for this store, GARCH fitted per asset on bars `0..<trainingEnd[i]`.
-    public func baselinePanel(trainingEnd: [Int], horizon: Int) -> BaselinePanel {
-        BaselinePanel(returns: store.assets.map { $0.logReturns.map(Double.init) },
-                      trainingEnd: zip(trainingEnd, store.assets).map { min(max($0, 0), $1.count) }, horizon: horizon)
     }
 }

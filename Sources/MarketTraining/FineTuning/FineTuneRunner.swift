@@ -55,11 +55,11 @@ public struct FineTuneRunner {
                                                                 step: trainer.state.step, extra: extra)
             try TrainingCheckpoint(directory: checkpointDirectory, name: "model_finetuned_\(name)").write(trainer, metadata: metadata)
             try AtomicFile.write(WalkForwardReport.windowCSV(result), to: runDirectory.appendingPathComponent("walkforward_\(name).csv"))
-            try AtomicFile.write(CalibrationPlots.coveragePerHorizon(result.outOfSampleFineTuned, title: "\(name): out-of-sample interval coverage per horizon step"),
+            try AtomicFile.write(result.outOfSampleFineTuned.coveragePlot(title: "\(name): out-of-sample interval coverage per horizon step"),
                                  to: runDirectory.appendingPathComponent("coverage_\(name).svg"))
-            try AtomicFile.write(CalibrationPlots.pitHistogram(result.outOfSampleFineTuned, title: "\(name): out-of-sample PIT histogram (fine-tuned model)"),
+            try AtomicFile.write(result.outOfSampleFineTuned.pitPlot(title: "\(name): out-of-sample PIT histogram (fine-tuned model)"),
                                  to: runDirectory.appendingPathComponent("pit_\(name).svg"))
-            try AtomicFile.write(CalibrationPlots.windowNLL(result.windows, title: "\(name): NLL per walk-forward window"),
+            try AtomicFile.write(result.windowNLLPlot(title: "\(name): NLL per walk-forward window"),
                                  to: runDirectory.appendingPathComponent("nll_windows_\(name).svg"))
             results.append(result)
             pooledPretrained.append(forecasts.outOfSamplePretrained)

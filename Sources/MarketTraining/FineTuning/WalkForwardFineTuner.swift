@@ -128,10 +128,9 @@ public struct WalkForwardFineTuner {
         // Out-of-sample: origins from the OOS start (targets to the end); baselines fitted before it.
         let oosOrigins = zip(oosBars, category.assets).map { max($0 - 1, 0)..<$1.count }
         let oosLimits = category.assets.map(\.count)
-        let oosPanel = collector.baselinePanel(trainingEnd: oosBars.map { $0 - purge }, horizon: h)
         func outOfSampleRows() -> ForecastRows {
             var rows = collector.modelRows(model, origins: oosOrigins, limits: oosLimits)
-            ForecastCollector.attach(oosPanel, to: &rows)
+            collector.attachBaselines(to: &rows, trainingEnd: oosBars.map { $0 - purge })
             return rows
         }
         let pretrainedRows = outOfSampleRows()
@@ -139,9 +138,8 @@ public struct WalkForwardFineTuner {
 
         var results: [WalkForwardWindowResult] = [], windowRows: [ForecastRows] = []
         for (w, window) in windows.enumerated() {
-            let panel = collector.baselinePanel(trainingEnd: window.baselineFitEnd, horizon: h)
             var rows = collector.modelRows(model, origins: window.evaluation, limits: oosBars)
-            ForecastCollector.attach(panel, to: &rows)
+            collector.attachBaselines(to: &rows, trainingEnd: window.baselineFitEnd)
             let evaluation = ForecastEvaluation(rows)
             var loss: Double?
             let count = plannedSteps[w]
