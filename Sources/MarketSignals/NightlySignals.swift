@@ -24,8 +24,8 @@ public struct SignalRunOptions: Sendable, Equatable {
 /// Scores assets at a date. Every asset of the input gets exactly one row, in input order: assets without
 /// data, without a model, unknown to the checkpoint or with fewer than T bars are listed as HOLD with the reason.
 ///
-/// Speed: the windows of all assets scored by one checkpoint go through `MarketGPT.predictive` as one
-/// batch (B = assets, chunks of 128), S passes. Determinism and no look-ahead: asset a at date d is
+/// Speed: the windows of all assets scored by one checkpoint go through `DataParallel.predictive` as one
+/// batch (B = assets, split over 2 workers, chunks of 128), S passes. Determinism and no look-ahead: asset a at date d is
 /// scored from bars dated ≤ d only; the dropout stream of a (checkpoint, date) batch is seeded by
 /// (seed, d, the ticker of its first asset), so a row depends on the seed, the date and the data up to the date
 /// (which assets are scorable, in universe order) — never on later bars, and a `--from/--to` range gives
@@ -91,7 +91,7 @@ public enum NightlySignals {
             let batch = ModelBatch(batchSize: group.members.count, features: group.features,
                                    assetIds: group.assetIDs, categoryIds: group.categoryIDs)
             var rng = RandomGenerator(seed: mcSeed(options.seed, date: date, ticker: assets[group.members[0]].ticker))
-            let p = group.model.model.predictive(batch, samples: options.samples, rng: &rng)   // (B, H) each
+            let p = group.model.parallel.predictive(batch, samples: options.samples, rng: &rng)   // (B, H) each
             let h = p.horizon
             for (b, index) in group.members.enumerated() {
                 let range = (b * h)..<((b + 1) * h)

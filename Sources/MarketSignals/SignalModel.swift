@@ -17,6 +17,11 @@ public final class SignalModel {
     public let contentHash: String?
     /// Ticker → asset id in `idTable` (the embedding row and the normaliser key).
     public let assetIDs: [String: Int]
+    /// Workers of the MC-dropout predictive: fixed (not the machine's core count) so that the split of a
+    /// batch — and with it every dropout draw — is the same on every machine.
+    public static let predictiveWorkers = 2
+    /// The model spread over `predictiveWorkers` replicas (every op on both cores, not only the GEMMs).
+    public private(set) lazy var parallel = DataParallel(model: model, workers: Self.predictiveWorkers)
 
     public init(model: MarketGPT, normalizer: FeatureNormalizer, idTable: EmbeddingIDTable, url: URL, contentHash: String? = nil) {
         self.model = model

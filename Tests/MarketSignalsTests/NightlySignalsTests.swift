@@ -77,7 +77,7 @@ final class NightlySignalsTests: XCTestCase {
                                               normalizer: model.normalizer)!
         }
         var rng = RandomGenerator(seed: NightlySignals.mcSeed(3, date: date, ticker: "AAA"))
-        let p = model.model.predictive(ModelBatch(batchSize: 4, features: features, assetIds: [0, 1, 2, 3], categoryIds: [0, 1, 0, 1]),
+        let p = model.parallel.predictive(ModelBatch(batchSize: 4, features: features, assetIds: [0, 1, 2, 3], categoryIds: [0, 1, 0, 1]),
                                        samples: 6, rng: &rng)
         for b in 0..<4 {
             XCTAssertEqual(rows[b].expectedReturn, Double(p.mean[b * 3]) + Double(p.mean[b * 3 + 1]), accuracy: 1e-7)
