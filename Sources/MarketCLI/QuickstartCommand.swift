@@ -33,18 +33,35 @@ struct QuickstartCommand: ParsableCommand {
     @Option(help: "Category fine-tuned walk-forward and backtested.")
     var category: String = "us_stocks"
 
+    @Option(help: "Stop pre-training at this optimizer step (default: training.total_steps of the config).")
+    var steps: Int?
+
     @Option(help: "Years at the end of the data kept out of sample: never trained on, evaluated and backtested.")
-    var oosYears: Double = 1
+    var oosYears: Int = 1
+
+    @Option(help: "At most this many optimizer steps per walk-forward window (quick runs).")
+    var maxStepsPerWindow: Int?
+
+    @Option(help: "MC-dropout passes per asset for the signals.")
+    var samples: Int = 20
+
+    @Option(help: "Backtest only the last N trading dates of the out-of-sample period (quick runs).")
+    var historyDays: Int?
 
     func validate() throws {
-        guard oosYears > 0 && oosYears < 5 else { throw ValidationError("--oos-years \(oosYears): must be in (0, 5)") }
+        if let steps, steps < 1 { throw ValidationError("--steps must be ≥ 1, found \(steps)") }
+        guard (1...4).contains(oosYears) else { throw ValidationError("--oos-years \(oosYears): must be in 1…4") }
+        guard samples >= 1 else { throw ValidationError("--samples must be ≥ 1, found \(samples)") }
+        if let historyDays, historyDays < 1 { throw ValidationError("--history-days must be ≥ 1, found \(historyDays)") }
+        if let maxStepsPerWindow, maxStepsPerWindow < 0 { throw ValidationError("--max-steps-per-window must be ≥ 0, found \(maxStepsPerWindow)") }
         guard !runName.isEmpty, !runName.contains("/") else { throw ValidationError("--run \(runName): a plain name without '/'") }
     }
 
     func run() throws {
         let settings = QuickstartPipeline.Settings(
             workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true),
-            universePath: universe, dataPath: data, configPath: config, run: runName, seed: seed, category: category, oosYears: oosYears)
+            universePath: universe, dataPath: data, configPath: config, run: runName, seed: seed, category: category, steps: steps, oosYears: oosYears,
+            maxStepsPerWindow: maxStepsPerWindow, samples: samples, historyDays: historyDays)
         let pipeline = QuickstartPipeline(settings: settings) { message in
             let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map { "quickstart: \($0)\n" }
             FileHandle.standardError.write(Data(lines.joined().utf8))

@@ -23,8 +23,16 @@ final class QuickstartPipeline {
         var seed: UInt64
         /// The category fine-tuned walk-forward.
         var category: String
+        /// Stop pre-training at this optimizer step (nil: the config's `total_steps`).
+        var steps: Int?
         /// Length of the final out-of-sample period in years (never trained on; evaluated and backtested).
-        var oosYears: Double
+        var oosYears: Int
+        /// At most this many optimizer steps per walk-forward window (nil: every step of one epoch).
+        var maxStepsPerWindow: Int?
+        /// MC-dropout passes per asset for the signals.
+        var samples: Int
+        /// Backtest only the last N dates of the out-of-sample period (nil: all of it).
+        var historyDays: Int?
     }
 
     let settings: Settings
@@ -32,6 +40,12 @@ final class QuickstartPipeline {
     private(set) var universe: Universe?
     /// The universe's data as loaded (and gap-filled once the filler is available), from stage 2.
     private(set) var loaded: LoadedUniverse?
+    /// The pre-trained weights, from stage 3.
+    var pretrainedCheckpoint: URL?
+    /// First day of the pre-training's test range (never trained on), from stage 3.
+    var pretrainingTestStart: DayNumber?
+    /// The walk-forward and out-of-sample report, from stage 4.
+    var fineTuneReport: WalkForwardReport?
     /// The model and training configuration, read before any stage runs (universe, data, run and seed
     /// replaced by the quickstart's own settings).
     private(set) var config: TrainingRunConfig?
@@ -194,44 +208,6 @@ final class QuickstartPipeline {
             ("synthesized_from", peers.joined(separator: " ")),
         ]
         return result
-    }
-
-    /// Stage 3: pre-trains the model of `configs/quickstart.yaml` on the whole universe.
-    func pretrain() throws -> QuickstartStageResult {
-        unavailable("needs the model (MarketModel) and the pre-trainer (MarketTraining)")
-    }
-
-    /// Stage 4: walk-forward fine-tuning of one category from the pre-trained checkpoint.
-    func finetune() throws -> QuickstartStageResult {
-        unavailable("needs the walk-forward fine-tuner (MarketTraining) and a pre-trained checkpoint")
-    }
-
-    /// Stage 5: NLL, CRPS, interval coverage and directional accuracy against the baselines, on the final
-    /// out-of-sample period of the fine-tuned category.
-    func evaluate() throws -> QuickstartStageResult {
-        let horizon = config?.model.horizon ?? 5
-        let scored = try scoreBaselines(category: settings.category, horizon: horizon)
-        var result = QuickstartStageResult(name: "", title: "", status: .partial)
-        result.artefacts = [("baseline_scores", scored.path)]
-        result.figures = [("origins", String(scored.origins))]
-        for name in scored.cards.keys.sorted() {
-            let card = scored.cards[name]!
-            result.figures.append(("\(name)_nll", String(format: "%.4f", card.nll)))
-            result.figures.append(("\(name)_crps", String(format: "%.5f", card.crps)))
-            result.figures.append(("\(name)_coverage90", String(format: "%.3f", card.coverage90)))
-        }
-        result.note = "baselines scored; the model's forecasts need the model (MarketModel) and a fine-tuned checkpoint"
-        return result
-    }
-
-    /// Stage 6: nightly BUY/SELL/HOLD for the last date with MC dropout.
-    func nightlySignals() throws -> QuickstartStageResult {
-        unavailable("needs the MC-dropout predictive (MarketModel) and a fine-tuned checkpoint")
-    }
-
-    /// Stage 7: signals for every out-of-sample date, then a backtest of them against the prices.
-    func backtest() throws -> QuickstartStageResult {
-        unavailable("needs historical signals (MarketSignals + a checkpoint) and the backtester (MarketBacktest)")
     }
 
     // MARK: helpers
