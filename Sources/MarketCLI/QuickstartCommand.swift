@@ -1,6 +1,7 @@
 // `marketgpt quickstart`: the whole pipeline on the embedded demo universe, with progress and a closing summary.
 import ArgumentParser
 import Foundation
+import MarketSignals
 
 /// Runs `QuickstartPipeline` and prints the closing summary (every artefact's path and the key figures).
 struct QuickstartCommand: ParsableCommand {
@@ -45,12 +46,20 @@ struct QuickstartCommand: ParsableCommand {
     @Option(help: "MC-dropout passes per asset for the signals.")
     var samples: Int = 20
 
+    @Option(help: "BUY/SELL need at least this confidence (the nightly default in configs/signals.yaml is 0.7).")
+    var confidenceThreshold: Double = 0.57
+
+    @Option(help: "BUY/SELL need at least this absolute expected return, a fraction (nightly default 0.02).")
+    var minReturn: Double = 0.002
+
     @Option(help: "Backtest only the last N trading dates of the out-of-sample period (quick runs).")
     var historyDays: Int?
 
     func validate() throws {
         if let steps, steps < 1 { throw ValidationError("--steps must be ≥ 1, found \(steps)") }
         guard (1...4).contains(oosYears) else { throw ValidationError("--oos-years \(oosYears): must be in 1…4") }
+        guard (0.5...1).contains(confidenceThreshold) else { throw ValidationError("--confidence-threshold must be in [0.5, 1], found \(confidenceThreshold)") }
+        guard minReturn >= 0 else { throw ValidationError("--min-return must be ≥ 0, found \(minReturn)") }
         guard samples >= 1 else { throw ValidationError("--samples must be ≥ 1, found \(samples)") }
         if let historyDays, historyDays < 1 { throw ValidationError("--history-days must be ≥ 1, found \(historyDays)") }
         if let maxStepsPerWindow, maxStepsPerWindow < 0 { throw ValidationError("--max-steps-per-window must be ≥ 0, found \(maxStepsPerWindow)") }
@@ -62,7 +71,9 @@ struct QuickstartCommand: ParsableCommand {
             workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true),
             universePath: universe, dataPath: data, configPath: config, run: runName, seed: seed, category: category, steps: steps, oosYears: oosYears,
             maxStepsPerWindow: maxStepsPerWindow, samples: samples, historyDays: historyDays)
-        let pipeline = QuickstartPipeline(settings: settings) { message in
+        var tuned = settings
+        tuned.rule = SignalRule(confidenceThreshold: confidenceThreshold, minReturn: minReturn)
+        let pipeline = QuickstartPipeline(settings: tuned) { message in
             let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map { "quickstart: \($0)\n" }
             FileHandle.standardError.write(Data(lines.joined().utf8))
         }

@@ -16,7 +16,7 @@ extension QuickstartPipeline {
         }
         if models.isEmpty { throw QuickstartError("signals: no checkpoint in \(checkpointPath)") }
         return SignalsJob(definition: universe, dataDirectory: url(dataPath), models: models,
-                          options: SignalRunOptions(samples: settings.samples, seed: settings.seed, rule: SignalRule()),
+                          options: SignalRunOptions(samples: settings.samples, seed: settings.seed, rule: settings.rule),
                           gapFill: true)
     }
 

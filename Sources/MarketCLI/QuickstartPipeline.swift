@@ -1,6 +1,7 @@
 // The stages of `marketgpt quickstart`, one function each, calling library APIs (never shelling out).
 import Foundation
 import MarketData
+import MarketSignals
 import MarketSynthetic
 import MarketTraining
 
@@ -33,6 +34,8 @@ final class QuickstartPipeline {
         var samples: Int
         /// Backtest only the last N dates of the out-of-sample period (nil: all of it).
         var historyDays: Int?
+        /// The signal rule of the quickstart's signals (looser than the nightly defaults, so the short demo trades).
+        var rule = SignalRule(confidenceThreshold: 0.57, minReturn: 0.002)
     }
 
     let settings: Settings
