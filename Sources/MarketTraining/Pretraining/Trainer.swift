@@ -50,12 +50,15 @@ public final class Trainer {
     public let schedule: WarmupCosineSchedule
     /// Step, RNG, sampler, early-stopping and non-finite counters.
     public var state: TrainerState
+    /// Runs each training step's forward + backward over one model replica per core (gradients land in `model`).
+    let parallel: DataParallel
 
     /// A trainer with fresh optimizer moments; `state` defaults to a new run seeded by `config.seed`.
     public init(model: MarketGPT, config: TrainingConfig, state: TrainerState? = nil) {
         self.model = model
         self.config = config
         self.state = state ?? TrainerState(seed: config.seed)
+        parallel = DataParallel(model: model)
         optimizer = AdamW(parameters: model.parameters, learningRate: Float(config.learningRate),
                           beta1: Float(config.adamBeta1), beta2: Float(config.adamBeta2),
                           epsilon: Float(config.adamEpsilon), weightDecay: Float(config.weightDecay))
@@ -64,18 +67,17 @@ public final class Trainer {
                                         warmupSteps: config.warmupSteps, totalSteps: config.totalSteps)
     }
 
-    /// One optimizer step on `batch`: forward in `.train` mode, NLL, backward, clip, AdamW at the
-    /// schedule's rate. A non-finite loss or gradient norm leaves the weights and moments untouched
-    /// (`applied == false`) and counts in `state.nonFiniteSteps`. Advances `state.step`.
+    /// One optimizer step on `batch`: forward + backward in `.train` mode spread over `DataParallel`
+    /// (dropout from splits of `state.rng`), clip, AdamW at the schedule's rate. A non-finite loss or
+    /// gradient norm leaves the weights and moments untouched (`applied == false`) and counts in
+    /// `state.nonFiniteSteps`. Advances `state.step`.
     public func step(_ batch: Batch) -> StepReport {
         let learningRate = schedule.learningRate(at: state.step)
         optimizer.zeroGrad()
-        let loss = model.loss(Self.modelBatch(batch), mode: .train, rng: &state.rng)
-        let lossValue = Double(loss.item)
+        let lossValue = Double(parallel.lossAndGradients(Self.modelBatch(batch), mode: .train, rng: &state.rng))
         var norm = Double.nan
         var applied = false
         if lossValue.isFinite {
-            loss.backward()
             norm = Double(clipGradientNorm(model.parameters, maxNorm: Float(config.clipNorm)))
             if norm.isFinite {
                 optimizer.step(learningRate: learningRate)
