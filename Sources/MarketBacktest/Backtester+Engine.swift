@@ -29,6 +29,11 @@ final class Engine {
     let flow: UnsafeMutablePointer<Double>       // open trade's Σ −Δshares × price
     let commissionPaid: UnsafeMutablePointer<Double> // open trade's commissions
     let borrowPaid: UnsafeMutablePointer<Double> // open trade's borrow fees
+    /// Ascending indices of the assets with a target, a position or shares (the first `activeCount`), rebuilt by
+    /// `applyDecisions`. Every other asset is flat and unwanted, so its terms in the sums below are exact zeros and
+    /// the passes over money skip it without changing a bit of the result. (N) capacity.
+    let active: UnsafeMutablePointer<Int>
+    var activeCount = 0
     /// Cash and Σ|traded value|, behind a pointer so the per-fill updates skip exclusivity checks.
     let ledger: UnsafeMutablePointer<(cash: Double, tradedValue: Double)>
 
@@ -71,6 +76,7 @@ final class Engine {
         flow = .allocate(capacity: max(n, 1)); flow.initialize(repeating: 0, count: n)
         commissionPaid = .allocate(capacity: max(n, 1)); commissionPaid.initialize(repeating: 0, count: n)
         borrowPaid = .allocate(capacity: max(n, 1)); borrowPaid.initialize(repeating: 0, count: n)
+        active = .allocate(capacity: max(n, 1)); active.initialize(repeating: 0, count: n)
         // Marks known at the start row's close (the last real close on or before it).
         for row in 0...startRow {
             for a in 0..<n where prices.status[row &* n &+ a] == BarStatus.real.rawValue {
@@ -83,6 +89,7 @@ final class Engine {
         target.deallocate(); position.deallocate(); shares.deallocate(); lastClose.deallocate()
         openTrade.deallocate(); borrowMark.deallocate(); borrowDay.deallocate(); entryPrice.deallocate()
         flow.deallocate(); commissionPaid.deallocate(); borrowPaid.deallocate(); ledger.deallocate()
+        active.deallocate()
     }
 
     func simulate() {
@@ -110,28 +117,42 @@ final class Engine {
     // MARK: 1. decisions
 
     /// Updates the targets from row `row`'s decisions; returns how many assets can fill at this open
-    /// (target ≠ position on a real bar) and counts the ones that must wait.
+    /// (target ≠ position on a real bar) and counts the ones that must wait. Rebuilds the active list.
     func applyDecisions(row: Int) -> Int {
         let base = row &* n
-        var changes = 0, blocked = 0
-        var equityNow = ledger.pointee.cash, frozenValue = 0.0, movable = 0
+        // Buffer addresses in locals: the compiler cannot otherwise keep them in registers across the stores.
+        let active = self.active, shares = self.shares, lastClose = self.lastClose, status = self.status
+        let open = self.open, decided = self.decided, target = self.target, position = self.position
         let real = BarStatus.real.rawValue
-        for a in 0..<n {   // branch-free: random signals would defeat the branch predictor
-            let d = decided[base &+ a]
-            let wanted: Int8 = longOnly && d < 0 ? 0 : d
-            let t = d != 0 ? wanted : target[a]
-            target[a] = t
-            let differs = t != position[a]
+        // What an equal-weight rebalance at this open needs: held value, only held assets can add to it
+        // (the previous active list holds them all, in ascending order as a full pass would add them).
+        var equityNow = ledger.pointee.cash, frozenValue = 0.0
+        // A dense list (most assets held, e.g. long_short) is cheaper to pass in full: the same terms plus zeros.
+        let dense = activeCount &* 4 > n &* 3
+        for i in 0..<(dense ? n : activeCount) {
+            let a = dense ? i : active[i]
             let isReal = status[base &+ a] == real
-            changes &+= differs && isReal ? 1 : 0
-            blocked &+= differs && !isReal ? 1 : 0
-            // What an equal-weight rebalance at this open needs, gathered in the same pass.
             let held = shares[a]
             let mark = isReal ? open[base &+ a] : lastClose[a]
             equityNow += held * mark
-            movable &+= isReal && t != 0 ? 1 : 0
             frozenValue += !isReal && held != 0 ? abs(held * mark) : 0
         }
+        var changes = 0, blocked = 0, movable = 0, count = 0
+        let lowest: Int8 = longOnly ? 0 : -1   // long_only turns SELL into flat
+        for a in 0..<n {   // branch-free (0/1 integers, no &&): random signals would defeat the branch predictor
+            let d = decided[base &+ a]
+            let t = d != 0 ? max(d, lowest) : target[a]
+            target[a] = t
+            let p = position[a]   // shares ≠ 0 only while a position is open
+            let differs = t != p ? 1 : 0
+            let isReal = status[base &+ a] == real ? 1 : 0
+            changes &+= differs & isReal
+            blocked &+= differs & (isReal ^ 1)
+            movable &+= isReal & (t != 0 ? 1 : 0)
+            active[count] = a
+            count &+= (t | p) != 0 ? 1 : 0
+        }
+        activeCount = count
         openState = (equityNow, frozenValue, movable)
         blockedFills &+= blocked
         return changes
@@ -143,7 +164,8 @@ final class Engine {
     func equityAtOpen(row: Int) -> Double {
         let base = row &* n
         var value = cash
-        for a in 0..<n where shares[a] != 0 {
+        for i in 0..<activeCount where shares[active[i]] != 0 {
+            let a = active[i]
             let cell = base &+ a
             value += shares[a] * (status[cell] == BarStatus.real.rawValue ? open[cell] : lastClose[a])
         }
@@ -158,11 +180,13 @@ final class Engine {
         let costRate = configuration.commission + slip
         let first = movable > 0 ? max(0, (equityNow - frozenValue) / Double(movable)) : 0
         var traded = 0.0
-        for a in 0..<n where status[base &+ a] == real {   // |wanted − held| value, no division
+        for i in 0..<activeCount where status[base &+ active[i]] == real {   // |wanted − held| value, no division
+            let a = active[i]
             traded += abs(Double(target[a]) * first - shares[a] * open[base &+ a])
         }
         let value = movable > 0 ? max(0, (equityNow - frozenValue - traded * costRate) / Double(movable)) : 0
-        for a in 0..<n where status[base &+ a] == real {
+        for i in 0..<activeCount where status[base &+ active[i]] == real {
+            let a = active[i]
             let t = target[a], p = position[a]
             if t == 0 && p == 0 { continue }
             let price = open[base &+ a]
@@ -179,7 +203,9 @@ final class Engine {
     func fillFixedFraction(row: Int, fraction: Double) {
         let base = row &* n
         var equityNow = Double.nan
-        for a in 0..<n where target[a] != position[a] && status[base &+ a] == BarStatus.real.rawValue {
+        for i in 0..<activeCount where target[active[i]] != position[active[i]]
+                                        && status[base &+ active[i]] == BarStatus.real.rawValue {
+            let a = active[i]
             let price = open[base &+ a]
             if position[a] != 0 { exit(asset: a, row: row, price: price, reason: .signal) }
             guard target[a] != 0 else { continue }
@@ -255,10 +281,16 @@ final class Engine {
     func checkStops(row: Int) {
         let base = row &* n
         let stop = configuration.stopLoss, take = configuration.takeProfit
-        for a in 0..<n where position[a] != 0 && status[base &+ a] == BarStatus.real.rawValue {
+        let s = stop ?? .nan, tp = take ?? .nan   // NaN levels never compare true: an unset level never fires
+        for i in 0..<activeCount where position[active[i]] != 0 && status[base &+ active[i]] == BarStatus.real.rawValue {
+            let a = active[i]
             let cell = base &+ a
             let entry = entryPrice[a]
             let o = open[cell], h = high[cell], l = low[cell]
+            // Branch-free screen (the side is random, the hit rare); the exact checks below decide the fill.
+            let longHit: UInt8 = (l <= entry * (1 - s) ? 1 : 0) | (h >= entry * (1 + tp) ? 1 : 0)
+            let shortHit: UInt8 = (h >= entry * (1 + s) ? 1 : 0) | (l <= entry * (1 - tp) ? 1 : 0)
+            if (position[a] > 0 ? longHit : shortHit) == 0 { continue }
             if position[a] > 0 {
                 if let stop, l <= entry * (1 - stop) {
                     exit(asset: a, row: row, price: min(o, entry * (1 - stop)), reason: .stopLoss)
@@ -281,25 +313,40 @@ final class Engine {
 
     func markAtClose(row: Int) {
         let base = row &* n
+        // Buffer addresses in locals: the compiler cannot otherwise keep them in registers across the stores.
+        let active = self.active, shares = self.shares, lastClose = self.lastClose, status = self.status
+        let close = self.close, borrowMark = self.borrowMark, borrowDay = self.borrowDay, borrowPaid = self.borrowPaid
         let day = dates[row]
         let rate = configuration.borrowRate
         let real = BarStatus.real.rawValue
         var value = 0.0, gross = 0.0, fees = 0.0
-        for a in 0..<n {   // branch-free marks: flat assets add 0 × price
-            let isReal = status[base &+ a] == real
-            let mark = isReal ? close[base &+ a] : lastClose[a]
-            lastClose[a] = mark
-            let marked = shares[a] * mark
-            value += marked
-            gross += abs(marked)
+        if activeCount &* 4 > n &* 3 {   // dense list (e.g. long_short): one fused pass over every asset
+            for a in 0..<n {
+                let mark = status[base &+ a] == real ? close[base &+ a] : lastClose[a]
+                lastClose[a] = mark
+                let marked = shares[a] * mark
+                value += marked
+                gross += abs(marked)
+            }
+        } else {
+            for a in 0..<n {   // branch-free: every asset's last real close
+                lastClose[a] = status[base &+ a] == real ? close[base &+ a] : lastClose[a]
+            }
+            for i in 0..<activeCount {   // flat assets outside the list would add exact zeros
+                let marked = shares[active[i]] * lastClose[active[i]]
+                value += marked
+                gross += abs(marked)
+            }
         }
         if !longOnly && rate > 0 {
-            for a in 0..<n where shares[a] < 0 {
-                let fee = -shares[a] * borrowMark[a] * rate * Double(day &- borrowDay[a]) / 365
+            for i in 0..<activeCount {   // branch-free (the side is random): longs add exact zeros
+                let a = active[i]
+                let short = shares[a] < 0
+                let fee = short ? -shares[a] * borrowMark[a] * rate * Double(day &- borrowDay[a]) / 365 : 0
                 fees += fee
                 borrowPaid[a] += fee
-                borrowDay[a] = day
-                if status[base &+ a] == real { borrowMark[a] = lastClose[a] }
+                borrowDay[a] = short ? day : borrowDay[a]
+                borrowMark[a] = short && status[base &+ a] == real ? lastClose[a] : borrowMark[a]
             }
         }
         ledger.pointee.cash -= fees
