@@ -49,33 +49,9 @@ struct PretrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        var runConfig: TrainingRunConfig
-        do { runConfig = try TrainingRunConfig.load(URL(fileURLWithPath: config)) } catch let error as ConfigError {
-            throw DataCommandFailure(error.description)
-        }
-        if let seed { runConfig.training.seed = seed }
-        if let runName { runConfig.training.run = runName }
-        if let universe { runConfig.training.universe = universe }
-        if let data { runConfig.training.data = data }
-        let training = runConfig.training
-
-        let definition: Universe
-        do { definition = try Universe.load(URL(fileURLWithPath: training.universe)) } catch let error as DataError {
-            throw DataCommandFailure(error.description)
-        }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: training.data, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw DataCommandFailure("\(training.data): data folder not found")
-        }
-        let started = Date()
-        let loaded = GapFiller.fill(UniverseLoader.load(definition, dataDirectory: URL(fileURLWithPath: training.data))).universe
-        let counts = loaded.statusCounts
-        let store = FeatureStore(loaded: loaded)
-        log("pretrain: \(loaded.assets.count) assets (ok \(counts[.ok] ?? 0), filled \(counts[.filled] ?? 0), missing \(counts[.missing] ?? 0)) "
-            + "from \(training.data), features in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
-        let idTable = EmbeddingIDTable(
-            assets: definition.assets.map { EmbeddingIDTable.Asset(ticker: $0.asset.ticker, category: $0.categoryID) },
-            categories: definition.categories.map(\.name))
+        let setting = try TrainingUniverse.load(config: config, seed: seed, run: runName, universe: universe, data: data, command: "pretrain")
+        let runConfig = setting.config, training = setting.config.training
+        let store = setting.store, idTable = setting.idTable
 
         let options = PretrainingOptions(config: runConfig, stopStep: steps,
                                          checkpointDirectory: URL(fileURLWithPath: "checkpoints").appendingPathComponent(training.run),
@@ -100,6 +76,4 @@ struct PretrainCommand: ParsableCommand {
               + "windows \(summary.windowCounts.train)/\(summary.windowCounts.validation)/\(summary.windowCounts.test); "
               + "checkpoint \(summary.checkpoint.weightsURL.relativePath)")
     }
-
-    private func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
 }

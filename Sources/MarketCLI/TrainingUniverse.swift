@@ -1,0 +1,45 @@
+// The universe a training command (pretrain, finetune, evaluate) works on: its config with CLI overrides, gap-filled features, id tables.
+import Foundation
+import MarketData
+import MarketModel
+import MarketSynthetic
+import MarketTraining
+
+/// The universe a training command works on: config (CLI overrides applied), gap-filled features and id tables.
+struct TrainingUniverse {
+    var config: TrainingRunConfig
+    var store: FeatureStore
+    var idTable: EmbeddingIDTable
+
+    static func load(config path: String, seed: UInt64?, run: String?, universe: String?, data: String?, command: String) throws -> TrainingUniverse {
+        var runConfig: TrainingRunConfig
+        do { runConfig = try TrainingRunConfig.load(URL(fileURLWithPath: path)) } catch let error as ConfigError {
+            throw DataCommandFailure(error.description)
+        }
+        if let seed { runConfig.training.seed = seed }
+        if let run { runConfig.training.run = run }
+        if let universe { runConfig.training.universe = universe }
+        if let data { runConfig.training.data = data }
+        let training = runConfig.training
+        let definition: Universe
+        do { definition = try Universe.load(URL(fileURLWithPath: training.universe)) } catch let error as DataError {
+            throw DataCommandFailure(error.description)
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: training.data, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DataCommandFailure("\(training.data): data folder not found")
+        }
+        let started = Date()
+        let loaded = GapFiller.fill(UniverseLoader.load(definition, dataDirectory: URL(fileURLWithPath: training.data))).universe
+        let counts = loaded.statusCounts
+        let store = FeatureStore(loaded: loaded)
+        log("\(command): \(loaded.assets.count) assets (ok \(counts[.ok] ?? 0), filled \(counts[.filled] ?? 0), missing \(counts[.missing] ?? 0)) "
+            + "from \(training.data), features in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        let idTable = EmbeddingIDTable(
+            assets: definition.assets.map { EmbeddingIDTable.Asset(ticker: $0.asset.ticker, category: $0.categoryID) },
+            categories: definition.categories.map(\.name))
+        return TrainingUniverse(config: runConfig, store: store, idTable: idTable)
+    }
+
+    static func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+}
