@@ -36,14 +36,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "JSON output file (default runs/<run>/evaluation_<checkpoint>.json).")
     var out: String?
 
-    @Option(name: .customLong("run"), help: "Run name (overrides training.run).")
-    var runName: String?
-
-    @Option(help: "Universe YAML (overrides training.universe).")
-    var universe: String?
-
-    @Option(help: "Data folder of OHLCV CSVs (overrides training.data).")
-    var data: String?
+    @OptionGroup var source: TrainingSourceOptions
 
     func validate() throws {
         if let start, CivilDate.parseISO(start) == nil { throw ValidationError("--start must be YYYY-MM-DD, found '\(start)'") }
@@ -51,7 +44,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let setting = try TrainingUniverse.load(config: config, seed: nil, run: runName, universe: universe, data: data, command: "evaluate")
+        let setting = try source.load(config: config, seed: nil, command: "evaluate")
         let url = URL(fileURLWithPath: checkpoint)
         let report: CheckpointEvaluationReport
         do {

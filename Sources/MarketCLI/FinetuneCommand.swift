@@ -53,14 +53,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Seed of the fine-tuning batches and dropout (overrides training.seed).")
     var seed: UInt64?
 
-    @Option(name: .customLong("run"), help: "Run name: outputs go to runs/NAME/ and checkpoints/NAME/ (overrides training.run).")
-    var runName: String?
-
-    @Option(help: "Universe YAML (overrides training.universe).")
-    var universe: String?
-
-    @Option(help: "Data folder of OHLCV CSVs (overrides training.data).")
-    var data: String?
+    @OptionGroup var source: TrainingSourceOptions
 
     func validate() throws {
         if windowMonths < 1 { throw ValidationError("--window-months must be ≥ 1, found \(windowMonths)") }
@@ -69,11 +62,10 @@ struct FinetuneCommand: ParsableCommand {
         if let walkForwardYears, walkForwardYears < 1 { throw ValidationError("--walk-forward-years must be ≥ 1, found \(walkForwardYears)") }
         if trainMonths < 0 { throw ValidationError("--train-months must be ≥ 0, found \(trainMonths)") }
         if let maxStepsPerWindow, maxStepsPerWindow < 0 { throw ValidationError("--max-steps-per-window must be ≥ 0, found \(maxStepsPerWindow)") }
-        if let runName, runName.isEmpty || runName.contains("/") { throw ValidationError("--run must be a name without '/', found '\(runName)'") }
     }
 
     func run() throws {
-        let setting = try TrainingUniverse.load(config: config, seed: seed, run: runName, universe: universe, data: data, command: "finetune")
+        let setting = try source.load(config: config, seed: seed, command: "finetune")
         let training = setting.config.training
         let names = category == "all" ? setting.idTable.categories : [category]
         var options = WalkForwardOptions()

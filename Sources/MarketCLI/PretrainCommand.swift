@@ -31,25 +31,17 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Seed fixing initialisation, batches and dropout (overrides training.seed).")
     var seed: UInt64?
 
-    @Option(name: .customLong("run"), help: "Run name: outputs go to runs/NAME/ and checkpoints/NAME/ (overrides training.run).")
-    var runName: String?
+    @OptionGroup var source: TrainingSourceOptions
 
     @Flag(help: "Continue from the last checkpoint in checkpoints/<run>/.")
     var resume = false
 
-    @Option(help: "Universe YAML (overrides training.universe).")
-    var universe: String?
-
-    @Option(help: "Data folder of OHLCV CSVs (overrides training.data).")
-    var data: String?
-
     func validate() throws {
         if let steps, steps < 1 { throw ValidationError("--steps must be ≥ 1, found \(steps)") }
-        if let runName, runName.isEmpty || runName.contains("/") { throw ValidationError("--run must be a name without '/', found '\(runName)'") }
     }
 
     func run() throws {
-        let setting = try TrainingUniverse.load(config: config, seed: seed, run: runName, universe: universe, data: data, command: "pretrain")
+        let setting = try source.load(config: config, seed: seed, command: "pretrain")
         let runConfig = setting.config, training = setting.config.training
         let store = setting.store, idTable = setting.idTable
 

@@ -1,4 +1,5 @@
 // The universe a training command (pretrain, finetune, evaluate) works on: its config with CLI overrides, gap-filled features, id tables.
+import ArgumentParser
 import Foundation
 import MarketData
 import MarketModel
@@ -42,4 +43,25 @@ struct TrainingUniverse {
     }
 
     static func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+}
+
+/// The options every training command shares: where the run's outputs go and which universe and data it reads.
+struct TrainingSourceOptions: ParsableArguments {
+    @Option(name: .customLong("run"), help: "Run name: outputs go to runs/NAME/ and checkpoints/NAME/ (overrides training.run).")
+    var runName: String?
+
+    @Option(help: "Universe YAML (overrides training.universe).")
+    var universe: String?
+
+    @Option(help: "Data folder of OHLCV CSVs (overrides training.data).")
+    var data: String?
+
+    func validate() throws {
+        if let runName, runName.isEmpty || runName.contains("/") { throw ValidationError("--run must be a name without '/', found '\(runName)'") }
+    }
+
+    /// Loads the config at `config` with these overrides (and `seed`) applied; see `TrainingUniverse.load`.
+    func load(config: String, seed: UInt64?, command: String) throws -> TrainingUniverse {
+        try TrainingUniverse.load(config: config, seed: seed, run: runName, universe: universe, data: data, command: command)
+    }
 }
