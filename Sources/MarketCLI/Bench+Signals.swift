@@ -4,6 +4,7 @@ import MarketData
 import MarketModel
 import MarketSignals
 import MarketTensor
+import MarketSynthetic
 
 extension BenchSuite {
     /// `signals_nightly_s`: wall seconds of one nightly run as `marketgpt signals --date` does it — read the

@@ -1,6 +1,7 @@
 // configs/signals.yaml: the nightly signal run's settings (strict: unknown keys are an error).
 import Foundation
 import MarketTraining
+import MarketSupport
 
 /// The `marketgpt signals` config. Every field is optional in the file (default shown); every command-line
 /// option overrides it.

@@ -1,6 +1,7 @@
 // `marketgpt synth`: synthetic OHLCV series by block bootstrap with rejection sampling (and a fidelity survey).
 import ArgumentParser
 import Foundation
+import MarketSupport
 import MarketData
 import MarketSynthetic
 import ZIPFoundation
@@ -102,20 +103,19 @@ struct SynthCommand: ParsableCommand {
         for sample in accepted {
             let bars = engine.series(seed: seed, candidate: sample.candidate, length: days,
                                      startDate: (series.dates.first ?? 1) - 1)
-            files.append(("synthetic_\(sample.sample).csv", Self.csvText(bars)))
+            files.append(("synthetic_\(sample.sample).csv", OHLCVCSV.text(bars, prices: .significant8)))
         }
         if zip {
-            let temporary = outURL.appendingPathComponent(".synthetic.zip.tmp")
-            try? FileManager.default.removeItem(at: temporary)
-            let archive = try Archive(url: temporary, accessMode: .create)
-            for file in files {
-                let bytes = Data(file.text.utf8)
-                try archive.addEntry(with: file.name, type: .file, uncompressedSize: Int64(bytes.count),
-                                     compressionMethod: .deflate) { position, size in
-                    bytes.subdata(in: Int(position)..<Int(position) + size)
+            try AtomicFile.write(to: outURL.appendingPathComponent("synthetic.zip")) { temporary in
+                let archive = try Archive(url: temporary, accessMode: .create)
+                for file in files {
+                    let bytes = Data(file.text.utf8)
+                    try archive.addEntry(with: file.name, type: .file, uncompressedSize: Int64(bytes.count),
+                                         compressionMethod: .deflate) { position, size in
+                        bytes.subdata(in: Int(position)..<Int(position) + size)
+                    }
                 }
             }
-            try replace(outURL.appendingPathComponent("synthetic.zip"), with: temporary)
         } else {
             for file in files { try AtomicFile.write(file.text, to: outURL.appendingPathComponent(file.name)) }
         }
@@ -171,7 +171,7 @@ struct SynthCommand: ParsableCommand {
             }
             all += scores
             // Control: an i.i.d. Gaussian series with the source's variance (should score clearly lower).
-            var rng = SyntheticRandom(seed: seed, stream: UInt64.max)
+            var rng = SeededRandom(seed: seed, stream: UInt64.max, salt: SeededRandom.syntheticSalt)
             let sigma = engine.sourceFacts.volatility
             let gaussian = (0..<days).map { _ in sigma * rng.gaussian() }
             gaussianScores.append(FidelityScore.score(StylizedFacts(returns: gaussian), to: engine.sourceFacts))
@@ -194,28 +194,6 @@ struct SynthCommand: ParsableCommand {
         ]
         let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
         print(String(decoding: data, as: UTF8.self))
-    }
-
-    private func replace(_ destination: URL, with temporary: URL) throws {
-        if FileManager.default.fileExists(atPath: destination.path) {
-            _ = try FileManager.default.replaceItemAt(destination, withItemAt: temporary)
-        } else {
-            try FileManager.default.moveItem(at: temporary, to: destination)
-        }
-    }
-
-    /// The CSV text of `series`: `Date,Open,High,Low,Close,Volume`, prices with 8 significant digits.
-    static func csvText(_ series: OHLCVSeries) -> String {
-        var out = "Date,Open,High,Low,Close,Volume\n"
-        out.reserveCapacity(series.count * 64)
-        for i in 0..<series.count {
-            out += CivilDate.isoString(series.dates[i])
-            for value in [series.open[i], series.high[i], series.low[i], series.close[i]] {
-                out += "," + String(format: "%.8g", value)
-            }
-            out += "," + String(Int64(series.volume[i].rounded())) + "\n"
-        }
-        return out
     }
 
     private func log(_ message: String) {

@@ -2,6 +2,7 @@
 import Foundation
 import XCTest
 @testable import MarketCLI
+import MarketTestSupport
 
 final class DemoDataCommandTests: XCTestCase {
     /// The folder holding Package.swift.

@@ -2,6 +2,7 @@
 import Foundation
 import XCTest
 import MarketTensor
+import MarketTestSupport
 
 final class PretrainCommandTests: XCTestCase {
     /// A tiny run: T=16, C=16, one layer, checkpoints every 10 steps, a metrics record every step.

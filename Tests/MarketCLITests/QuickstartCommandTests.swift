@@ -4,6 +4,7 @@ import XCTest
 @testable import MarketCLI
 import MarketData
 import MarketTraining
+import MarketTestSupport
 
 final class QuickstartCommandTests: XCTestCase {
     private func temporaryDirectory() throws -> URL {

@@ -1,5 +1,7 @@
 // Deterministic, realistic daily OHLCV for a universe (GARCH(1,1), Student-t, market + category factors), for demos and tests.
 import Foundation
+import MarketData
+import MarketSupport
 
 /// Writes believable daily bars for every asset of a universe, fixed entirely by a seed.
 ///
@@ -82,17 +84,17 @@ public struct DemoMarketGenerator: Sendable {
     public func generate() -> [Asset] {
         let firstDay = universe.categories.map(startDate(of:)).min() ?? endDate
         let dayCount = Int(endDate - firstDay) + 1
-        var marketStream = DemoRandom(seed: seed, stream: 1 << 40)
+        var marketStream = PairedNormalRandom(seed: seed, stream: 1 << 40)
         let market = (0..<dayCount).map { _ in marketStream.unitStudentT(degreesOfFreedom: 5) }
         var assets: [Asset] = []
         var assetID: UInt64 = 0
         for (categoryID, category) in universe.categories.enumerated() {
             let profile = profile(for: category)
-            var categoryStream = DemoRandom(seed: seed, stream: (1 << 40) + 1 + UInt64(categoryID))
+            var categoryStream = PairedNormalRandom(seed: seed, stream: (1 << 40) + 1 + UInt64(categoryID))
             let factor = (0..<dayCount).map { _ in categoryStream.unitStudentT(degreesOfFreedom: profile.degreesOfFreedom) }
             let days = calendar(start: startDate(of: category), everyDay: profile.tradesEveryDay)
             for asset in category.assets {
-                var stream = DemoRandom(seed: seed, stream: assetID)
+                var stream = PairedNormalRandom(seed: seed, stream: assetID)
                 assetID += 1
                 let full = Self.simulate(days: days, firstDay: firstDay, market: market, factor: factor,
                                          profile: profile, tradingDaysPerYear: category.tradingDaysPerYear, random: &stream)
@@ -130,7 +132,7 @@ public struct DemoMarketGenerator: Sendable {
 
     /// One asset's full series over `days`; `market` and `factor` are indexed by day − `firstDay`.
     static func simulate(days: [DayNumber], firstDay: DayNumber, market: [Double], factor: [Double],
-                         profile p: DemoMarketProfile, tradingDaysPerYear: Int, random: inout DemoRandom) -> OHLCVSeries {
+                         profile p: DemoMarketProfile, tradingDaysPerYear: Int, random: inout PairedNormalRandom) -> OHLCVSeries {
         let volatility = p.annualVolatility * exp(random.uniform(-0.2, 0.2))
         let meanVariance = volatility * volatility / Double(tradingDaysPerYear)
         let drift = p.annualDrift / Double(tradingDaysPerYear) - 0.5 * meanVariance
@@ -139,7 +141,8 @@ public struct DemoMarketGenerator: Sendable {
         let logPrice = random.uniform(log(p.startPriceRange.lowerBound), log(p.startPriceRange.upperBound))
         let volumeLevel = p.volumeRange.upperBound > 0
             ? exp(random.uniform(log(p.volumeRange.lowerBound), log(p.volumeRange.upperBound))) : 0
-        var variance = meanVariance
+        var garch = GARCHProcess(omega: omega, alpha: p.garchAlpha, beta: p.garchBeta, variance: meanVariance,
+                                 cap: 50 * meanVariance)
         var previousClose = exp(logPrice)
         var volumeState = 0.0
         let n = days.count
@@ -148,7 +151,7 @@ public struct DemoMarketGenerator: Sendable {
             let dayIndex = Int(day - firstDay)
             let z = p.marketLoading * market[dayIndex] + p.categoryLoading * factor[dayIndex]
                 + ownLoading * random.unitStudentT(degreesOfFreedom: p.degreesOfFreedom)
-            let sigma = variance.squareRoot()
+            let sigma = garch.sigma
             let shock = sigma * z
             let gap = p.overnightShare > 0 ? p.overnightShare * shock + 0.05 * sigma * random.normal() : 0
             let o = rounded(previousClose * exp(gap))
@@ -161,20 +164,14 @@ public struct DemoMarketGenerator: Sendable {
             low[index] = min(l, o, c)
             volumeState = 0.7 * volumeState + 0.25 * random.normal()
             volume[index] = volumeLevel > 0 ? (volumeLevel * exp(volumeState + 0.5 * (abs(z) - 0.8))).rounded() : 0
-            variance = min(omega + p.garchAlpha * shock * shock + p.garchBeta * variance, 50 * meanVariance)
+            garch.update(innovation: shock)
             previousClose = c
         }
         return OHLCVSeries(dates: days, open: open, high: high, low: low, close: close, volume: volume)
     }
 
-    /// Decimals used to write `price`: 8 significant figures, at least 2 and at most 10 decimals.
-    static func decimals(for price: Double) -> Int {
-        let integerDigits = price >= 1 ? Int(log10(price).rounded(.down)) + 1 : 0
-        return max(2, min(10, 8 - integerDigits))
-    }
-
     /// `price` as it will be written: the exact value the CSV reader gets back.
     static func rounded(_ price: Double) -> Double {
-        Double(String(format: "%.*f", decimals(for: price), price)) ?? price
+        Double(OHLCVCSV.PriceFormat.fixed8.text(price)) ?? price
     }
 }

@@ -1,4 +1,5 @@
 // Per-category parameters of the demo market generator (volatility, tails, clustering, co-movement, ranges, volume).
+import MarketData
 
 /// How the demo generator draws one category's assets. Every field is in natural units (fractions, per year).
 ///

@@ -1,4 +1,5 @@
 // The deliberate defects of demo data: internal gaps, a short history and a missing file, so gap filling runs for real.
+import MarketData
 
 /// Which demo assets are damaged on purpose, and how. Tickers not named here are written complete.
 public struct DemoDefectPlan: Sendable, Equatable {

@@ -2,9 +2,9 @@
 import Foundation
 import XCTest
 
-enum SharedData {
+public enum SharedData {
     /// The package root: the nearest folder above this file holding Package.swift.
-    static var packageRoot: URL {
+    public static var packageRoot: URL {
         var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         while url.pathComponents.count > 1 && !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
             url = url.deletingLastPathComponent()
@@ -13,7 +13,7 @@ enum SharedData {
     }
 
     /// `../shared/data/<name>` or an XCTSkip when it is absent.
-    static func folder(_ name: String) throws -> URL {
+    public static func folder(_ name: String) throws -> URL {
         let url = packageRoot.appendingPathComponent("../shared/data/\(name)").standardizedFileURL
         guard FileManager.default.fileExists(atPath: url.path) else { throw XCTSkip("shared data \(name) not found at \(url.path)") }
         return url

@@ -1,5 +1,6 @@
 // A small dependency-free SVG line chart: stacked panels sharing an x axis (dates or numbers), nice ticks, legend.
 import Foundation
+import MarketSupport
 
 /// A static SVG line chart of one or more stacked panels that share the x axis.
 ///

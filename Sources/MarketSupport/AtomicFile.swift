@@ -9,14 +9,20 @@ public enum AtomicFile {
     /// so a crash leaves either the old file or the new one, never a truncated one.
     /// Throws a `CocoaError`/`POSIXError` naming the path when the folder or file cannot be written.
     public static func write(_ data: Data, to url: URL) throws {
+        try write(to: url) { temporary in try data.write(to: temporary) }
+    }
+
+    /// Lets `produce` write a file at a temporary path beside `url` (e.g. an archive built in place), then
+    /// renames it over `url`; the temporary file is removed when `produce` throws.
+    public static func write(to url: URL, producing produce: (URL) throws -> Void) throws {
         let folder = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(nextSuffix())")
         do {
-            try data.write(to: temporary)
+            try? FileManager.default.removeItem(at: temporary)
+            try produce(temporary)
             guard rename(temporary.path, url.path) == 0 else {
-                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO,
-                                 userInfo: [NSFilePathErrorKey: url.path])
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO, userInfo: [NSFilePathErrorKey: url.path])
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)

@@ -1,23 +1,15 @@
 // Writes demo data as `DATA_DIR/<category>/<TICKER>.csv` (CONTRACT.md layout) plus a manifest, atomically.
 import Foundation
+import MarketData
+import MarketSupport
 
 extension DemoMarketGenerator {
     /// Name of the manifest written beside the category folders.
     public static let manifestName = "demo-manifest.json"
 
-    /// The CSV text of a series: `Date,Open,High,Low,Close,Volume`, LF line endings, prices with the
-    /// generator's decimals, integer volume.
+    /// The CSV text of a series: `OHLCVCSV.text` with `.fixed8` prices (the generator's rounding).
     public static func csvText(_ series: OHLCVSeries) -> String {
-        var text = "Date,Open,High,Low,Close,Volume\n"
-        text.reserveCapacity(series.count * 64)
-        func price(_ value: Double) -> String { String(format: "%.*f", decimals(for: value), value) }
-        for index in 0..<series.count {
-            text += CivilDate.isoString(series.dates[index])
-            text += "," + price(series.open[index]) + "," + price(series.high[index])
-            text += "," + price(series.low[index]) + "," + price(series.close[index])
-            text += "," + String(Int64(series.volume[index])) + "\n"
-        }
-        return text
+        OHLCVCSV.text(series, prices: .fixed8)
     }
 
     /// Generates the universe and writes one CSV per asset to `directory/<category>/<TICKER>.csv` (each file

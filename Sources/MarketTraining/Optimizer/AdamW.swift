@@ -1,5 +1,6 @@
 // AdamW optimizer (decoupled weight decay) with saveable moments, and global-norm gradient clipping.
 import Foundation
+import MarketTensor
 
 /// AdamW (Loshchilov & Hutter) with PyTorch semantics: `p -= lr·wd·p` (decayed parameters only), then
 /// the bias-corrected Adam update. Parameters without a gradient this step are skipped.
@@ -121,28 +122,4 @@ public func clipGradientNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
         for p in parameters { if let g = p.grad { for i in 0..<p.count { g[i] *= factor } } }
     }
     return norm
-}
-
-/// Linear warm-up to `peak` over `warmupSteps`, then cosine decay to `minimum` at `totalSteps`
-/// (constant `minimum` afterwards). Steps count from 0.
-public struct WarmupCosineSchedule: Codable, Equatable, Sendable {
-    public var peak: Float
-    public var minimum: Float
-    public var warmupSteps: Int
-    public var totalSteps: Int
-
-    public init(peak: Float, minimum: Float = 0, warmupSteps: Int, totalSteps: Int) {
-        self.peak = peak
-        self.minimum = minimum
-        self.warmupSteps = warmupSteps
-        self.totalSteps = totalSteps
-    }
-
-    /// Learning rate for optimizer step `step` (0-based).
-    public func learningRate(at step: Int) -> Float {
-        if step < warmupSteps { return peak * Float(step + 1) / Float(warmupSteps) }
-        let span = max(totalSteps - warmupSteps, 1)
-        let progress = min(max(Float(step - warmupSteps) / Float(span), 0), 1)
-        return minimum + 0.5 * (peak - minimum) * (1 + Foundation.cos(Float.pi * progress))
-    }
 }

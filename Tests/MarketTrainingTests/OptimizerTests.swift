@@ -1,6 +1,7 @@
 // AdamW against a hand-computed step, decay rule, clipping, schedule, and the overfit-one-batch test.
 import XCTest
 @testable import MarketTensor
+@testable import MarketTraining
 
 final class OptimizerTests: XCTestCase {
     func testAdamWFirstStepsMatchHandComputation() {

@@ -1,7 +1,9 @@
 // Demo data generator: determinism, stylized facts, OHLC consistency, calendars and the designed defects.
 import Foundation
 import XCTest
-@testable import MarketData
+import MarketData
+import MarketSupport
+@testable import MarketSynthetic
 
 final class DemoMarketGeneratorTests: XCTestCase {
     /// The shape of universes/demo.yaml: six categories, 30 assets, 6 years.

@@ -1,4 +1,5 @@
-// Strict YAML decoding of Codable configs: unknown keys and bad values are errors naming file, line and key path.
+// The one strict YAML reader (configs and universes): Codable decoding where unknown keys, duplicate keys and
+// bad values are errors naming file, line and key path.
 
 import Foundation
 import Yams
@@ -23,6 +24,17 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String {
         "\(file)\(line.map { " line \($0)" } ?? ""): \(keyPath.isEmpty ? "(top level)" : keyPath): \(reason)"
+    }
+}
+
+extension ConfigError {
+    /// `["categories", "[2]", "name"]` → `categories[2].name`.
+    public static func keyPath(_ components: [String]) -> String {
+        var out = ""
+        for component in components {
+            if component.hasPrefix("[") || out.isEmpty { out += component } else { out += "." + component }
+        }
+        return out
     }
 }
 
@@ -82,20 +94,20 @@ public enum StrictYAML {
         do {
             value = try YAMLDecoder().decode(T.self, from: yaml)
         } catch let error as DecodingError {
-            let (path, reason) = describe(error)
-            throw ConfigError(file: file, line: line(of: path, in: root), keyPath: path.joined(separator: "."), reason: reason)
+            let (path, reason) = describe(error, root: root)
+            throw ConfigError(file: file, line: line(of: path, in: root), keyPath: ConfigError.keyPath(path), reason: reason)
         }
         let known: Node?
         do { known = try Yams.compose(yaml: YAMLEncoder().encode(value)) } catch {
             throw ConfigError(file: file, line: nil, keyPath: "", reason: "cannot re-encode the config (\(error))")
         }
         if let problem = unknownKey(in: root, known: known, path: []) {
-            throw ConfigError(file: file, line: problem.line, keyPath: problem.path.joined(separator: "."), reason: problem.reason)
+            throw ConfigError(file: file, line: problem.line, keyPath: ConfigError.keyPath(problem.path), reason: problem.reason)
         }
         if let validated = value as? ValidatedConfig {
             do { try validated.validate() } catch let error as ConfigValueError {
                 throw ConfigError(file: file, line: line(of: error.keyPath, in: root),
-                                  keyPath: error.keyPath.joined(separator: "."), reason: error.reason)
+                                  keyPath: ConfigError.keyPath(error.keyPath), reason: error.reason)
             }
         }
         return value
@@ -112,7 +124,7 @@ public enum StrictYAML {
                 line = entry.key.mark?.line ?? line
                 node = entry.value
             case .sequence(let sequence):
-                guard let index = Int(key.drop { !$0.isNumber }), index < sequence.count else { return line }
+                guard let index = Int(key.filter(\.isNumber)), index < sequence.count else { return line }
                 node = sequence[index]
                 line = node.mark?.line ?? line
             default:
@@ -126,8 +138,10 @@ public enum StrictYAML {
         switch (node, known) {
         case (.mapping(let mapping), .some(.mapping(let knownMapping))):
             let allowed = knownMapping.keys.compactMap(\.string)
+            var seen: Set<String> = []
             for (key, value) in mapping {
                 let name = key.string ?? "?"
+                guard seen.insert(name).inserted else { return (path + [name], key.mark?.line, "duplicate key") }
                 guard let knownValue = knownMapping[key] else {
                     if case .scalar(let scalar) = value, scalar.string == "null" || scalar.string == "~" || scalar.string.isEmpty { continue }
                     return (path + [name], key.mark?.line, "unknown key (allowed: \(allowed.sorted().joined(separator: ", ")))")
@@ -144,7 +158,7 @@ public enum StrictYAML {
         return nil
     }
 
-    private static func describe(_ error: DecodingError) -> ([String], String) {
+    private static func describe(_ error: DecodingError, root: Node) -> ([String], String) {
         func keys(_ context: DecodingError.Context) -> [String] {
             context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
         }
@@ -152,13 +166,50 @@ public enum StrictYAML {
         case .keyNotFound(let key, let context):
             return (keys(context) + [key.stringValue], "missing key")
         case .typeMismatch(let type, let context):
-            return (keys(context), "expected \(typeName(type)) (\(context.debugDescription))")
+            let path = keys(context)
+            let found = node(at: path, in: root).map { ", found \(kind($0))" } ?? " (\(context.debugDescription))"
+            return (path, "expected \(typeName(type))\(found)")
         case .valueNotFound(let type, let context):
-            return (keys(context), "expected \(typeName(type)), found nothing")
+            let path = keys(context)
+            if let found = node(at: path, in: root), !isNull(found) { return (path, "expected \(typeName(type)), found \(kind(found))") }
+            return (path, "expected \(typeName(type)), found nothing")
         case .dataCorrupted(let context):
             return (keys(context), context.debugDescription)
         @unknown default:
             return ([], String(describing: error))
+        }
+    }
+
+    /// The node at `path` (mapping keys and `[i]` list indices), if it exists.
+    static func node(at path: [String], in root: Node) -> Node? {
+        var node = root
+        for key in path {
+            switch node {
+            case .mapping(let mapping):
+                guard let entry = mapping.first(where: { $0.key.string == key }) else { return nil }
+                node = entry.value
+            case .sequence(let sequence):
+                guard let index = Int(key.filter(\.isNumber)), index < sequence.count else { return nil }
+                node = sequence[index]
+            default:
+                return nil
+            }
+        }
+        return node
+    }
+
+    /// A YAML null (`null`, `~` or nothing).
+    static func isNull(_ node: Node) -> Bool {
+        if case .scalar(let scalar) = node { return ["null", "Null", "NULL", "~", ""].contains(scalar.string) }
+        return false
+    }
+
+    /// `'text'` for a scalar, `a mapping`, `a list`.
+    static func kind(_ node: Node) -> String {
+        switch node {
+        case .scalar(let scalar): return "'\(scalar.string)'"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
         }
     }
 
@@ -168,7 +219,14 @@ public enum StrictYAML {
         case is Double.Type, is Float.Type: return "a number"
         case is String.Type: return "a string"
         case is Bool.Type: return "true or false"
-        default: return "\(type)"
+        case is Node.Scalar.Type: return "a single value"
+        case is Node.Sequence.Type: return "a list"
+        case is Node.Mapping.Type: return "a mapping"
+        default:
+            let name = "\(type)"
+            if name.hasPrefix("Array<") { return "a list" }
+            if name.hasPrefix("Dictionary<") || type is Decodable.Type { return "a mapping" }
+            return name
         }
     }
 
@@ -178,6 +236,23 @@ public enum StrictYAML {
             return mark.line
         default:
             return nil
+        }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// `decode(type, forKey:)`, but a list or mapping where a single value belongs is reported as a
+    /// mismatch of `type` itself (`expected an integer, found a list`), not of YAML's scalar node.
+    public func strictDecode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        do { return try decode(type, forKey: key) } catch DecodingError.typeMismatch(let expected, let context) where expected is Node.Scalar.Type {
+            throw DecodingError.typeMismatch(type, context)
+        }
+    }
+
+    /// `decodeIfPresent(type, forKey:)` with the mismatch reporting of `strictDecode`.
+    public func strictDecodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        do { return try decodeIfPresent(type, forKey: key) } catch DecodingError.typeMismatch(let expected, let context) where expected is Node.Scalar.Type {
+            throw DecodingError.typeMismatch(type, context)
         }
     }
 }
