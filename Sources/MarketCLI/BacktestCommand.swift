@@ -139,6 +139,13 @@ struct BacktestCommand: ParsableCommand {
         for record in records where category[record.ticker] == nil && !record.category.isEmpty {
             category[record.ticker] = record.category
         }
+        for record in records {   // names become file paths: nothing outside --data is read
+            for (what, name) in [("ticker", record.ticker), ("category", record.category)] where !(what == "category" && name.isEmpty) {
+                if let problem = PathName.problem(name) {
+                    throw DataCommandFailure("signal row \(CivilDate.isoString(record.date)) \(PathName.quoted(record.ticker)): \(what) \(PathName.quoted(name)) \(problem)")
+                }
+            }
+        }
         let tickers = Set(records.map(\.ticker)).sorted()
         var found: [String] = [], series: [OHLCVSeries] = []
         for ticker in tickers {
