@@ -101,6 +101,9 @@ private struct UniverseDocument: Codable, ValidatedConfig {
         var tickers: Set<String> = []
         for (index, category) in categories.enumerated() {
             let path = ["categories", "[\(index)]"]
+            if let problem = PathName.problem(category.name) {
+                throw fail(path + ["name"], "invalid category name \(PathName.quoted(category.name)): \(problem) (it names a data folder)")
+            }
             guard names.insert(category.name).inserted else { throw fail(path + ["name"], "category '\(category.name)' appears twice") }
             guard category.batch_weight >= 0, category.batch_weight.isFinite else {
                 throw fail(path + ["batch_weight"], "must be ≥ 0, found \(category.batch_weight)")
@@ -113,7 +116,9 @@ private struct UniverseDocument: Codable, ValidatedConfig {
             }
             for (assetIndex, asset) in category.assets.enumerated() {
                 let tickerPath = path + ["assets", "[\(assetIndex)]", "ticker"]
-                guard !asset.ticker.isEmpty, !asset.ticker.contains("/") else { throw fail(tickerPath, "invalid ticker '\(asset.ticker)'") }
+                if let problem = PathName.problem(asset.ticker) {
+                    throw fail(tickerPath, "invalid ticker \(PathName.quoted(asset.ticker)): \(problem) (it names a CSV file)")
+                }
                 guard tickers.insert(asset.ticker).inserted else { throw fail(tickerPath, "ticker '\(asset.ticker)' appears twice") }
             }
         }
