@@ -33,7 +33,7 @@ struct TrainingUniverse {
         let started = Date()
         let loaded = GapFiller.fill(UniverseLoader.load(definition, dataDirectory: URL(fileURLWithPath: training.data))).universe
         let counts = loaded.statusCounts
-        let store = FeatureStore(loaded: loaded)
+        let store = FeatureStore(loaded: loaded, featureSet: runConfig.model.features)
         log("\(command): \(loaded.assets.count) assets (ok \(counts[.ok] ?? 0), filled \(counts[.filled] ?? 0), missing \(counts[.missing] ?? 0)) "
             + "from \(training.data), features in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         let idTable = EmbeddingIDTable(

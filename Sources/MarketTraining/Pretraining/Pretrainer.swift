@@ -72,6 +72,9 @@ public enum Pretrainer {
         } catch let error as ConfigValueError {
             throw TrainingError(step: nil, reason: "\(error.keyPath.joined(separator: ".")): \(error.reason)")
         }
+        guard store.featureSet == options.config.model.features else {
+            throw TrainingError(step: nil, reason: "model.features is [\(options.config.model.features)] but the data holds [\(store.featureSet)]")
+        }
         let split = try DateSplit.pooled(store, fractions: training.split)
         let ranges = split.ranges(store)
         let files = TrainingCheckpoint(directory: options.checkpointDirectory)
@@ -94,6 +97,9 @@ public enum Pretrainer {
             }
             do { normalizer = try FeatureNormalizer(jsonString: text) } catch {
                 throw TensorError.malformedFile(file: files.weightsURL.path, reason: "bad 'normalizer' in __metadata__ (\(error))")
+            }
+            guard normalizer.features == store.featureSet else {
+                throw TrainingError(step: nil, reason: "--resume: \(files.weightsURL.path) was trained on features [\(normalizer.features)], the config asks for [\(store.featureSet)]")
             }
             trainer = restored.trainer
             resumedFrom = trainer.state.step

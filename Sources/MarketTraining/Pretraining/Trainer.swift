@@ -124,7 +124,8 @@ public final class Trainer {
     public func train(_ data: TrainingData, until stopStep: Int,
                       afterStep: (StepReport) throws -> Void = { _ in },
                       checkpoint: () throws -> Void = {}) throws -> StopReason {
-        var batch = Batch(batchSize: config.batchSize, contextLength: data.train.contextLength, horizon: data.train.horizon)
+        var batch = Batch(batchSize: config.batchSize, contextLength: data.train.contextLength, horizon: data.train.horizon,
+                          featureCount: data.train.normalizer.featureCount)
         while state.step < stopStep {
             if config.earlyStoppingPatience > 0, state.evaluationsSinceBest >= config.earlyStoppingPatience,
                let best = state.bestValidationLoss {
