@@ -45,10 +45,11 @@ struct PretrainCommand: ParsableCommand {
         let runConfig = setting.config, training = setting.config.training
         let store = setting.store, idTable = setting.idTable
 
-        let options = PretrainingOptions(config: runConfig, stopStep: steps,
+        var options = PretrainingOptions(config: runConfig, stopStep: steps,
                                          checkpointDirectory: URL(fileURLWithPath: "checkpoints").appendingPathComponent(training.run),
                                          runDirectory: URL(fileURLWithPath: "runs").appendingPathComponent(training.run),
                                          resume: resume)
+        options.syntheticAugmentation = setting.syntheticAugmentation
         let summary: PretrainingSummary
         do { summary = try Pretrainer.run(store: store, idTable: idTable, options: options) } catch let error as TrainingError {
             throw DataCommandFailure("pretrain: \(error.description)")

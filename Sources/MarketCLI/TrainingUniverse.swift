@@ -11,6 +11,8 @@ struct TrainingUniverse {
     var config: TrainingRunConfig
     var store: FeatureStore
     var idTable: EmbeddingIDTable
+    /// Synthetic series for `augmentation.synthetic_share` (nil when it is 0).
+    var syntheticAugmentation: FeatureStore?
 
     static func load(config path: String, seed: UInt64?, run: String?, universe: String?, data: String?, command: String) throws -> TrainingUniverse {
         var runConfig: TrainingRunConfig
@@ -39,7 +41,18 @@ struct TrainingUniverse {
         let idTable = EmbeddingIDTable(
             assets: definition.assets.map { EmbeddingIDTable.Asset(ticker: $0.asset.ticker, category: $0.categoryID) },
             categories: definition.categories.map(\.name))
-        return TrainingUniverse(config: runConfig, store: store, idTable: idTable)
+        var synthetic: FeatureStore?
+        let augmentation = runConfig.augmentation
+        if augmentation.syntheticShare > 0 && command == "pretrain" {   // pre-training only: finetune/evaluate never augment
+            let cut: DateSplit
+            do { cut = try DateSplit.pooled(store, fractions: training.split) } catch let error as TrainingError {
+                throw DataCommandFailure("\(command): \(error.description)")
+            }
+            synthetic = SyntheticAugmentation.store(loaded, before: cut.validationStart, seriesPerAsset: augmentation.syntheticSeriesPerAsset,
+                                                    seed: training.seed, features: store.featureSet)
+            log("\(command): \(synthetic!.assets.count) synthetic augmentation series from bars before \(CivilDate.isoString(cut.validationStart))")
+        }
+        return TrainingUniverse(config: runConfig, store: store, idTable: idTable, syntheticAugmentation: synthetic)
     }
 
     static func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }

@@ -20,6 +20,9 @@ public struct PretrainingOptions {
     public var isTerminal: Bool?
     /// Where progress text goes (default stderr).
     public var output: (String) -> Void
+    /// Synthetic series for `augmentation.synthetic_share` (flagged bars, asset ids of their sources,
+    /// made from bars before the validation start only), nil without.
+    public var syntheticAugmentation: FeatureStore?
 
     public init(config: TrainingRunConfig, stopStep: Int? = nil, checkpointDirectory: URL, runDirectory: URL?,
                 resume: Bool = false, isTerminal: Bool? = nil,
@@ -115,8 +118,19 @@ public enum Pretrainer {
         validation.syntheticTargetWeight = Float(training.syntheticTargetWeight)
         let test = WindowedDataset(store: store, normalizer: normalizer, ranges: ranges.map(\.test),
                                    contextLength: modelConfig.contextLength, horizon: modelConfig.horizon)
-        let data = try TrainingData(train: train, validation: validation, seed: training.seed,
+        var data = try TrainingData(train: train, validation: validation, seed: training.seed,
                                     validationWindowCount: training.evalBatches * training.batchSize)
+        let augmentation = options.config.augmentation
+        if augmentation.isEnabled {
+            var synthetic: WindowedDataset?
+            if let store = options.syntheticAugmentation, augmentation.syntheticShare > 0 {
+                var dataset = WindowedDataset(store: store, normalizer: normalizer, ranges: store.assets.map { 0..<$0.count },
+                                              contextLength: modelConfig.contextLength, horizon: modelConfig.horizon)
+                dataset.syntheticTargetWeight = Float(augmentation.syntheticTargetWeight)
+                synthetic = dataset
+            }
+            data.augmentation = try TrainingAugmentation(config: augmentation, seed: training.seed, synthetic: synthetic)
+        }
 
         var extra = split.metadata
         extra["run"] = training.run
