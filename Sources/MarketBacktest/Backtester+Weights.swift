@@ -78,7 +78,8 @@ extension Engine {
     /// at the open, others at their last close), in an order independent of the asset order:
     /// 1. exits (weight 0 or the other side: the closing half of a flip) and reductions, which free cash;
     /// 2. entries and increases. In long_only they share the cash on hand: when they need more than it (with
-    ///    commission and slippage), all are cut by the same factor (counted in `cashLimitedEntries`).
+    ///    commission and slippage), all are cut by the same factor (counted in `cashLimitedEntries`; with no cash at
+    ///    all they are dropped, counted in `droppedEntries`, and wait for a new weight).
     /// A weight whose sign differs from the position closes one trade and opens another; a same-side change
     /// resizes the open trade. Filled instructions stop being pending.
     func rebalanceToWeights(row: Int, plan: WeightPlan) {
@@ -117,7 +118,7 @@ extension Engine {
             let price = open[base &+ a]
             let w = plan.wanted[a]
             let delta = (w * equityNow / price - shares[a]) * scale
-            if scale < 1 { cashLimitedEntries &+= 1 }
+            if scale == 0 { droppedEntries &+= 1 } else if scale < 1 { cashLimitedEntries &+= 1 }
             if delta != 0 {
                 if position[a] == 0 { enter(asset: a, row: row, shares: delta, price: price) }
                 else { fill(asset: a, delta: delta, price: price) }
