@@ -11,7 +11,7 @@ final class SeededRandomTests: XCTestCase {
         XCTAssertEqual(words(&tensor), [0x1578_0B2E_0C2E_C716, 0x6104_D986_6D11_3A7E, 0xAE17_5332_39E4_99A1])
         var demo = PairedNormalRandom(seed: 42, stream: 7)   // the former DemoRandom(seed: 42, stream: 7)
         XCTAssertEqual((0..<3).map { _ in demo.next() }, [0xAB0B_230F_7FC4_8E9A, 0x048B_0576_8622_55CA, 0x8F66_4D3D_A440_9262])
-        var synthetic = SeededRandom(seed: 42, stream: 3, salt: SeededRandom.syntheticSalt)   // former SyntheticRandom
+        var synthetic = SeededRandom(seed: 42, stream: 3, salt: SeededRandom.syntheticSalt)   // former SeededRandom
         XCTAssertEqual(words(&synthetic), [0x346F_5A55_3BDA_CDB2, 0x5D64_76FD_DDE2_E3CA, 0x1787_91B3_A606_0F5B])
         var mixer = SplitMix64(state: 42)
         XCTAssertEqual((0..<3).map { _ in mixer.next() }, [0xBDD7_3226_2FEB_6E95, 0x28EF_E333_B266_F103, 0x4752_6757_130F_9F52])
