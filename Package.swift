@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "MarketTraining", targets: ["MarketTraining"]),
         .library(name: "MarketSignals", targets: ["MarketSignals"]),
         .library(name: "MarketBacktest", targets: ["MarketBacktest"]),
+        .library(name: "MarketPipeline", targets: ["MarketPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,13 +37,16 @@ let package = Package(
         .target(name: "MarketTraining", dependencies: ["MarketModel", "MarketData", "MarketTensor", "MarketCharts", "MarketSupport"]),
         .target(name: "MarketSignals", dependencies: ["MarketModel", "MarketData", "MarketTensor", "MarketSupport"]),
         .target(name: "MarketBacktest", dependencies: ["MarketData", "MarketCharts", "MarketSupport"]),
+        .target(name: "MarketPipeline", dependencies: [
+            "MarketSupport", "MarketTensor", "MarketData", "MarketSynthetic", "MarketModel", "MarketTraining",
+            "MarketSignals", "MarketBacktest", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .executableTarget(
             name: "MarketCLI",
             dependencies: [
                 "MarketSupport", "MarketTensor", "MarketData", "MarketSynthetic", "MarketCharts", "MarketModel",
-                "MarketTraining", "MarketSignals", "MarketBacktest", "CBLAS",
+                "MarketTraining", "MarketSignals", "MarketBacktest", "MarketPipeline", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]),
         // Test helpers shared by every test target: the CLI runner, the Python runner, temporary folders.
         .target(name: "MarketTestSupport", path: "Tests/MarketTestSupport"),
@@ -55,7 +59,8 @@ let package = Package(
         .testTarget(name: "MarketTrainingTests", dependencies: ["MarketTraining", "MarketModel", "MarketData", "MarketTensor", "MarketSupport", "MarketTestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "MarketSignalsTests", dependencies: ["MarketSignals", "MarketModel", "MarketData", "MarketTensor", "MarketSupport", "MarketTestSupport"]),
         .testTarget(name: "MarketBacktestTests", dependencies: ["MarketBacktest", "MarketData", "MarketSupport", "MarketTestSupport"]),
-        .testTarget(name: "MarketCLITests", dependencies: ["MarketCLI", "MarketData", "MarketTensor", "MarketTraining", "MarketSupport", "MarketTestSupport"]),
+        .testTarget(name: "MarketPipelineTests", dependencies: ["MarketPipeline", "MarketSignals", "MarketSynthetic", "MarketModel", "MarketData", "MarketSupport", "MarketTestSupport"]),
+        .testTarget(name: "MarketCLITests", dependencies: ["MarketCLI", "MarketPipeline", "MarketData", "MarketTensor", "MarketTraining", "MarketSupport", "MarketTestSupport"]),
     ],
     // Swift 6 tools, Swift 5 language mode: our concurrency is explicit (DispatchQueue.concurrentPerform
     // over disjoint buffers), and strict checking would force @unchecked Sendable noise onto every kernel.

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import MarketData
 import MarketModel
+import MarketPipeline
 import MarketTensor
 import MarketSynthetic
 import MarketTraining
@@ -76,19 +77,8 @@ struct FinetuneCommand: ParsableCommand {
         options.trainMonths = trainMonths == 0 ? nil : trainMonths
         options.maxStepsPerWindow = maxStepsPerWindow
         options.seed = training.seed
-        let checkpointDirectory = try source.folder("checkpoints", run: training.run)
-        let runner = FineTuneRunner(checkpointURL: URL(fileURLWithPath: from ?? checkpointDirectory.appendingPathComponent("pretrained.safetensors").path),
-                                    checkpointDirectory: checkpointDirectory,
-                                    runDirectory: try source.folder("runs", run: training.run),
-                                    run: training.run, options: options, training: training)
-        let report: WalkForwardReport
-        do {
-            report = try runner.run(store: setting.store, idTable: setting.idTable, categories: names) { TrainingUniverse.log($0) }
-        } catch let error as TrainingError {
-            throw DataCommandFailure("finetune: \(error.description)")
-        } catch let error as TensorError {
-            throw DataCommandFailure(error.description)
-        }
+        let report = try TrainingWorkflows.finetune(setting, categories: names, checkpoint: from.map { URL(fileURLWithPath: $0) },
+                                                    options: options) { TrainingUniverse.log($0) }
         print(report.table)
         for result in report.categories where result.outOfSampleOverlapsPretraining {
             print("note: \(result.category): the out-of-sample period (from \(result.outOfSampleStart)) overlaps the pretrained model's training data; its pretrained OOS numbers are optimistic")

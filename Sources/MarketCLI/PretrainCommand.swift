@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import MarketData
 import MarketModel
+import MarketPipeline
 import MarketSynthetic
 import MarketTensor
 import MarketTraining
@@ -46,20 +47,8 @@ struct PretrainCommand: ParsableCommand {
 
     func run() throws {
         let setting = try source.load(config: config, seed: seed, command: "pretrain")
-        let runConfig = setting.config, training = setting.config.training
-        let store = setting.store, idTable = setting.idTable
-
-        var options = PretrainingOptions(config: runConfig, stopStep: steps,
-                                         checkpointDirectory: try source.folder("checkpoints", run: training.run),
-                                         runDirectory: try source.folder("runs", run: training.run),
-                                         resume: resume, overwrite: overwrite)
-        options.syntheticAugmentation = setting.syntheticAugmentation
-        let summary: PretrainingSummary
-        do { summary = try Pretrainer.run(store: store, idTable: idTable, options: options) } catch let error as TrainingError {
-            throw DataCommandFailure("pretrain: \(error.description)")
-        } catch let error as TensorError {
-            throw DataCommandFailure(error.description)
-        }
+        let training = setting.config.training
+        let summary = try TrainingWorkflows.pretrain(setting, stopStep: steps, resume: resume, overwrite: overwrite)
         let reason: String
         switch summary.stopReason {
         case .reachedStep(let step): reason = "reached step \(step)"

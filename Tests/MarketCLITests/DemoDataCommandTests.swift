@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 @testable import MarketCLI
 import MarketTestSupport
+import MarketPipeline
 
 final class DemoDataCommandTests: XCTestCase {
     /// The folder holding Package.swift.

@@ -5,6 +5,7 @@ import XCTest
 import MarketData
 import MarketTraining
 import MarketTestSupport
+@testable import MarketPipeline
 
 final class QuickstartCommandTests: XCTestCase {
     private func temporaryDirectory() throws -> URL {

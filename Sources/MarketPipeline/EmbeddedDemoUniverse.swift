@@ -1,9 +1,9 @@
 // The demo universe compiled into the binary, so `marketgpt quickstart` runs with no files at all.
 
 /// The embedded demo universe: byte for byte `universes/demo.yaml` (a test checks that they agree).
-enum EmbeddedDemoUniverse {
+public enum EmbeddedDemoUniverse {
     /// The YAML text of `universes/demo.yaml`.
-    static let yaml = #"""
+    public static let yaml = #"""
 # Demo universe for `marketgpt quickstart`: 30 real tickers over the six categories, short histories.
 # Prices for it are synthetic (`marketgpt demo-data`); see README "Quickstart".
 name: demo

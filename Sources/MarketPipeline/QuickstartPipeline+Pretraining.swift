@@ -11,7 +11,8 @@ extension QuickstartPipeline {
     /// `checkpoints/<run>/pretrained.safetensors` (optimizer/RNG state beside them).
     func pretrain() throws -> QuickstartStageResult {
         guard let loaded, let config else { throw QuickstartError("pre-training: the universe was not loaded") }
-        let (store, idTable) = Self.trainingInputs(loaded)
+        let inputs = TrainingInputs(loaded: loaded)
+        let (store, idTable) = (inputs.store, inputs.idTable)
         let options = PretrainingOptions(config: config, stopStep: settings.steps, checkpointDirectory: url(checkpointPath),
                                          runDirectory: url(runPath), resume: false, overwrite: true)
         let summary: PretrainingSummary
@@ -48,15 +49,6 @@ extension QuickstartPipeline {
             ("windows_train_validation_test", "\(summary.windowCounts.train)/\(summary.windowCounts.validation)/\(summary.windowCounts.test)"),
         ]
         return result
-    }
-
-    /// The features of a loaded, gap-filled universe and its embedding id table (asset ids = universe order).
-    static func trainingInputs(_ loaded: LoadedUniverse) -> (FeatureStore, EmbeddingIDTable) {
-        let universe = loaded.universe
-        let idTable = EmbeddingIDTable(
-            assets: universe.assets.map { EmbeddingIDTable.Asset(ticker: $0.asset.ticker, category: $0.categoryID) },
-            categories: universe.categories.map(\.name))
-        return (FeatureStore(loaded: loaded), idTable)
     }
 
     /// `file` relative to the working folder when it lies inside it.

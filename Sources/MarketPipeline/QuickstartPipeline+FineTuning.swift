@@ -14,7 +14,8 @@ extension QuickstartPipeline {
         guard let loaded, let config, let pretrainedCheckpoint else {
             throw QuickstartError("fine-tuning: no pre-trained checkpoint (stage 3 did not run)")
         }
-        let (store, idTable) = Self.trainingInputs(loaded)
+        let inputs = TrainingInputs(loaded: loaded)
+        let (store, idTable) = (inputs.store, inputs.idTable)
         var options = WalkForwardOptions()
         options.windowMonths = 6
         options.oosYears = settings.oosYears

@@ -1,36 +1,36 @@
 // configs/signals.yaml: the nightly signal run's settings (strict: unknown keys are an error).
 import Foundation
-import MarketTraining
+import MarketSupport
 import MarketSupport
 
-/// The `marketgpt signals` config. Every field is optional in the file (default shown); every command-line
+/// The signal run's config (`configs/signals.yaml`, `marketgpt signals`). Every field is optional in the file (default shown); every command-line
 /// option overrides it.
-struct SignalsConfig: Codable, Equatable {
+public struct SignalsConfig: Codable, Equatable, Sendable {
     /// Universe YAML. Default `universes/global.yaml`.
-    var universe = "universes/global.yaml"
+    public var universe = "universes/global.yaml"
     /// Folder of OHLCV CSVs. Default `data`.
-    var data = "data"
+    public var data = "data"
     /// Checkpoint folder: `model_finetuned_<category>.safetensors` scores its category, `pretrained.safetensors`
     /// the others. Default `checkpoints/pretrain`.
-    var checkpoints = "checkpoints/pretrain"
+    public var checkpoints = "checkpoints/pretrain"
     /// One checkpoint file scoring every category (overrides `checkpoints`). Default none.
-    var checkpoint: String?
+    public var checkpoint: String?
     /// Output folder of `<date>.csv` / `<date>.json`. Default `signals`.
-    var out = "signals"
+    public var out = "signals"
     /// S: MC-dropout passes per asset. Default 20.
-    var samples = 20
+    public var samples = 20
     /// h: decision horizon in days, 1 ≤ h ≤ H. Default 1 (the next day).
-    var horizon = 1
+    public var horizon = 1
     /// Minimum confidence Φ(|μ|/σ) for BUY/SELL. Default 0.7 (the design's nightly example: 0.75).
-    var confidenceThreshold = 0.7
+    public var confidenceThreshold = 0.7
     /// Minimum |expected return| over the horizon, a fraction. Default 0.02 (nightly example: 0.015).
-    var minReturn = 0.02
+    public var minReturn = 0.02
     /// Largest age in calendar days of the latest real bar before the date; older → HOLD `stale data`. Default 5.
-    var maxStaleDays = 5
+    public var maxStaleDays = 5
     /// Seed of the MC-dropout draws and of the gap fills. Default 0.
-    var seed: UInt64 = 0
+    public var seed: UInt64 = 0
     /// Fill gaps and back-fill short histories with the synthetic engine (flagged) before scoring. Default true.
-    var gapFill = true
+    public var gapFill = true
 
     enum CodingKeys: String, CodingKey {
         case universe, data, checkpoints, checkpoint, out, samples, horizon
@@ -38,9 +38,9 @@ struct SignalsConfig: Codable, Equatable {
         case seed, gapFill = "gap_fill"
     }
 
-    init() {}
+    public init() {}
 
-    init(from decoder: Decoder) throws {
+    public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = SignalsConfig()
         universe = try c.decodeIfPresent(String.self, forKey: .universe) ?? d.universe
@@ -59,11 +59,11 @@ struct SignalsConfig: Codable, Equatable {
 
     /// Reads `url` strictly (`StrictYAML`): bad YAML, wrong types, unknown keys and out-of-range values are
     /// errors naming the file, line and key.
-    static func load(_ url: URL) throws -> SignalsConfig { try StrictYAML.load(SignalsConfig.self, from: url) }
+    public static func load(_ url: URL) throws -> SignalsConfig { try StrictYAML.load(SignalsConfig.self, from: url) }
 }
 
 extension SignalsConfig: ValidatedConfig {
-    func validate() throws {
+    public func validate() throws {
         func bad(_ key: CodingKeys, _ reason: String) -> ConfigValueError { ConfigValueError(keyPath: [key.rawValue], reason: reason) }
         if samples < 1 { throw bad(.samples, "must be ≥ 1, found \(samples)") }
         if horizon < 1 { throw bad(.horizon, "must be ≥ 1, found \(horizon)") }

@@ -10,35 +10,52 @@ import MarketTraining
 /// signals → historical signals + backtest → summary. Everything goes under `runs/<run>/` and `checkpoints/<run>/`.
 ///
 /// A stage whose library API is not in this build returns `.unavailable` with the reason; it never fakes output.
-final class QuickstartPipeline {
+public final class QuickstartPipeline {
     /// What the pipeline reads and where it writes; paths are relative to `workingDirectory`.
-    struct Settings {
-        var workingDirectory: URL
+    public struct Settings {
+        public var workingDirectory: URL
         /// Universe YAML, or nil for the embedded demo universe.
-        var universePath: String?
+        public var universePath: String?
         /// Data folder; nil means `runs/<run>/data` (generated when it holds no demo data yet).
-        var dataPath: String?
+        public var dataPath: String?
         /// Model and training configuration (`configs/quickstart.yaml`).
-        var configPath: String
-        var run: String
-        var seed: UInt64
+        public var configPath: String
+        public var run: String
+        public var seed: UInt64
         /// The category fine-tuned walk-forward.
-        var category: String
+        public var category: String
         /// Stop pre-training at this optimizer step (nil: the config's `total_steps`).
-        var steps: Int?
+        public var steps: Int?
         /// Length of the final out-of-sample period in years (never trained on; evaluated and backtested).
-        var oosYears: Int
+        public var oosYears: Int
         /// At most this many optimizer steps per walk-forward window (nil: every step of one epoch).
-        var maxStepsPerWindow: Int?
+        public var maxStepsPerWindow: Int?
         /// MC-dropout passes per asset for the signals.
-        var samples: Int
+        public var samples: Int
         /// Backtest only the last N dates of the out-of-sample period (nil: all of it).
-        var historyDays: Int?
+        public var historyDays: Int?
         /// The signal rule of the quickstart's signals (looser than the nightly defaults, so the short demo trades).
-        var rule = SignalRule(confidenceThreshold: 0.57, minReturn: 0.002)
+        public var rule = SignalRule(confidenceThreshold: 0.57, minReturn: 0.002)
+
+        public init(workingDirectory: URL, universePath: String?, dataPath: String?, configPath: String, run: String,
+                    seed: UInt64, category: String, steps: Int?, oosYears: Int, maxStepsPerWindow: Int?, samples: Int,
+                    historyDays: Int?) {
+            self.workingDirectory = workingDirectory
+            self.universePath = universePath
+            self.dataPath = dataPath
+            self.configPath = configPath
+            self.run = run
+            self.seed = seed
+            self.category = category
+            self.steps = steps
+            self.oosYears = oosYears
+            self.maxStepsPerWindow = maxStepsPerWindow
+            self.samples = samples
+            self.historyDays = historyDays
+        }
     }
 
-    let settings: Settings
+    public let settings: Settings
     /// The universe, decoded by the first stage.
     private(set) var universe: Universe?
     /// The universe's data as loaded (and gap-filled once the filler is available), from stage 2.
@@ -53,18 +70,18 @@ final class QuickstartPipeline {
     /// replaced by the quickstart's own settings).
     private(set) var config: TrainingRunConfig?
     /// Results so far, in stage order.
-    private(set) var results: [QuickstartStageResult] = []
+    public private(set) var results: [QuickstartStageResult] = []
 
     /// Where progress and reports go (stderr in the CLI).
     let report: (String) -> Void
 
-    init(settings: Settings, report: @escaping (String) -> Void) {
+    public init(settings: Settings, report: @escaping (String) -> Void) {
         self.settings = settings
         self.report = report
     }
 
     /// `runs/<run>` relative to the working folder.
-    var runPath: String { "runs/\(settings.run)" }
+    public var runPath: String { "runs/\(settings.run)" }
     /// `checkpoints/<run>` relative to the working folder.
     var checkpointPath: String { "checkpoints/\(settings.run)" }
     /// The data folder relative to the working folder.
@@ -90,7 +107,7 @@ final class QuickstartPipeline {
 
     /// Runs every stage, reporting progress on stderr, then writes `runs/<run>/summary.json`.
     /// - Returns: the results of every stage.
-    func runAll() throws -> [QuickstartStageResult] {
+    public func runAll() throws -> [QuickstartStageResult] {
         let progress = report
         let stages = self.stages
         let started = Date()
@@ -184,14 +201,14 @@ final class QuickstartPipeline {
     func loadUniverse() throws -> QuickstartStageResult {
         guard let universe else { throw QuickstartError("universe stage: no universe (the demo data stage did not run)") }
         let started = Date()
-        var loaded = UniverseLoader.load(universe, dataDirectory: url(dataPath))
+        var loaded = UniverseSession(definition: universe, dataDirectory: url(dataPath)).loaded()
         if let failed = loaded.assets.first(where: { $0.error != nil }) { throw QuickstartError(failed.error!.description) }
         let fill = GapFiller.fill(loaded, options: GapFillOptions(seed: settings.seed))
         loaded = fill.universe
         self.loaded = loaded
         let seconds = Date().timeIntervalSince(started)
         report(CoverageTable.render(loaded, seconds: seconds))
-        try AtomicFile.write(try dataJSONLine(CoverageJSON.universe(loaded, seconds: seconds)) + "\n",
+        try AtomicFile.write(try CoverageJSON.line(CoverageJSON.universe(loaded, seconds: seconds)) + "\n",
                              to: url("\(runPath)/coverage.json"))
         let counts = loaded.statusCounts
         let gaps = loaded.assets.reduce(0) { $0 + $1.gapDates.count }
@@ -247,7 +264,7 @@ final class QuickstartPipeline {
 }
 
 /// A quickstart failure with a one-line reason.
-struct QuickstartError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct QuickstartError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

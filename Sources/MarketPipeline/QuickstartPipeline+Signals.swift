@@ -15,7 +15,7 @@ extension QuickstartPipeline {
             throw QuickstartError("signals: \(error)")
         }
         if models.isEmpty { throw QuickstartError("signals: no checkpoint in \(checkpointPath)") }
-        return SignalsJob(definition: universe, dataDirectory: url(dataPath), models: models,
+        return SignalsJob(session: UniverseSession(definition: universe, dataDirectory: url(dataPath)), models: models,
                           options: SignalRunOptions(samples: settings.samples, seed: settings.seed, rule: settings.rule),
                           gapFill: true)
     }
@@ -57,17 +57,16 @@ extension QuickstartPipeline {
         var dates = job.tradingDates(from: start, to: end)
         if let limit = settings.historyDays, dates.count > limit { dates = Array(dates.suffix(limit)) }
         guard !dates.isEmpty else { throw QuickstartError("backtest: no trading date from \(CivilDate.isoString(start)) to \(CivilDate.isoString(end))") }
-        var records: [SignalRecord] = []
         let folder = url("\(runPath)/signals/history")
-        for (index, date) in dates.enumerated() {
-            let rows: [SignalRecord]
-            do { rows = try job.records(date: date) } catch { throw QuickstartError("signals \(CivilDate.isoString(date)): \(error)") }
-            try SignalsJob.write(rows, date: date, out: folder)
-            records += rows
-            if (index + 1) % 20 == 0 || index + 1 == dates.count {
-                report("historical signals: \(index + 1)/\(dates.count) dates (\(CivilDate.isoString(date)))")
+        let history: [[SignalRecord]]
+        do {
+            history = try job.runDates(dates, out: folder) { [report] index, count, date in
+                if (index + 1) % 20 == 0 || index + 1 == count {
+                    report("historical signals: \(index + 1)/\(count) dates (\(CivilDate.isoString(date)))")
+                }
             }
-        }
+        } catch let error as PipelineError { throw QuickstartError("signals: \(error)") }
+        let records = history.flatMap { $0 }
         let assets = loaded.assets.filter { $0.categoryID == categoryID && $0.real != nil }
         let prices = PriceMatrix(tickers: assets.map(\.asset.ticker), series: assets.map { $0.real! })
         var configuration = BacktestConfiguration()

@@ -2,7 +2,7 @@
 import Foundation
 
 /// What became of one quickstart stage.
-enum QuickstartStageStatus: String {
+public enum QuickstartStageStatus: String, Sendable {
     /// The stage ran and produced its artefacts.
     case done
     /// The stage had nothing to do (e.g. demo data already present) and reused what was there.
@@ -14,23 +14,30 @@ enum QuickstartStageStatus: String {
 }
 
 /// The outcome of one stage, for the progress lines, the closing summary and `summary.json`.
-struct QuickstartStageResult {
+public struct QuickstartStageResult {
     /// Stable machine name, e.g. `demo_data`.
-    var name: String
+    public var name: String
     /// One-line description, e.g. "demo data".
-    var title: String
-    var status: QuickstartStageStatus
+    public var title: String
+    public var status: QuickstartStageStatus
     /// Wall time of the stage in seconds.
-    var seconds: Double = 0
+    public var seconds: Double = 0
     /// Files and folders produced, as (label, path relative to the working folder).
-    var artefacts: [(label: String, path: String)] = []
+    public var artefacts: [(label: String, path: String)] = []
     /// Key figures, as (label, value); values are numbers or short text.
-    var figures: [(label: String, value: String)] = []
+    public var figures: [(label: String, value: String)] = []
     /// Why a stage was unavailable or reused, or a remark.
-    var note: String = ""
+    public var note: String = ""
+
+    public init(name: String, title: String, status: QuickstartStageStatus, note: String = "") {
+        self.name = name
+        self.title = title
+        self.status = status
+        self.note = note
+    }
 
     /// The JSON object written into `summary.json`.
-    var json: [String: Any] {
+    public var json: [String: Any] {
         [
             "name": name, "title": title, "status": status.rawValue, "seconds": (seconds * 1000).rounded() / 1000,
             "artefacts": Dictionary(artefacts.map { ($0.label, $0.path) }, uniquingKeysWith: { _, last in last }),
