@@ -20,6 +20,10 @@ struct MarketGPTCommand: ParsableCommand {
             PretrainCommand.self,
             SignalsCommand.self,
             BacktestCommand.self,
+            FetchCommand.self,
+            RunsCommand.self,
+            DriftCommand.self,
+            NightlyCommand.self,
         ]
     )
 }

@@ -13,24 +13,28 @@ public struct TrainingRunConfig: Codable, Equatable, Sendable, ValidatedConfig {
     public var model = ModelSection()
     /// The optimisation, schedule, evaluation and data settings.
     public var training = TrainingConfig()
+    /// Webhook notifications of the run (`notify:`); default none.
+    public var notify: NotifySettings?
 
     public init(model: ModelSection = ModelSection(), training: TrainingConfig = TrainingConfig()) {
         self.model = model
         self.training = training
     }
 
-    enum CodingKeys: String, CodingKey { case model, training }
+    enum CodingKeys: String, CodingKey { case model, training, notify }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         model = try c.decodeIfPresent(ModelSection.self, forKey: .model) ?? ModelSection()
         training = try c.decodeIfPresent(TrainingConfig.self, forKey: .training) ?? TrainingConfig()
+        notify = try c.decodeIfPresent(NotifySettings.self, forKey: .notify)
     }
 
     /// Validates both sections (errors carry `model.` / `training.` key paths).
     public func validate() throws {
         do { try model.validate() } catch let error as ConfigValueError { throw error.prefixed("model") }
         do { try training.validate() } catch let error as ConfigValueError { throw error.prefixed("training") }
+        do { try notify?.validate() } catch let error as ConfigValueError { throw error.prefixed("notify") }
     }
 
     /// Loads and strictly decodes a config file (see `StrictYAML`).
