@@ -145,13 +145,18 @@ final class OpsCommandTests: XCTestCase {
         XCTAssertEqual(uncovered.status, 5, uncovered.stdout + uncovered.stderr)
         XCTAssertEqual((try json(uncovered.stdout)["steps"] as? [String: [String: Any]])?["coverage"]?["status"] as? String, "failed")
 
-        // Another process holds the lock → exit 75 at once, nothing done.
-        let lockPath = dir.appendingPathComponent("runs/nightly.lock").path
-        let fd = open(lockPath, O_RDWR | O_CREAT, 0o644)
-        XCTAssertEqual(flock(fd, LOCK_EX | LOCK_NB), 0)
-        defer { close(fd) }
+        // Another process (this test, alive) holds the lock → exit 75 at once, nothing done.
+        let lockFile = dir.appendingPathComponent("runs/nightly/.lock")
+        try "\(getpid()) \(hostName()) test-holder\n".write(to: lockFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: lockFile) }
         let locked = try CLIRunner.run(["nightly", "--config", "nightly.yaml", "--date", "2025-06-04"], in: dir)
         XCTAssertEqual(locked.status, 75, locked.stderr)
-        XCTAssertTrue(locked.stderr.contains("another run holds the lock"), locked.stderr)
+        XCTAssertTrue(locked.stderr.contains("in use by test-holder"), locked.stderr)
     }
+}
+
+/// This host's name as `gethostname` gives it (the run lock's format).
+func hostName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    return gethostname(&buffer, buffer.count) == 0 ? String(cString: buffer) : "unknown-host"
 }

@@ -25,8 +25,9 @@ public struct NightlyConfig: Codable, Equatable, Sendable, ValidatedConfig {
     /// Models: `registry` (the production checkpoint of each category; categories without one use the
     /// signals config's checkpoints) or `config` (the signals config's checkpoints only). Default `registry`.
     public var models = ModelSource.registry
-    /// The lock file that keeps two nightly runs from overlapping. Default `runs/nightly.lock`.
-    public var lock = "runs/nightly.lock"
+    /// The folder whose run lock (`<lock>/.lock`, MarketData's `RunLock`) keeps two nightly runs from overlapping.
+    /// Default `runs/nightly`.
+    public var lock = "runs/nightly"
     /// Folder of the JSON summaries (`<date>.json`, plus `latest.json`). Default `runs/nightly`.
     public var summaries = "runs/nightly"
     /// Skip the fetch step (data refreshed by other means). Default false.

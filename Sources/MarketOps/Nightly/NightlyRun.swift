@@ -71,14 +71,16 @@ public enum NightlyRun {
                            exitCode: code.rawValue, meaning: NightlySummary.meaning(code), startedAt: startedAt,
                            seconds: Date().timeIntervalSince(started), steps: steps)
         }
-        // Lock: a second run exits at once.
+        // Lock (MarketData's run lock on the lock folder): a second run exits at once.
+        let lockFolder = URL(fileURLWithPath: config.lock)
         let lock: RunLock
-        do { lock = try RunLock(url: URL(fileURLWithPath: config.lock)) } catch {
+        do { lock = try RunLock.acquire(folder: lockFolder, command: "marketgpt nightly", onTakeover: context.log) } catch {
             context.log("nightly: \(error)")
             steps["lock"] = NightlyStep(status: "failed", detail: "\(error)")
-            return finish(error is RunLock.Busy ? .locked : .failed, run: nil)
+            let held = FileManager.default.fileExists(atPath: lockFolder.appendingPathComponent(RunLock.fileName).path)
+            return finish(held ? .locked : .failed, run: nil)
         }
-        defer { withExtendedLifetime(lock) {} }
+        defer { lock.release() }
 
         let recorder = RunRecorder(url: URL(fileURLWithPath: config.registry), kind: .nightly, name: "nightly",
                                    configPath: context.configPath, universePath: config.universe, seed: nil,

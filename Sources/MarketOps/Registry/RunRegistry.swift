@@ -1,6 +1,7 @@
 // The run registry: an SQLite database (GRDB, WAL) of every run, its metrics and artefacts, and promotions.
 import Foundation
 import GRDB
+import MarketData
 
 /// A registry that cannot be opened or written: the message names the file and what to do.
 public struct RegistryError: Error, CustomStringConvertible, Sendable {
@@ -268,11 +269,8 @@ public final class RunRegistry: @unchecked Sendable {
         return RegistryError(file: file, reason: "\(error)")
     }
 
-    /// This machine's host name.
-    public static let hostName: String = {
-        var buffer = [CChar](repeating: 0, count: 256)
-        return gethostname(&buffer, buffer.count) == 0 ? String(cString: buffer) : "unknown"
-    }()
+    /// This machine's host name (the run lock's).
+    public static var hostName: String { RunLock.hostName }
 
     /// True when a process with this id exists (EPERM counts as existing).
     static func processExists(_ pid: Int32) -> Bool {
