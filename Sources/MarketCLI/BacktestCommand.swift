@@ -166,7 +166,7 @@ struct BacktestCommand: ParsableCommand {
         print(Self.summary(report))
         record.finish(metrics: ["total_return": report.metrics.totalReturn, "sharpe": report.metrics.sharpe,
                                 "max_drawdown": report.metrics.maxDrawdown, "num_trades": Double(report.metrics.numTrades)],
-                      artefacts: ["signals": signals, "metrics": folder.appendingPathComponent("metrics.json").relativePath],
+                      artefacts: ["signals": signals ?? weights ?? "", "metrics": folder.appendingPathComponent("metrics.json").relativePath],
                       text: "MarketGPT backtest \(out): total return \(String(format: "%.2f%%", report.metrics.totalReturn * 100)), Sharpe \(String(format: "%.2f", report.metrics.sharpe))")
         FileHandle.standardError.write(Data(String(format: "backtest: wrote %@ in %.2f s\n", folder.path, Date().timeIntervalSince(started)).utf8))
     }
