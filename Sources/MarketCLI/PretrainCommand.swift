@@ -54,6 +54,7 @@ struct PretrainCommand: ParsableCommand {
                                          checkpointDirectory: try source.folder("checkpoints", run: training.run),
                                          runDirectory: try source.folder("runs", run: training.run),
                                          resume: resume, overwrite: overwrite)
+        options.syntheticAugmentation = setting.syntheticAugmentation
         let record = CommandRun(kind: .pretrain, name: training.run, config: config, universe: training.universe,
                                 seed: training.seed, notify: runConfig.notify)
         options.onCheckpoint = { step in record.post(.checkpoint, text: "MarketGPT pretrain \(training.run): checkpoint at step \(step)", fields: ["step": String(step)]) }
