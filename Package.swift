@@ -18,11 +18,15 @@ let package = Package(
         .library(name: "MarketSignals", targets: ["MarketSignals"]),
         .library(name: "MarketBacktest", targets: ["MarketBacktest"]),
         .library(name: "MarketPipeline", targets: ["MarketPipeline"]),
+        .library(name: "MarketOps", targets: ["MarketOps"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     // Each target lists exactly the modules its files import (README "Architecture" has the graph);
     // imports point down only.
@@ -41,11 +45,22 @@ let package = Package(
             "MarketSupport", "MarketTensor", "MarketData", "MarketSynthetic", "MarketModel", "MarketTraining",
             "MarketSignals", "MarketBacktest", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        // Operations: data fetch (AsyncHTTPClient), run registry (GRDB/SQLite), drift gate, notifications.
+        .target(
+            name: "MarketOps",
+            dependencies: [
+                "MarketData", "MarketModel", "MarketSignals", "MarketTraining", "MarketSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .executableTarget(
             name: "MarketCLI",
             dependencies: [
                 "MarketSupport", "MarketTensor", "MarketData", "MarketSynthetic", "MarketCharts", "MarketModel",
-                "MarketTraining", "MarketSignals", "MarketBacktest", "MarketPipeline", "CBLAS",
+                "MarketTraining", "MarketSignals", "MarketBacktest", "MarketPipeline", "MarketOps", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Test helpers shared by every test target: the CLI runner, the Python runner, temporary folders.
@@ -61,6 +76,15 @@ let package = Package(
         .testTarget(name: "MarketBacktestTests", dependencies: ["MarketBacktest", "MarketData", "MarketSupport", "MarketTestSupport"]),
         .testTarget(name: "MarketPipelineTests", dependencies: ["MarketPipeline", "MarketSignals", "MarketSynthetic", "MarketModel", "MarketData", "MarketSupport", "MarketTestSupport"]),
         .testTarget(name: "MarketCLITests", dependencies: ["MarketCLI", "MarketPipeline", "MarketData", "MarketTensor", "MarketTraining", "MarketSupport", "MarketTestSupport"]),
+        .testTarget(
+            name: "MarketOpsTests",
+            dependencies: [
+                "MarketOps", "MarketData", "MarketModel", "MarketTraining", "MarketSupport", "MarketTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
     ],
     // Swift 6 tools, Swift 5 language mode: our concurrency is explicit (DispatchQueue.concurrentPerform
     // over disjoint buffers), and strict checking would force @unchecked Sendable noise onto every kernel.

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import MarketData
+import MarketOps
 import MarketModel
 import MarketPipeline
 import MarketTensor
@@ -77,12 +78,25 @@ struct FinetuneCommand: ParsableCommand {
         options.trainMonths = trainMonths == 0 ? nil : trainMonths
         options.maxStepsPerWindow = maxStepsPerWindow
         options.seed = training.seed
-        let report = try TrainingWorkflows.finetune(setting, categories: names, checkpoint: from.map { URL(fileURLWithPath: $0) },
-                                                    options: options) { TrainingUniverse.log($0) }
+        let checkpointDirectory = try RunFolders().checkpointDirectory(training.run)
+        let record = CommandRun(kind: .finetune, name: training.run, config: config, universe: training.universe, seed: training.seed,
+                                notify: setting.config.notify)
+        let report = try record.run {
+            try TrainingWorkflows.finetune(setting, categories: names, checkpoint: from.map { URL(fileURLWithPath: $0) },
+                                           options: options) { TrainingUniverse.log($0) }
+        }
         print(report.table)
         for result in report.categories where result.outOfSampleOverlapsPretraining {
             print("note: \(result.category): the out-of-sample period (from \(result.outOfSampleStart)) overlaps the pretrained model's training data; its pretrained OOS numbers are optimistic")
         }
         print(String(format: "finetune: run %@: %d categories in %.1f s; runs/%@/report.json", training.run, report.categories.count, report.seconds, training.run))
+        var artefacts = ["report": "runs/\(training.run)/report.json"]
+        var metrics: [String: Double] = ["categories": Double(report.categories.count), "seconds": report.seconds]
+        for result in report.categories {
+            artefacts["checkpoint.\(result.category)"] = checkpointDirectory.appendingPathComponent("model_finetuned_\(result.category).safetensors").relativePath
+            metrics["fine_tune_steps.\(result.category)"] = Double(result.fineTuneSteps)
+        }
+        record.finish(metrics: metrics, artefacts: artefacts,
+                      text: "MarketGPT finetune \(training.run): finished \(report.categories.map(\.category).joined(separator: ", ")) in \(Int(report.seconds)) s")
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import MarketData
 import MarketModel
 import MarketPipeline
+import MarketOps
 import MarketSynthetic
 import MarketTensor
 import MarketTraining
@@ -48,7 +49,24 @@ struct PretrainCommand: ParsableCommand {
     func run() throws {
         let setting = try source.load(config: config, seed: seed, command: "pretrain")
         let training = setting.config.training
-        let summary = try TrainingWorkflows.pretrain(setting, stopStep: steps, resume: resume, overwrite: overwrite)
+        let record = CommandRun(kind: .pretrain, name: training.run, config: config, universe: training.universe,
+                                seed: training.seed, notify: setting.config.notify)
+        let summary = try record.run {
+            try TrainingWorkflows.pretrain(setting, stopStep: steps, resume: resume, overwrite: overwrite) { options in
+                options.onCheckpoint = { step in record.post(.checkpoint, text: "MarketGPT pretrain \(training.run): checkpoint at step \(step)", fields: ["step": String(step)]) }
+                options.onEpoch = { epoch, loss in
+                    record.post(.epoch, text: "MarketGPT pretrain \(training.run): epoch \(epoch) done, loss \(String(format: "%.4f", loss))",
+                                fields: ["epoch": String(epoch), "loss": String(loss)])
+                }
+            }
+        }
+        var metrics: [String: Double] = ["step": Double(summary.step), "samples_per_s": summary.samplesPerSecond, "seconds": summary.seconds,
+                                         "parameters": Double(summary.parameterCount)]
+        if let loss = summary.lastValidationLoss { metrics["val_loss"] = loss }
+        if let loss = summary.bestValidationLoss { metrics["best_val_loss"] = loss }
+        let weights = summary.checkpoint.weightsURL.relativePath
+        record.finish(metrics: metrics, artefacts: ["checkpoint": weights, "metrics": "runs/\(training.run)/metrics.jsonl"], checkpoint: weights,
+                      text: "MarketGPT pretrain \(training.run): finished at step \(summary.step), val_loss \(summary.lastValidationLoss.map { String(format: "%.4f", $0) } ?? "-")")
         let reason: String
         switch summary.stopReason {
         case .reachedStep(let step): reason = "reached step \(step)"

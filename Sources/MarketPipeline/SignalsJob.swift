@@ -28,15 +28,21 @@ public struct SignalsJob {
     /// The universe definition.
     public var definition: Universe { session.definition }
 
-    /// The job of `settings`: universe, data folder and models loaded and checked (files read up to `readUpTo`).
+    /// The job of `settings`: universe, data folder and models loaded and checked (files read up to `readUpTo`);
+    /// `production` (category → checkpoint, e.g. from the run registry) overrides the folder's model of a category.
     /// Throws `PipelineError` naming the file for a bad universe, a missing folder or an unusable checkpoint.
-    public init(settings: SignalsConfig, readUpTo: DayNumber? = nil) throws {
+    public init(settings: SignalsConfig, readUpTo: DayNumber? = nil, production: [String: URL] = [:]) throws {
         let session = try UniverseSession.open(universe: URL(fileURLWithPath: settings.universe),
                                                data: URL(fileURLWithPath: settings.data), readUpTo: readUpTo)
         let models: SignalModelSet = try PipelineError.wrap {
-            if let file = settings.checkpoint { return SignalModelSet(fallback: try SignalModel.load(URL(fileURLWithPath: file))) }
-            let set = try SignalModelSet.load(directory: URL(fileURLWithPath: settings.checkpoints),
+            var set: SignalModelSet
+            if let file = settings.checkpoint {
+                set = SignalModelSet(fallback: try SignalModel.load(URL(fileURLWithPath: file)))
+            } else {
+                set = try SignalModelSet.load(directory: URL(fileURLWithPath: settings.checkpoints),
                                               categories: session.definition.categories.map(\.name))
+            }
+            for (category, url) in production { set.byCategory[category] = try SignalModel.load(url) }
             if set.isEmpty { throw SignalError.noCheckpoint(directory: settings.checkpoints) }
             return set
         }

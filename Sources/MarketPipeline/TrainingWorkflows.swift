@@ -29,13 +29,16 @@ public struct RunFolders: Sendable {
 public enum TrainingWorkflows {
     /// Pre-trains on the whole universe (see `Pretrainer`), stopping at `stopStep` when given, resuming from
     /// `checkpoints/<run>/` when `resume`, starting an existing run again when `overwrite`.
+    /// `configure` may set hooks (`onCheckpoint`, `onEpoch`) on the options before the run.
     public static func pretrain(_ universe: TrainingUniverse, stopStep: Int?, resume: Bool, overwrite: Bool = false,
-                                folders: RunFolders = RunFolders()) throws -> PretrainingSummary {
+                                folders: RunFolders = RunFolders(),
+                                configure: (inout PretrainingOptions) -> Void = { _ in }) throws -> PretrainingSummary {
         let run = universe.config.training.run
         var options = PretrainingOptions(config: universe.config, stopStep: stopStep,
                                          checkpointDirectory: try folders.checkpointDirectory(run),
                                          runDirectory: try folders.runDirectory(run), resume: resume, overwrite: overwrite)
         options.syntheticAugmentation = universe.syntheticAugmentation
+        configure(&options)
         do { return try Pretrainer.run(store: universe.store, idTable: universe.idTable, options: options) } catch let error as TrainingError {
             throw PipelineError("pretrain: \(error.description)")
         } catch { return try PipelineError.wrap { throw error } }
