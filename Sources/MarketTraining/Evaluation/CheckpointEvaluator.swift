@@ -34,15 +34,14 @@ public struct CheckpointEvaluationReport: Codable, Sendable {
 public enum CheckpointEvaluator {
     public static func evaluate(checkpointURL: URL, store: FeatureStore, idTable: EmbeddingIDTable, categories: [String]?,
                                 start: DayNumber? = nil, oosYears: Int = 2) throws -> CheckpointEvaluationReport {
-        let loaded = try PretrainedModel.load(checkpointURL)
-        let metadata = loaded.checkpoint.metadata
+        let loaded = try TrainedModel.load(checkpointURL)
         guard loaded.idTable == idTable else {
             throw TrainingError(step: nil, reason: "\(checkpointURL.path) was trained on another universe (asset/category id tables differ from the config's universe)")
         }
         try loaded.requireFeatures(store.featureSet, file: checkpointURL.path)
         let model = loaded.model
         let t = model.config.contextLength, h = model.config.horizon
-        let names = categories ?? metadata["finetune.category"].map { [$0] } ?? idTable.categories
+        let names = categories ?? loaded.metadata.fineTunedCategory.map { [$0] } ?? idTable.categories
         var results: [CheckpointEvaluationReport.Category] = []
         var pooled = ForecastRows(horizon: h)
         for name in names {
@@ -54,8 +53,8 @@ public enum CheckpointEvaluator {
             guard let lastDay = category.assets.compactMap(\.dates.last).max() else { continue }
             let (day, source): (DayNumber, String)
             if let start { (day, source) = (start, "from") }
-            else if let text = metadata["finetune.oos_start"], metadata["finetune.category"] == name, let d = CivilDate.parseISO(text) { (day, source) = (d, "finetune.oos_start") }
-            else if let text = metadata["split.test_start"], let d = CivilDate.parseISO(text), d <= lastDay { (day, source) = (d, "split.test_start") }
+            else if let d = loaded.metadata.outOfSampleStart, loaded.metadata.fineTunedCategory == name { (day, source) = (d, "finetune.oos_start") }
+            else if let d = loaded.metadata.testStart, d <= lastDay { (day, source) = (d, "split.test_start") }
             else { (day, source) = (outOfSampleStart(lastDay: lastDay, years: oosYears), "oos_years") }
             let collector = ForecastCollector(store: category, normalizer: loaded.normalizer)
             let bars = category.assets.map { $0.firstIndex(onOrAfter: day) }

@@ -40,12 +40,12 @@ public struct FineTuneRunner {
         for name in categories where PathName.problem(name) != nil {
             throw TrainingError(step: nil, reason: "category \(PathName.quoted(name)) \(PathName.problem(name)!) (it names output files)")
         }
-        let loaded = try PretrainedModel.load(checkpointURL)
+        let loaded = try TrainedModel.load(checkpointURL)
         guard loaded.idTable == idTable else {
             throw TrainingError(step: nil, reason: "\(checkpointURL.path) was trained on another universe (asset/category id tables differ from the config's universe)")
         }
         try loaded.requireFeatures(store.featureSet, file: checkpointURL.path)
-        let pretrainValidationStart = loaded.checkpoint.metadata["split.validation_start"].flatMap(CivilDate.parseISO)
+        let pretrainValidationStart = loaded.metadata.validationStart
         let tuner = WalkForwardFineTuner(store: store, normalizer: loaded.normalizer, options: options)
         var results: [CategoryWalkForwardResult] = []
         var pooledPretrained = ForecastRows(horizon: loaded.model.config.horizon), pooledFineTuned = pooledPretrained
@@ -57,9 +57,9 @@ public struct FineTuneRunner {
             let model = try MarketGPT(checkpoint: try ModelCheckpoint.read(checkpointURL), file: checkpointURL.path)
             let (result, forecasts, trainer) = try tuner.run(model: model, training: training, categoryID: categoryID, name: name,
                                                              pretrainValidationStart: pretrainValidationStart, progress: progress)
-            var extra = ["run": run, "finetune.category": name, "finetune.oos_start": result.outOfSampleStart,
-                         "finetune.from": checkpointURL.lastPathComponent]
-            for key in ["split.validation_start", "split.test_start"] { extra[key] = loaded.checkpoint.metadata[key] }
+            var extra = CheckpointMetadata(run: run, fineTunedCategory: name, fineTunedFrom: checkpointURL.lastPathComponent).entries
+            extra[CheckpointMetadata.Key.outOfSampleStart] = result.outOfSampleStart
+            for key in [CheckpointMetadata.Key.validationStart, CheckpointMetadata.Key.testStart] { extra[key] = loaded.checkpoint.metadata[key] }
             let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: loaded.normalizer,
                                                                 step: trainer.state.step, extra: extra)
             try TrainingCheckpoint(directory: checkpointDirectory, name: "model_finetuned_\(name)").write(trainer, metadata: metadata)
