@@ -78,12 +78,15 @@ struct FinetuneCommand: ParsableCommand {
         options.maxStepsPerWindow = maxStepsPerWindow
         options.seed = training.seed
         let checkpointDirectory = try source.folder("checkpoints", run: training.run)
-        let runner = FineTuneRunner(checkpointURL: URL(fileURLWithPath: from ?? checkpointDirectory.appendingPathComponent("pretrained.safetensors").path),
+        var runner = FineTuneRunner(checkpointURL: URL(fileURLWithPath: from ?? checkpointDirectory.appendingPathComponent("pretrained.safetensors").path),
                                     checkpointDirectory: checkpointDirectory,
                                     runDirectory: try source.folder("runs", run: training.run),
                                     run: training.run, options: options, training: training)
         let record = CommandRun(kind: .finetune, name: training.run, config: config, universe: training.universe, seed: training.seed,
                                 notify: setting.config.notify)
+        runner.onCheckpoint = { category in
+            record.post(.checkpoint, text: "MarketGPT finetune \(training.run): checkpoint model_finetuned_\(category) written", fields: ["category": category])
+        }
         let report: WalkForwardReport
         do {
             report = try record.run { try runner.run(store: setting.store, idTable: setting.idTable, categories: names) { TrainingUniverse.log($0) } }
