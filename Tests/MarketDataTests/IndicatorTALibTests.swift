@@ -2,6 +2,7 @@
 import Foundation
 import XCTest
 @testable import MarketData
+import MarketTestSupport
 
 final class IndicatorTALibTests: XCTestCase {
     /// TA-Lib's value (or the same transform of it: ratio to the close, /100, log) for every indicator name,
