@@ -24,6 +24,7 @@ public struct ProcessOutput: Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+        signal(SIGPIPE, SIG_IGN)   // a child that exits before reading its stdin must not kill the test process
         try process.run()
         let group = DispatchGroup()
         let collected = Collected()
@@ -35,7 +36,7 @@ public struct ProcessOutput: Sendable {
         if let stdin {
             group.enter()
             DispatchQueue.global().async {
-                input.fileHandleForWriting.write(stdin)
+                try? input.fileHandleForWriting.write(contentsOf: stdin)   // EPIPE when the child exited early: ignored
                 try? input.fileHandleForWriting.close()
                 group.leave()
             }
