@@ -5,7 +5,7 @@ import PackageDescription
 
 let package = Package(
     name: "MarketGPT",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "marketgpt", targets: ["MarketCLI"]),
         .library(name: "MarketTensor", targets: ["MarketTensor"]),
@@ -15,12 +15,15 @@ let package = Package(
         .library(name: "MarketTraining", targets: ["MarketTraining"]),
         .library(name: "MarketSignals", targets: ["MarketSignals"]),
         .library(name: "MarketBacktest", targets: ["MarketBacktest"]),
+        .library(name: "MarketServer", targets: ["MarketServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
@@ -31,11 +34,22 @@ let package = Package(
         .target(name: "MarketTraining", dependencies: ["MarketModel", "MarketData", "MarketTensor", .product(name: "Yams", package: "Yams")]),
         .target(name: "MarketSignals", dependencies: ["MarketModel", "MarketData"]),
         .target(name: "MarketBacktest", dependencies: ["MarketData"]),
+        .target(
+            name: "MarketServer",
+            dependencies: [
+                "MarketData", "MarketSynthetic", "MarketModel", "MarketSignals", "MarketBacktest",
+                "MarketTraining",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]),
         .executableTarget(
             name: "MarketCLI",
             dependencies: [
                 "MarketTensor", "MarketData", "MarketSynthetic", "MarketModel",
-                "MarketTraining", "MarketSignals", "MarketBacktest", "CBLAS",
+                "MarketTraining", "MarketSignals", "MarketBacktest", "MarketServer", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -49,6 +63,12 @@ let package = Package(
         .testTarget(name: "MarketSignalsTests", dependencies: ["MarketSignals", "MarketModel", "MarketData"]),
         .testTarget(name: "MarketBacktestTests", dependencies: ["MarketBacktest", "MarketData"]),
         .testTarget(name: "MarketCLITests", dependencies: ["MarketCLI"]),
+        .testTarget(name: "MarketServerTests", dependencies: [
+            "MarketServer", "MarketData",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
     ],
     // Swift 6 tools, Swift 5 language mode: our concurrency is explicit (DispatchQueue.concurrentPerform
     // over disjoint buffers), and strict checking would force @unchecked Sendable noise onto every kernel.

@@ -1,0 +1,34 @@
+// Path parameters and folders: names are validated and every resolved path must stay inside its root.
+import Foundation
+
+/// Resolves user-supplied names (run, date, job id) to files strictly inside a root folder.
+public enum ServerPaths {
+    /// A plain name: 1…128 of `[A-Za-z0-9._-]`, not starting with `.` (so never `..`, never a slash).
+    public static func isSafeName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 128, name.first != "." else { return false }
+        return name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2E || byte == 0x5F || byte == 0x2D
+        }
+    }
+
+    /// `root/name` when `name` is safe and the resolved path (symlinks followed) stays under `root`; else nil.
+    public static func child(_ root: URL, _ name: String) -> URL? {
+        guard isSafeName(name) else { return nil }
+        let base = root.standardizedFileURL.resolvingSymlinksInPath().path
+        let candidate = root.appendingPathComponent(name).standardizedFileURL.resolvingSymlinksInPath().path
+        let prefix = base.hasSuffix("/") ? base : base + "/"
+        return candidate.hasPrefix(prefix) ? URL(fileURLWithPath: candidate) : nil
+    }
+
+    /// `path` relative to `workingDirectory` unless absolute.
+    public static func resolve(_ path: String, in workingDirectory: URL) -> URL {
+        path.hasPrefix("/") ? URL(fileURLWithPath: path) : workingDirectory.appendingPathComponent(path)
+    }
+
+    /// True when `url` is an existing folder.
+    public static func isDirectory(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+}
