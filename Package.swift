@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "MarketTensor", dependencies: ["CBLAS"]),
         .target(name: "MarketData", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "MarketSynthetic", dependencies: ["MarketData", "CBLAS"]),
-        .target(name: "MarketModel", dependencies: ["MarketTensor"]),
+        .target(name: "MarketModel", dependencies: ["MarketTensor", "MarketData"]),
         .target(name: "MarketTraining", dependencies: ["MarketModel", "MarketData", "MarketTensor", .product(name: "Yams", package: "Yams")]),
         .target(name: "MarketSignals", dependencies: ["MarketModel", "MarketData"]),
         .target(name: "MarketBacktest", dependencies: ["MarketData"]),

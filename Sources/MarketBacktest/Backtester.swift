@@ -21,6 +21,9 @@ public struct BacktestRun: Sendable {
     public var blockedFills: Int
     /// Entries cut (or skipped) because long_only had too little cash (fixed-fraction sizing).
     public var cashLimitedEntries: Int
+    /// Entries dropped at their open because long_only had no cash left after that open's exits
+    /// (fixed-fraction sizing); the asset then waits for a fresh signal.
+    public var droppedEntries: Int = 0
     /// Assets in the benchmark (indices into the price matrix).
     public var benchmarkAssets: [Int]
 }
@@ -56,7 +59,8 @@ public enum Backtester {
                                    startRow: decisions.startRow, equity: engine.equity, benchmark: [],
                                    grossExposure: engine.grossExposure, trades: engine.trades,
                                    tradedValue: engine.tradedValue, blockedFills: engine.blockedFills,
-                                   cashLimitedEntries: engine.cashLimitedEntries, benchmarkAssets: [])
+                                   cashLimitedEntries: engine.cashLimitedEntries, droppedEntries: engine.droppedEntries,
+                                   benchmarkAssets: [])
             }}}}}
         }
         var result = run

@@ -62,6 +62,12 @@ struct BacktestCommand: ParsableCommand {
     @Option(help: "Strategy variants tried, for the deflated Sharpe ratio.")
     var trials: Int = 1
 
+    @Option(help: "Price sanity bound: a bar more than this factor above (or below 1/factor of) the previous close is flagged in metrics.json and never traded or marked (> 1).")
+    var maxJump: Double = 5
+
+    @Option(help: "Go on past a failed gate, dropping the rows it lists: out-of-range (signal dates outside the price data) or conflicts (one ticker and date with different actions). Repeatable.")
+    var allow: [String] = []
+
     func validate() throws {
         guard BacktestMode(rawValue: mode) != nil else { throw ValidationError("--mode must be long_only or long_short, not '\(mode)'") }
         guard sizing == "equal" || sizing == "fixed" else { throw ValidationError("--sizing must be equal or fixed, not '\(sizing)'") }
@@ -72,6 +78,10 @@ struct BacktestCommand: ParsableCommand {
             if let value, !(value > 0 && value < 10) { throw ValidationError("\(name) must be a positive fraction, not \(value)") }
         }
         guard capital > 0, trials >= 1 else { throw ValidationError("--capital must be > 0 and --trials ≥ 1") }
+        guard maxJump > 1 && maxJump.isFinite else { throw ValidationError("--max-jump must be a finite factor > 1, not \(maxJump)") }
+        for gate in allow where gate != "out-of-range" && gate != "conflicts" {
+            throw ValidationError("--allow must be out-of-range or conflicts, not '\(gate)'")
+        }
         if let end, CivilDate.parseISO(end) == nil { throw ValidationError("--end '\(end)' is not YYYY-MM-DD") }
     }
 
@@ -98,6 +108,9 @@ struct BacktestCommand: ParsableCommand {
         configuration.sizing = sizing == "fixed" ? .fixedFraction(fraction) : .equalWeight
         configuration.initialCapital = capital
         configuration.trials = trials
+        configuration.maxPriceJump = maxJump
+        configuration.allowOutOfRangeSignals = allow.contains("out-of-range")
+        configuration.allowConflictingSignals = allow.contains("conflicts")
         if let loadedUniverse { configuration.barsPerYear = Self.barsPerYear(universe: loadedUniverse, tickers: prices.tickers) }
 
         let report: BacktestReport
@@ -112,6 +125,7 @@ struct BacktestCommand: ParsableCommand {
         if !report.unmatchedTickers.isEmpty {
             FileHandle.standardError.write(Data("backtest: no prices for \(report.unmatchedTickers.count) ticker(s): \(report.unmatchedTickers.joined(separator: ", "))\n".utf8))
         }
+        Self.warnSanity(report.sanity, maxJump: maxJump)
         print(Self.summary(report))
         FileHandle.standardError.write(Data(String(format: "backtest: wrote %@ in %.2f s\n", folder.path, Date().timeIntervalSince(started)).utf8))
     }
@@ -124,6 +138,13 @@ struct BacktestCommand: ParsableCommand {
         }
         for record in records where category[record.ticker] == nil && !record.category.isEmpty {
             category[record.ticker] = record.category
+        }
+        for record in records {   // names become file paths: nothing outside --data is read
+            for (what, name) in [("ticker", record.ticker), ("category", record.category)] where !(what == "category" && name.isEmpty) {
+                if let problem = PathName.problem(name) {
+                    throw DataCommandFailure("signal row \(CivilDate.isoString(record.date)) \(PathName.quoted(record.ticker)): \(what) \(PathName.quoted(name)) \(problem)")
+                }
+            }
         }
         let tickers = Set(records.map(\.ticker)).sorted()
         var found: [String] = [], series: [OHLCVSeries] = []
@@ -140,6 +161,17 @@ struct BacktestCommand: ParsableCommand {
             throw DataCommandFailure("\(dataDirectory.path): no price file for any of the \(tickers.count) signal tickers (looked for <category>/<TICKER>.csv and <TICKER>.csv)")
         }
         return PriceMatrix(tickers: found, series: series)
+    }
+
+    /// One stderr line per gate that set rows aside or flagged bars (the details are in metrics.json `sanity`).
+    static func warnSanity(_ sanity: BacktestSanity, maxJump: Double) {
+        var lines: [String] = []
+        if !sanity.outOfRange.isEmpty { lines.append("dropped \(sanity.outOfRange.count) signal row(s) dated outside the price data (--allow out-of-range)") }
+        if !sanity.conflicting.isEmpty { lines.append("dropped \(sanity.conflicting.count) conflicting signal row(s) (--allow conflicts)") }
+        if let bar = sanity.flaggedBars.first {
+            lines.append("flagged \(sanity.flaggedBars.count) price bar(s) jumping beyond ×\(maxJump) (never traded or marked; first \(bar.ticker) \(CivilDate.isoString(bar.date)))")
+        }
+        for line in lines { FileHandle.standardError.write(Data("backtest: \(line); see metrics.json sanity\n".utf8)) }
     }
 
     /// The largest trading-days-per-year among the categories of the priced tickers (the union calendar's density).

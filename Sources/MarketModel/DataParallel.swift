@@ -73,8 +73,13 @@ public final class DataParallel {
             }
         }
         let done = results.map { $0! }
-        return Predictive(batchSize: batch.batchSize, horizon: model.config.horizon, mean: done.flatMap(\.mean),
-                          aleatoric: done.flatMap(\.aleatoric), epistemic: done.flatMap(\.epistemic))
+        var out = Predictive(batchSize: batch.batchSize, horizon: model.config.horizon, mean: done.flatMap(\.mean),
+                             aleatoric: done.flatMap(\.aleatoric), epistemic: done.flatMap(\.epistemic))
+        out.passes = samples                                       // members (B, P, H): rows in order across the parts
+        out.memberLocations = done.flatMap(\.memberLocations)
+        out.memberScales = done.flatMap(\.memberScales)
+        out.degreesOfFreedom = done.first?.degreesOfFreedom ?? .infinity
+        return out
     }
 
     /// Copies `model`'s weights into every replica.

@@ -97,7 +97,8 @@ public enum NightlySignals {
                 let range = (b * h)..<((b + 1) * h)
                 let predictive = AssetPredictive(mean: p.mean[range].map(Double.init),
                                                  aleatoricVariance: p.aleatoric[range].map(Double.init),
-                                                 epistemicVariance: p.epistemic[range].map(Double.init))
+                                                 epistemicVariance: p.epistemic[range].map(Double.init),
+                                                 laws: (0..<h).map { p.law(row: b, step: $0) })
                 rows[index] = rule.decide(date: date, ticker: assets[index].ticker, category: assets[index].category,
                                           predictive: predictive, data: states[index])
             }

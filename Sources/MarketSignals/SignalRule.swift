@@ -11,16 +11,32 @@ public struct AssetPredictive: Sendable, Equatable {
     /// Epistemic (model) variance of horizon k: the variance of the MC samples' means, (H).
     public var epistemicVariance: [Double]
 
-    public init(mean: [Double], aleatoricVariance: [Double], epistemicVariance: [Double]) {
+    /// The predictive law of each one-day step k (H): the mixture of the MC passes (× ensemble members),
+    /// each member its head's Gaussian or Student-t. Nil: a Gaussian with the moments above.
+    public var laws: [PredictiveLaw]?
+
+    public init(mean: [Double], aleatoricVariance: [Double], epistemicVariance: [Double], laws: [PredictiveLaw]? = nil) {
         precondition(mean.count == aleatoricVariance.count && mean.count == epistemicVariance.count,
                      "AssetPredictive: arrays of different lengths")
+        precondition(laws == nil || laws!.count == mean.count, "AssetPredictive: one law per horizon step")
         self.mean = mean
         self.aleatoricVariance = aleatoricVariance
         self.epistemicVariance = epistemicVariance
+        self.laws = laws
     }
 
     /// The forecast horizon H.
     public var horizon: Int { mean.count }
+
+    /// The law of the h-day return r_{t+1} + … + r_{t+h}: member by member the sum of the one-day laws
+    /// (`PredictiveLaw.sum`), mixed over members; without `laws`, N(Σ mean, Σ (aleatoric + epistemic)).
+    public func cumulativeLaw(steps h: Int) -> PredictiveLaw {
+        precondition(h >= 1 && h <= horizon, "AssetPredictive: \(h) steps of \(horizon)")
+        if let laws { return PredictiveLaw.sum(Array(laws[0..<h])) }
+        var mu = 0.0, variance = 0.0
+        for k in 0..<h { mu += mean[k]; variance += aleatoricVariance[k] + epistemicVariance[k] }
+        return .gaussian(mean: mu, variance: variance)
+    }
 }
 
 /// What the rule knows about one asset's data at the decision date.
@@ -54,7 +70,8 @@ public struct AssetDataState: Sendable, Equatable {
 /// The BUY/SELL/HOLD rule of the design, with its thresholds (configs/signals.yaml).
 ///
 /// Over the decision horizon h: μ = Σ_{k≤h} mean_k, σ² = Σ_{k≤h} (aleatoric_k + epistemic_k),
-/// confidence = Φ(|μ|/σ) — the Gaussian probability that the h-day return has the sign of μ.
+/// confidence = the predictive law's probability that the h-day return has the sign of μ
+/// (`AssetPredictive.cumulativeLaw(steps:)` → `PredictiveLaw.signConfidence`; Φ(|μ|/σ) for a Gaussian).
 /// The checks, in order, each giving HOLD with its reason:
 /// 1. no predictive or no bar at all → `no data`;
 /// 2. the latest bar is synthetic → `synthetic bar` (never act on an invented price);
@@ -105,7 +122,8 @@ public struct SignalRule: Sendable, Equatable {
             epistemic += predictive.epistemicVariance[k]
         }
         let sigma = (aleatoric + epistemic).squareRoot()
-        let confidence = sigma > 0 ? NormalDistribution.cdf(abs(mu) / sigma) : (mu == 0 ? 0.5 : 1)
+        let law = predictive.cumulativeLaw(steps: horizon)
+        let confidence = sigma > 0 && law.isValid ? law.probability(ofSignOf: mu) : (mu == 0 ? 0.5 : 1)
         let stds = (0..<predictive.horizon).map { (predictive.aleatoricVariance[$0] + predictive.epistemicVariance[$0]).squareRoot() }
         func row(_ signal: SignalAction, _ reason: String) -> SignalRecord {
             SignalRecord(date: date, ticker: ticker, category: category, signal: signal, confidence: confidence,

@@ -25,6 +25,18 @@ final class SignalRuleTests: XCTestCase {
         XCTAssertEqual(record.lastClose, 100)
     }
 
+    /// With the model's own law (Student-t members), the confidence is that law's P(sign) — not the
+    /// moment-matched Gaussian's Φ(|μ|/σ) (at 1.5 σ the t₄ of the same variance is more concentrated: higher).
+    func testConfidenceUsesThePredictiveLaw() {
+        let t = PredictiveLaw.studentT(mean: 0.03, variance: 0.0004, degreesOfFreedom: 4)
+        let p = AssetPredictive(mean: [0.03], aleatoricVariance: [0.0004], epistemicVariance: [0], laws: [t])
+        let record = SignalRule(confidenceThreshold: 0.5, minReturn: 0).decide(date: date, ticker: "X", category: "c", predictive: p, data: fresh)
+        let expected = 1 - StudentTDistribution.cdf(-0.03 / t.scales[0], degreesOfFreedom: 4)
+        XCTAssertEqual(record.confidence, expected, accuracy: 1e-12)
+        XCTAssertGreaterThan(record.confidence, NormalDistribution.cdf(1.5) + 0.01)
+        XCTAssertEqual(record.signal, .buy)
+    }
+
     func testSellIsSymmetric() {
         let record = SignalRule().decide(date: date, ticker: "X", category: "c",
                                          predictive: predictive([-0.03], [0.0002], [0.0002]), data: fresh)

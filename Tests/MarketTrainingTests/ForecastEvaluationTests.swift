@@ -32,10 +32,10 @@ final class ForecastEvaluationTests: XCTestCase {
         }
         XCTAssertEqual(scored, rows.scoredTargetCount)
         let evaluation = ForecastEvaluation(rows)
-        XCTAssertEqual(Set(evaluation.scores.keys), ["model", "rw", "ewma", "garch"])
+        XCTAssertEqual(Set(evaluation.scores.keys), ["model", "rw", "ewma", "garch", "garch_t"])
         for card in evaluation.scores.values { XCTAssertEqual(card.count, scored) }
         XCTAssertEqual(evaluation.perHorizon["model"]?.count, h)
-        XCTAssertEqual(Set(evaluation.dieboldMariano.keys), ["rw", "ewma", "garch"])
+        XCTAssertEqual(Set(evaluation.dieboldMariano.keys), ["rw", "ewma", "garch", "garch_t"])
     }
 
     func testModelWithTheTrueVarianceBeatsAMisscaledBaselineInTheDieboldMarianoTest() {
@@ -46,10 +46,10 @@ final class ForecastEvaluationTests: XCTestCase {
             rows.assets.append(i % 4); rows.origins.append(i / 4); rows.days.append(DayNumber(i / 4)); rows.categories.append(0)
             for _ in 0..<h {
                 rows.targets.append(0.01 * Double(rng.nextNormal()))
-                rows.modelMean.append(0); rows.modelVariance.append(1e-4)
+                rows.model.append(.gaussian(mean: 0, variance: 1e-4))
             }
         }
-        rows.baselineVariance[.ewma] = [Double](repeating: 4e-4, count: s * h)
+        rows.baselines[.ewma] = .gaussian(mean: [Double](repeating: 0, count: s * h), variance: [Double](repeating: 4e-4, count: s * h))
         let evaluation = ForecastEvaluation(rows)
         let model = evaluation.scores["model"]!
         XCTAssertEqual(model.coverage90, 0.9, accuracy: 0.015)

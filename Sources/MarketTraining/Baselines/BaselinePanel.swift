@@ -33,6 +33,15 @@ public struct BaselinePanel: Sendable {
         forecasts = table
     }
 
+    /// The baseline's predictive laws (S, H) on the same targets as `variances` (mean 0; Gaussian, or Student-t
+    /// with the asset's fitted ν for GARCH-t); NaN scales where it has no forecast.
+    public func laws(_ baseline: VarianceBaseline, assets: [Int], origins: [Int]) -> ForecastLaws {
+        guard let table = forecasts[baseline] else { preconditionFailure("baseline \(baseline) was not computed") }
+        let variance = variances(baseline, assets: assets, origins: origins)
+        let nu = assets.flatMap { [Double](repeating: table[$0].degreesOfFreedom, count: horizon) }
+        return .studentT(mean: [Double](repeating: 0, count: variance.count), variance: variance, degreesOfFreedom: nu)
+    }
+
     /// Variances (S, H) for targets whose origin (the last day the model saw) is `origins[s]` of asset
     /// `assets[s]`: row s = the baseline's forecasts of r_{t+1}…r_{t+H}; NaN where it has none.
     public func variances(_ baseline: VarianceBaseline, assets: [Int], origins: [Int]) -> [Double] {

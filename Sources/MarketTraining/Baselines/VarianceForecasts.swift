@@ -10,6 +10,9 @@ public struct VarianceForecasts: Equatable, Sendable {
     public let horizon: Int
     /// (N, H) row-major.
     public var values: [Double]
+    /// ν of the predictive law: +∞ for the Gaussian baselines, the fitted ν for GARCH-t (the values are
+    /// still variances; the t scale² is variance·(ν − 2)/ν).
+    public var degreesOfFreedom: Double = .infinity
 
     public init(origins: Int, horizon: Int, values: [Double]) {
         precondition(values.count == origins * horizon, "values.count \(values.count) ≠ N·H = \(origins)·\(horizon)")
@@ -31,7 +34,9 @@ public struct VarianceForecasts: Equatable, Sendable {
         for t in 0..<origins {
             for h in 1..<max(1, horizon) { out[t * horizon + h] += out[t * horizon + h - 1] }
         }
-        return VarianceForecasts(origins: origins, horizon: horizon, values: out)
+        var cumulative = VarianceForecasts(origins: origins, horizon: horizon, values: out)
+        cumulative.degreesOfFreedom = degreesOfFreedom
+        return cumulative
     }
 
     /// A flat forecast: the same one-step variance for every step (random walk, EWMA).

@@ -23,7 +23,7 @@ public struct CheckpointEvaluationReport: Codable, Sendable {
         var groups = categories.map { ($0.category, $0.evaluation) }
         if let pooled, categories.count > 1 { groups.append(("pooled", pooled)) }
         return ForecastTable.render(groups.map { ($0.0, $0.1.scores.mapValues { Optional($0) }, $0.1.targets, $0.1.dieboldMariano) },
-                                    forecasters: ["model", "rw", "ewma", "garch"], title: "evaluation of \(URL(fileURLWithPath: checkpoint).lastPathComponent)")
+                                    forecasters: ["model", "rw", "ewma", "garch", "garch_t"], title: "evaluation of \(URL(fileURLWithPath: checkpoint).lastPathComponent)")
     }
 }
 

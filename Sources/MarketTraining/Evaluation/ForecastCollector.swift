@@ -43,8 +43,8 @@ public struct ForecastCollector {
             }
         }
         let logVarianceRange = (model.config.minLogVariance, model.config.maxLogVariance)
-        let varianceFactor: Double = model.config.head == .studentT && model.config.degreesOfFreedom > 2
-            ? Double(model.config.degreesOfFreedom) / Double(model.config.degreesOfFreedom - 2) : 1
+        // The head's own law: Gaussian (log variance) or Student-t with ν (log scale²).
+        let nu: Double = model.config.head == .studentT ? Double(model.config.degreesOfFreedom) : .infinity
         var rng = RandomGenerator(seed: 0)   // `.eval` draws nothing
         var start = 0
         while start < blocks.count {
@@ -75,8 +75,8 @@ public struct ForecastCollector {
                         let o = (k * t + position) * h + step
                         let bar = origin + 1 + step
                         rows.targets.append(bar < limit && !asset.isSynthetic[bar] ? Double(asset.logReturns[bar]) : .nan)
-                        rows.modelMean.append(Double(mu[o]))
-                        rows.modelVariance.append(Foundation.exp(Double(min(max(lv[o], logVarianceRange.0), logVarianceRange.1))) * varianceFactor)
+                        let scale = Foundation.exp(0.5 * Double(min(max(lv[o], logVarianceRange.0), logVarianceRange.1)))
+                        rows.model.append(locations: [Double(mu[o])], scales: [scale], degreesOfFreedom: nu)
                     }
                 }
             }
@@ -88,14 +88,14 @@ public struct ForecastCollector {
     /// GARCH needs this many returns to be fitted.
     public static let minimumFitReturns = 30
 
-    /// Attaches the baselines (GARCH fitted per asset on bars `0..<trainingEnd[i]`, at least
+    /// Attaches the baselines (GARCH and GARCH-t fitted per asset on bars `0..<trainingEnd[i]`, at least
     /// `minimumFitReturns`) to `rows` and masks every target some forecaster cannot score — including
     /// origins before an asset's fit end (where a GARCH forecast would be in-sample).
     public func attachBaselines(to rows: inout ForecastRows, trainingEnd: [Int]) {
         let ends = zip(trainingEnd, store.assets).map { min(max($0, Self.minimumFitReturns), $1.count) }
         let panel = BaselinePanel(returns: store.assets.map { $0.logReturns.map(Double.init) }, trainingEnd: ends, horizon: rows.horizon)
         for baseline in VarianceBaseline.allCases where panel.forecasts[baseline] != nil {
-            rows.baselineVariance[baseline] = panel.variances(baseline, assets: rows.assets, origins: rows.origins)
+            rows.baselines[baseline] = panel.laws(baseline, assets: rows.assets, origins: rows.origins)
         }
         for s in 0..<rows.count where rows.origins[s] < ends[rows.assets[s]] - 1 {
             for h in 0..<rows.horizon { rows.targets[s * rows.horizon + h] = .nan }

@@ -3,7 +3,7 @@ import MarketData
 
 extension ForecastEvaluation {
     /// Forecasters in plot order (model first, then the baselines).
-    var plotNames: [String] { ["model", "rw", "ewma", "garch"].filter { perHorizon[$0] != nil } }
+    var plotNames: [String] { ["model", "rw", "ewma", "garch", "garch_t"].filter { perHorizon[$0] != nil } }
 
     /// Coverage of the 50% and 90% intervals per horizon step, model and baselines.
     public func coveragePlot(title: String) -> String {
@@ -22,7 +22,7 @@ extension CategoryWalkForwardResult {
     /// NLL per walk-forward window of the model and each baseline.
     public func windowNLLPlot(title: String) -> String {
         EvaluationPlots.nllPerWindow(windowStarts: windows.map { CivilDate.parseISO($0.start) ?? 0 },
-                                     series: ["model", "rw", "ewma", "garch"].map { name in
+                                     series: ["model", "rw", "ewma", "garch", "garch_t"].map { name in
                                          PlotSeries(name: name, values: windows.map { $0.evaluation.scores[name]?.nll ?? .nan })
                                      }, title: title)
     }

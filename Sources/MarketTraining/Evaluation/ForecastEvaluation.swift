@@ -8,7 +8,7 @@ public struct ForecastEvaluation: Codable, Sendable {
     /// Origins (S) and scored targets.
     public var origins: Int
     public var targets: Int
-    /// Score card per forecaster (`model`, `rw`, `ewma`, `garch`).
+    /// Score card per forecaster (`model`, `rw`, `ewma`, `garch`, `garch_t`), each scored with its own law.
     public var scores: [String: ForecastScoreCard]
     /// Score cards per horizon step h = 1…H, per forecaster.
     public var perHorizon: [String: [ForecastScoreCard]]
@@ -28,10 +28,11 @@ public struct ForecastEvaluation: Codable, Sendable {
         // Rank IC groups one horizon step of one origin day: id = day·H + step.
         let icGroups = rowDays.flatMap { day in (0..<h).map { day &* h &+ $0 } }
         for name in rows.forecasterNames {
-            let (mean, variance) = rows.forecast(name)
-            scores[name] = ForecastScoreCard(target: rows.targets, mean: mean, variance: variance, dateIDs: icGroups)
-            perHorizon[name] = ForecastScoreCard.perHorizon(target: rows.targets, mean: mean, variance: variance, horizon: h, dateIDs: rowDays)
-            losses[name] = GaussianScores.negativeLogLikelihoods(target: rows.targets, mean: mean, variance: variance)
+            let laws = rows.laws(name)
+            let perTarget = LawScores(target: rows.targets, laws: laws)
+            scores[name] = ForecastScoreCard(target: rows.targets, laws: laws, scores: perTarget, dateIDs: icGroups)
+            perHorizon[name] = ForecastScoreCard.perHorizon(target: rows.targets, laws: laws, horizon: h, dateIDs: rowDays, scores: perTarget)
+            losses[name] = perTarget.negativeLogLikelihood
         }
         var tests: [String: DieboldMarianoResult] = [:]
         if let model = losses["model"] {

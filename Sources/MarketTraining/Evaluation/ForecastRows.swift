@@ -1,10 +1,10 @@
-// ForecastRows: the scored targets of one evaluation (origins × H) with the model's and the baselines' forecasts on exactly them.
+// ForecastRows: the scored targets of one evaluation (origins × H) with the model's and the baselines' predictive laws on exactly them.
 import MarketData
 
-/// S forecast origins (asset, bar) and their H one-day log-return targets, with the model's Gaussian
-/// forecasts and each baseline's variance on the same (S, H) grid. A target is NaN (excluded for every
-/// forecaster alike) when it is synthetic, lies at or beyond the evaluation's limit bar, or any
-/// forecaster has no finite forecast for it — so all forecasters are scored on exactly the same targets.
+/// S forecast origins (asset, bar) and their H one-day log-return targets, with the model's predictive
+/// laws and each baseline's on the same (S, H) grid. A target is NaN (excluded for every forecaster
+/// alike) when it is synthetic, lies at or beyond the evaluation's limit bar, or any forecaster has no
+/// valid law for it — so all forecasters are scored on exactly the same targets.
 public struct ForecastRows: Sendable {
     /// H.
     public let horizon: Int
@@ -12,59 +12,69 @@ public struct ForecastRows: Sendable {
     public var assets: [Int] = [], origins: [Int] = [], days: [DayNumber] = [], categories: [Int] = []
     /// (S, H) realised log returns r_{t+1…t+H} (NaN = not scored).
     public var targets: [Double] = []
-    /// (S, H) model predictive mean and variance.
-    public var modelMean: [Double] = [], modelVariance: [Double] = []
-    /// (S, H) baseline variances (their mean is 0).
-    public var baselineVariance: [VarianceBaseline: [Double]] = [:]
+    /// (S, H) the model's predictive laws (Gaussian or Student-t head; a mixture for MC/ensembles).
+    public var model: ForecastLaws
+    /// (S, H) baseline laws (mean 0).
+    public var baselines: [VarianceBaseline: ForecastLaws] = [:]
 
-    public init(horizon: Int) { self.horizon = horizon }
+    /// Empty rows; `modelMembers` is M of the model's laws (1 for a single `.eval` pass).
+    public init(horizon: Int, modelMembers: Int = 1) {
+        self.horizon = horizon
+        model = ForecastLaws(members: modelMembers)
+    }
 
     /// S, the number of origins.
     public var count: Int { origins.count }
 
-    /// Appends `other` (same H, same baselines).
+    /// (S, H) model predictive means and variances (moments of its laws).
+    public var modelMean: [Double] { model.means }
+    public var modelVariance: [Double] { model.variances }
+
+    /// Appends `other` (same H, same model M, same baselines).
     public mutating func append(_ other: ForecastRows) {
         precondition(other.horizon == horizon, "ForecastRows.append: H \(other.horizon) vs \(horizon)")
         assets += other.assets; origins += other.origins; days += other.days; categories += other.categories
-        targets += other.targets; modelMean += other.modelMean; modelVariance += other.modelVariance
-        for (baseline, values) in other.baselineVariance { baselineVariance[baseline, default: []] += values }
+        targets += other.targets
+        model.append(contentsOf: other.model)
+        for (baseline, laws) in other.baselines { baselines[baseline, default: ForecastLaws(members: laws.members)].append(contentsOf: laws) }
     }
 
     /// Targets still scored (finite).
     public var scoredTargetCount: Int { targets.reduce(0) { $0 + ($1.isFinite ? 1 : 0) } }
 
-    /// Sets to NaN every target some forecaster cannot score (non-finite mean or non-positive variance).
+    /// Sets to NaN every target some forecaster cannot score (a law with a non-finite location or scale).
     public mutating func maskCommonTargets() {
         for k in targets.indices where targets[k].isFinite {
-            var ok = modelMean[k].isFinite && modelVariance[k].isFinite && modelVariance[k] > 0
-            for values in baselineVariance.values where !(values[k].isFinite && values[k] > 0) { ok = false }
+            var ok = model.isValid(k)
+            for laws in baselines.values where !laws.isValid(k) { ok = false }
             if !ok { targets[k] = .nan }
         }
     }
 
-    /// The forecasters in report order: `model` then the baselines (`rw`, `ewma`, `garch`).
-    public var forecasterNames: [String] { ["model"] + VarianceBaseline.allCases.filter { baselineVariance[$0] != nil }.map(\.rawValue) }
+    /// The forecasters in report order: `model` then the baselines (`rw`, `ewma`, `garch`, `garch_t`).
+    public var forecasterNames: [String] { ["model"] + VarianceBaseline.allCases.filter { baselines[$0] != nil }.map(\.rawValue) }
 
-    /// (S, H) mean and variance of forecaster `name` (`model` or a baseline's raw value).
-    public func forecast(_ name: String) -> (mean: [Double], variance: [Double]) {
-        if name == "model" { return (modelMean, modelVariance) }
-        guard let baseline = VarianceBaseline(rawValue: name), let variance = baselineVariance[baseline] else {
+    /// (S, H) laws of forecaster `name` (`model` or a baseline's raw value).
+    public func laws(_ name: String) -> ForecastLaws {
+        if name == "model" { return model }
+        guard let baseline = VarianceBaseline(rawValue: name), let laws = baselines[baseline] else {
             preconditionFailure("ForecastRows: no forecaster '\(name)'")
         }
-        return ([Double](repeating: 0, count: variance.count), variance)
+        return laws
     }
 
     /// The rows whose origin satisfies `keep` (e.g. one category).
     public func filtered(_ keep: (_ row: Int) -> Bool) -> ForecastRows {
-        var out = ForecastRows(horizon: horizon)
+        var out = ForecastRows(horizon: horizon, modelMembers: model.members)
         let h = horizon
+        var kept: [Int] = []
         for s in 0..<count where keep(s) {
             out.assets.append(assets[s]); out.origins.append(origins[s]); out.days.append(days[s]); out.categories.append(categories[s])
             out.targets += targets[(s * h)..<((s + 1) * h)]
-            out.modelMean += modelMean[(s * h)..<((s + 1) * h)]
-            out.modelVariance += modelVariance[(s * h)..<((s + 1) * h)]
-            for (baseline, values) in baselineVariance { out.baselineVariance[baseline, default: []] += values[(s * h)..<((s + 1) * h)] }
+            kept += (s * h)..<((s + 1) * h)
         }
+        out.model = model.gathered(kept)
+        for (baseline, laws) in baselines { out.baselines[baseline] = laws.gathered(kept) }
         return out
     }
 }

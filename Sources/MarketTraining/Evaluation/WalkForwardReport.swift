@@ -61,8 +61,8 @@ public struct WalkForwardReport: Codable, Sendable {
         if let a = pooledOutOfSamplePretrained, let b = pooledOutOfSampleFineTuned, categories.count > 1 { rows.append(("pooled", a, b)) }
         return ForecastTable.render(rows.map { row in
             (row.0, ["pretrained": row.1.scores["model"], "finetuned": row.2.scores["model"], "rw": row.2.scores["rw"],
-                     "ewma": row.2.scores["ewma"], "garch": row.2.scores["garch"]], row.2.targets, row.2.dieboldMariano)
-        }, forecasters: ["pretrained", "finetuned", "rw", "ewma", "garch"], title: "out-of-sample")
+                     "ewma": row.2.scores["ewma"], "garch": row.2.scores["garch"], "garch_t": row.2.scores["garch_t"]], row.2.targets, row.2.dieboldMariano)
+        }, forecasters: ["pretrained", "finetuned", "rw", "ewma", "garch", "garch_t"], title: "out-of-sample")
     }
 
     static func number(_ x: Double?) -> String {

@@ -1,13 +1,13 @@
-// Every evaluation metric of one set of Gaussian forecasts at once (a row of walkforward_<K>.csv).
+// Every evaluation metric of one set of forecasts (any predictive law) at once (a row of walkforward_<K>.csv).
 
 /// The metrics of issue 6 for one forecaster on one set of targets (one window, horizon step,
 /// category, or everything pooled). See `GaussianScores` and `PointScores` for the formulas.
 public struct ForecastScoreCard: Codable, Equatable, Sendable {
     /// Valid targets scored.
     public var count: Int
-    /// Mean Gaussian negative log-likelihood (nats).
+    /// Mean negative log-likelihood under the forecast's own law (nats).
     public var nll: Double
-    /// Mean closed-form Gaussian CRPS (target units).
+    /// Mean CRPS under the forecast's own law (target units).
     public var crps: Double
     /// Coverage of the central 50% interval (nominal 0.5).
     public var coverage50: Double
@@ -22,18 +22,32 @@ public struct ForecastScoreCard: Codable, Equatable, Sendable {
     /// RMSE of the mean.
     public var rmse: Double
 
-    /// Scores `mean`/`variance` forecasts of `target` (flat, equal lengths); `dateIDs` (same length)
+    /// Scores Gaussian `mean`/`variance` forecasts of `target` (flat, equal lengths); `dateIDs` (same length)
     /// groups entries by date for the rank IC, omitted → rank IC is NaN.
     public init<T: BinaryFloatingPoint>(target: [T], mean: [T], variance: [T], dateIDs: [Int]? = nil) {
-        count = GaussianScores.validCount(target: target, mean: mean, variance: variance)
-        nll = GaussianScores.negativeLogLikelihood(target: target, mean: mean, variance: variance)
-        crps = GaussianScores.crps(target: target, mean: mean, variance: variance)
-        coverage50 = GaussianScores.coverage(target: target, mean: mean, variance: variance, level: 0.5)
-        coverage90 = GaussianScores.coverage(target: target, mean: mean, variance: variance, level: 0.9)
-        pitHistogram = GaussianScores.pitHistogram(target: target, mean: mean, variance: variance, bins: 10)
-        directionalAccuracy = PointScores.directionalAccuracy(target: target, mean: mean)
-        rankIC = dateIDs.map { PointScores.meanRankIC(target: target, mean: mean, dateIDs: $0) } ?? .nan
-        rmse = PointScores.rootMeanSquaredError(target: target, mean: mean)
+        self.init(target: target.map(Double.init), laws: .gaussian(mean: mean.map(Double.init), variance: variance.map(Double.init)), dateIDs: dateIDs)
+    }
+
+    /// Scores the predictive `laws` of `target` with their own law (NLL, CRPS, coverage and PIT from
+    /// `LawScores`; point scores from the law means).
+    public init(target: [Double], laws: ForecastLaws, dateIDs: [Int]? = nil) {
+        self.init(target: target, laws: laws, scores: LawScores(target: target, laws: laws), dateIDs: dateIDs)
+    }
+
+    /// As above with the per-target scores already computed.
+    public init(target: [Double], laws: ForecastLaws, scores: LawScores, dateIDs: [Int]? = nil) {
+        count = scores.validCount
+        nll = LawScores.meanOverValid(scores.negativeLogLikelihood)
+        crps = LawScores.meanOverValid(scores.crps)
+        coverage50 = scores.coverage(level: 0.5)
+        coverage90 = scores.coverage(level: 0.9)
+        pitHistogram = scores.pitHistogram(bins: 10)
+        // Point scores only where the law scored (a NaN target marks the rest).
+        let scoredTarget = zip(target, scores.pit).map { $1.isNaN ? Double.nan : $0 }
+        let mean = laws.means
+        directionalAccuracy = PointScores.directionalAccuracy(target: scoredTarget, mean: mean)
+        rankIC = dateIDs.map { PointScores.meanRankIC(target: scoredTarget, mean: mean, dateIDs: $0) } ?? .nan
+        rmse = PointScores.rootMeanSquaredError(target: scoredTarget, mean: mean)
     }
 
     /// The scalar metrics by CSV column stem (`nll`, `crps`, `coverage50`, `coverage90`,
