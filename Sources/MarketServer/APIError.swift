@@ -40,23 +40,29 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
     public static func from(_ error: any Error) -> APIError {
         if let error = error as? APIError { return error }
         if let error = error as? HTTPError {
-            let code: String
-            switch error.status {
-            case .notFound: code = "not_found"
-            case .contentTooLarge: code = "payload_too_large"
-            case .methodNotAllowed: code = "method_not_allowed"
-            case .unauthorized: code = "unauthorized"
-            case .badRequest: code = "bad_request"
-            default: code = error.status.code >= 500 ? "internal" : "bad_request"
-            }
             let detail = error.body ?? error.status.reasonPhrase
-            return APIError(error.status, code, detail.isEmpty ? error.status.reasonPhrase : detail)
+            return APIError(error.status, code(for: error.status), detail.isEmpty ? error.status.reasonPhrase : detail)
         }
         if let error = error as? any HTTPResponseError {
-            return APIError(error.status, error.status.code >= 500 ? "internal" : "bad_request", "\(error)")
+            let detail = error.status == .contentTooLarge ? "the request body is larger than the server's limit (body_limit_bytes)" : "\(error)"
+            return APIError(error.status, code(for: error.status), detail)
         }
         if error is DecodingError { return .badRequest("malformed JSON body: \(Self.describe(error as! DecodingError))") }
         return APIError(.internalServerError, "internal", "internal error (logged)")
+    }
+
+    /// The short code of a status.
+    static func code(for status: HTTPResponse.Status) -> String {
+        switch status {
+        case .notFound: return "not_found"
+        case .contentTooLarge: return "payload_too_large"
+        case .methodNotAllowed: return "method_not_allowed"
+        case .unauthorized: return "unauthorized"
+        case .unprocessableContent: return "unprocessable"
+        case .tooManyRequests: return "too_many_requests"
+        case .gatewayTimeout: return "timeout"
+        default: return status.code >= 500 ? "internal" : "bad_request"
+        }
     }
 
     private static func describe(_ error: DecodingError) -> String {

@@ -62,24 +62,35 @@ enum ForecastRoute {
         guard let tickers = object["tickers"] as? [String], (1...64).contains(tickers.count) else {
             throw APIError.badRequest("'tickers' must be an array of 1 to 64 ticker strings")
         }
-        var query = Query(tickers: tickers)
-        if let value = object["date"] {
-            guard let text = value as? String, text.count == 10, let day = CivilDate.parseISO(text) else {
-                throw APIError.badRequest("'date' must be a YYYY-MM-DD string")
+        /// The typed view of the body: JSON `true` is no integer, `1.5` no integer, and so on.
+        struct Typed: Decodable {
+            var date: String?
+            var samples: Int?
+            var horizon: Int?
+        }
+        let typed: Typed
+        do { typed = try JSONDecoder().decode(Typed.self, from: body) } catch let error as DecodingError {
+            let key: String
+            switch error {
+            case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+                key = context.codingPath.first?.stringValue ?? "body"
+            default: key = "body"
             }
+            throw APIError.badRequest("'\(key)' has the wrong type (date: YYYY-MM-DD string; samples, horizon: integers)")
+        }
+        var query = Query(tickers: tickers)
+        if let text = typed.date {
+            guard text.count == 10, let day = CivilDate.parseISO(text) else { throw APIError.badRequest("'date' must be a YYYY-MM-DD string") }
             query.date = day
         }
-        func integer(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
-            guard let value = object[key] else { return nil }
-            let text = "\(value)"   // JSON true/false arrive as Bool on Linux; refuse them as numbers
-            guard text != "true", text != "false", let number = value as? NSNumber, number.doubleValue.isFinite,
-                  let int = Int(exactly: number.doubleValue), range.contains(int) else {
-                throw APIError.badRequest("'\(key)' must be an integer in \(range.lowerBound)...\(range.upperBound)")
-            }
-            return int
+        if let samples = typed.samples {
+            guard (1...maxSamples).contains(samples) else { throw APIError.badRequest("'samples' must be an integer in 1...\(maxSamples)") }
+            query.samples = samples
         }
-        query.samples = try integer("samples", 1...maxSamples)
-        query.horizon = try integer("horizon", 1...1000)
+        if let horizon = typed.horizon {
+            guard (1...1000).contains(horizon) else { throw APIError.badRequest("'horizon' must be an integer in 1...1000") }
+            query.horizon = horizon
+        }
         return query
     }
 }

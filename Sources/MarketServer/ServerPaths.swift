@@ -1,7 +1,9 @@
 // Path parameters and folders: names are validated and every resolved path must stay inside its root.
 import Foundation
+import MarketData
 
-/// Resolves user-supplied names (run, date, job id) to files strictly inside a root folder.
+/// Resolves user-supplied names (run, date, job id) to files strictly inside a root folder: a stricter name
+/// rule than `PathName` (letters, digits, `.`, `_`, `-`; no leading dot), containment checked by `PathName`.
 public enum ServerPaths {
     /// A plain name: 1…128 of `[A-Za-z0-9._-]`, not starting with `.` (so never `..`, never a slash).
     public static func isSafeName(_ name: String) -> Bool {
@@ -12,13 +14,12 @@ public enum ServerPaths {
         }
     }
 
-    /// `root/name` when `name` is safe and the resolved path (symlinks followed) stays under `root`; else nil.
+    /// `root/name` when `name` is safe (also for `PathName`) and the resolved path (symlinks followed) stays
+    /// under `root`; else nil.
     public static func child(_ root: URL, _ name: String) -> URL? {
-        guard isSafeName(name) else { return nil }
-        let base = root.standardizedFileURL.resolvingSymlinksInPath().path
-        let candidate = root.appendingPathComponent(name).standardizedFileURL.resolvingSymlinksInPath().path
-        let prefix = base.hasSuffix("/") ? base : base + "/"
-        return candidate.hasPrefix(prefix) ? URL(fileURLWithPath: candidate) : nil
+        guard isSafeName(name), PathName.problem(name) == nil else { return nil }
+        let url = root.appendingPathComponent(name)
+        return PathName.isContained(url, in: root) ? url : nil
     }
 
     /// `path` relative to `workingDirectory` unless absolute.

@@ -95,6 +95,13 @@ public struct SynthJobState: Codable, Equatable, Sendable {
         case candidatesTried = "candidates_tried", etaSeconds = "eta_s"
     }
 
+    public init(id: String, state: SynthJobStatus, parameters: SynthJobParameters, created: String) {
+        self.id = id
+        self.state = state
+        self.parameters = parameters
+        self.created = created
+    }
+
     /// Fraction done in [0, 1] (by series kept).
     public var progress: Double { state == .done ? 1 : Double(accepted) / Double(max(1, parameters.count)) }
 

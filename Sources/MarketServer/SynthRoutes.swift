@@ -24,7 +24,7 @@ enum SynthRoutes {
                 if let fileName = form.fileName, !fileName.isEmpty {
                     name = String((fileName.split(separator: "/").last ?? "upload.csv").prefix(100))
                 }
-                fields.merge(form.fields) { query, _ in query }
+                fields.merge(form.fields.filter { !$0.value.isEmpty }) { query, _ in query }   // an empty form field = the default
             } else if !(contentType.lowercased().hasPrefix("text/csv") || contentType.lowercased().hasPrefix("text/plain")
                         || contentType.lowercased().hasPrefix("application/octet-stream")) {
                 throw APIError(.unsupportedMediaType, "unsupported_media_type", "send the CSV as text/csv or as multipart/form-data, not \(contentType.prefix(60))")

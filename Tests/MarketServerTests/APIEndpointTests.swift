@@ -3,6 +3,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import MarketData
 import MarketServer
 import XCTest
@@ -106,8 +107,8 @@ final class APIEndpointTests: XCTestCase {
     func testBadInputIsAnsweredAsJSONErrors() async throws {
         let state = try ServerFixture.state { $0.bodyLimitBytes = 4096 }
         try await app(state).test(.router) { client in
-            func check(_ uri: String, _ method: HTTPRequest.Method = .get, body: ByteBuffer? = nil, headers: HTTPFields = [:],
-                       _ status: HTTPResponse.Status, _ contains: String, line: UInt = #line) async throws {
+            func check(_ uri: String, _ status: HTTPResponse.Status, _ contains: String, method: HTTPRequest.Method = .get,
+                       body: ByteBuffer? = nil, headers: HTTPFields = [:], line: UInt = #line) async throws {
                 let response = try await client.execute(uri: uri, method: method, headers: headers, body: body)
                 XCTAssertEqual(response.status, status, "\(uri): \(String(buffer: response.body))", line: line)
                 let error = ServerFixture.json(response.body)
@@ -115,15 +116,15 @@ final class APIEndpointTests: XCTestCase {
                 XCTAssertTrue((error["detail"] as? String ?? "").contains(contains), "\(uri): \(error)", line: line)
                 XCTAssertEqual(response.headers[.contentType], "application/json; charset=utf-8", line: line)
             }
-            try await check("/v1/forecast", .post, body: self.jsonBody(["tickers": ["NOPE"]]), .notFound, "unknown ticker 'NOPE'")
-            try await check("/v1/forecast", .post, body: ByteBuffer(string: "{"), .badRequest, "JSON object")
-            try await check("/v1/forecast", .post, body: self.jsonBody(["tickers": ["AAPL"], "extra": 1]), .badRequest, "unknown key 'extra'")
-            try await check("/v1/forecast", .post, body: self.jsonBody(["tickers": ["AAPL"], "samples": 0]), .badRequest, "'samples'")
-            try await check("/v1/forecast", .post, body: self.jsonBody(["tickers": ["AAPL"], "samples": true]), .badRequest, "'samples'")
-            try await check("/v1/forecast", .post, body: self.jsonBody(["tickers": ["AAPL"], "date": "2025-13-45"]), .badRequest, "YYYY-MM-DD")
-            try await check("/v1/forecast", .post, body: self.jsonBody(["tickers": ["AAPL"], "horizon": 9]), .badRequest, "horizon 9")
-            try await check("/v1/forecast", .post, body: self.jsonBody(["tickers": ["AAPL"], "date": "1990-01-01"]), .notFound, "no asset has data")
-            try await check("/v1/forecast", .post, body: ByteBuffer(repeating: UInt8(ascii: " "), count: 5000), .contentTooLarge, "")
+            try await check("/v1/forecast", .notFound, "unknown ticker 'NOPE'", method: .post, body: self.jsonBody(["tickers": ["NOPE"]]))
+            try await check("/v1/forecast", .badRequest, "JSON object", method: .post, body: ByteBuffer(string: "{"))
+            try await check("/v1/forecast", .badRequest, "unknown key 'extra'", method: .post, body: self.jsonBody(["tickers": ["AAPL"], "extra": 1]))
+            try await check("/v1/forecast", .badRequest, "'samples'", method: .post, body: self.jsonBody(["tickers": ["AAPL"], "samples": 0]))
+            try await check("/v1/forecast", .badRequest, "'samples' has the wrong type", method: .post, body: self.jsonBody(["tickers": ["AAPL"], "samples": true]))
+            try await check("/v1/forecast", .badRequest, "YYYY-MM-DD", method: .post, body: self.jsonBody(["tickers": ["AAPL"], "date": "2025-13-45"]))
+            try await check("/v1/forecast", .badRequest, "horizon 9", method: .post, body: self.jsonBody(["tickers": ["AAPL"], "horizon": 9]))
+            try await check("/v1/forecast", .notFound, "no asset has data", method: .post, body: self.jsonBody(["tickers": ["AAPL"], "date": "1990-01-01"]))
+            try await check("/v1/forecast", .contentTooLarge, "body_limit_bytes", method: .post, body: ByteBuffer(repeating: UInt8(ascii: " "), count: 5000))
             // Path traversal and malformed names never reach the file system.
             try await check("/v1/runs/..", .badRequest, "plain folder name")
             try await check("/v1/runs/..%2F..%2Fetc", .badRequest, "plain folder name")
@@ -131,14 +132,13 @@ final class APIEndpointTests: XCTestCase {
             try await check("/v1/runs/nope", .notFound, "no run 'nope'")
             try await check("/v1/signals/..%2Fx", .badRequest, "YYYY-MM-DD")
             try await check("/v1/synth/jobs/..%2F..%2Fetc%2Fpasswd", .notFound, "no synth job")
-            try await check("/v1/nothing", .notFound, "")
-            try await check("/health", .delete, .notFound, "")
+            try await check("/v1/nothing", .notFound, "Not Found")
+            try await check("/health", .notFound, "Not Found", method: .delete)
             // A bad CSV: the loader's one-line reason (file, line, what).
-            try await check("/v1/synth/jobs?count=2", .post, body: ByteBuffer(string: "Date,Open,High,Low,Close,Volume\n2020-01-01,1,2\n"),
-                            headers: [.contentType: "text/csv"], .unprocessableContent, "upload.csv")
-            try await check("/v1/synth/jobs?count=0", .post, body: ByteBuffer(string: "x"), headers: [.contentType: "text/csv"], .badRequest, "count")
-            try await check("/v1/synth/jobs?colour=red", .post, body: ByteBuffer(string: "x"), headers: [.contentType: "text/csv"], .badRequest, "unknown parameter")
-            try await check("/v1/synth/jobs", .post, body: ByteBuffer(repeating: 65, count: 5000), headers: [.contentType: "text/csv"], .contentTooLarge, "")
+            try await check("/v1/synth/jobs?count=2", .unprocessableContent, "upload.csv", method: .post, body: ByteBuffer(string: "Date,Open,High,Low,Close,Volume\n2020-01-01,1,2\n"), headers: [.contentType: "text/csv"])
+            try await check("/v1/synth/jobs?count=0", .badRequest, "count", method: .post, body: ByteBuffer(string: "x"), headers: [.contentType: "text/csv"])
+            try await check("/v1/synth/jobs?colour=red", .badRequest, "unknown parameter", method: .post, body: ByteBuffer(string: "x"), headers: [.contentType: "text/csv"])
+            try await check("/v1/synth/jobs", .contentTooLarge, "body_limit_bytes", method: .post, body: ByteBuffer(repeating: 65, count: 5000), headers: [.contentType: "text/csv"])
         }
     }
 

@@ -21,9 +21,9 @@ final class LiveServer {
         process.arguments = ["serve"] + arguments + ["--port", String(port)]
         process.currentDirectoryURL = directory
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let log = try FileHandle(forWritingTo: logURL)
-        process.standardError = log
-        process.standardOutput = log
+        let handle = try FileHandle(forWritingTo: logURL)
+        process.standardError = handle
+        process.standardOutput = handle
         try process.run()
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
