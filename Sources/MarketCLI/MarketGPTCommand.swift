@@ -21,6 +21,7 @@ struct MarketGPTCommand: ParsableCommand {
             SignalsCommand.self,
             BacktestCommand.self,
             ServeCommand.self,
+            FeaturesCommand.self,
         ]
     )
 }
