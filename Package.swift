@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "MarketTraining", targets: ["MarketTraining"]),
         .library(name: "MarketSignals", targets: ["MarketSignals"]),
         .library(name: "MarketBacktest", targets: ["MarketBacktest"]),
+        .library(name: "MarketOps", targets: ["MarketOps"]),
         .library(name: "MarketServer", targets: ["MarketServer"]),
     ],
     dependencies: [
@@ -22,8 +23,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
@@ -34,6 +37,17 @@ let package = Package(
         .target(name: "MarketTraining", dependencies: ["MarketModel", "MarketData", "MarketTensor", .product(name: "Yams", package: "Yams")]),
         .target(name: "MarketSignals", dependencies: ["MarketModel", "MarketData"]),
         .target(name: "MarketBacktest", dependencies: ["MarketData"]),
+        // Operations: data fetch (AsyncHTTPClient), run registry (GRDB/SQLite), drift gate, notifications.
+        .target(
+            name: "MarketOps",
+            dependencies: [
+                "MarketData", "MarketModel", "MarketSignals", "MarketTraining",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .target(
             name: "MarketServer",
             dependencies: [
@@ -49,7 +63,7 @@ let package = Package(
             name: "MarketCLI",
             dependencies: [
                 "MarketTensor", "MarketData", "MarketSynthetic", "MarketModel",
-                "MarketTraining", "MarketSignals", "MarketBacktest", "MarketServer", "CBLAS",
+                "MarketTraining", "MarketSignals", "MarketBacktest", "MarketOps", "MarketServer", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -63,6 +77,15 @@ let package = Package(
         .testTarget(name: "MarketSignalsTests", dependencies: ["MarketSignals", "MarketModel", "MarketData"]),
         .testTarget(name: "MarketBacktestTests", dependencies: ["MarketBacktest", "MarketData"]),
         .testTarget(name: "MarketCLITests", dependencies: ["MarketCLI"]),
+        .testTarget(
+            name: "MarketOpsTests",
+            dependencies: [
+                "MarketOps", "MarketData", "MarketModel", "MarketTraining",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(name: "MarketServerTests", dependencies: [
             "MarketServer", "MarketData",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

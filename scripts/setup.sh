@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Idempotent set-up: installs from Debian what is missing, nothing otherwise.
-# Required: OpenBLAS and LAPACKE. For the server's tests and benchmark (optional: those tests skip cleanly
-# where they cannot be installed): chromium + chromium-driver (browser test), wrk (load benchmark).
+# Required: OpenBLAS, LAPACKE and SQLite (the run registry). For the server's tests and benchmark (optional:
+# those tests skip cleanly where they cannot be installed): chromium + chromium-driver (browser test), wrk.
 set -euo pipefail
-packages=(libopenblas-dev liblapacke-dev)
+packages=(libopenblas-dev liblapacke-dev libsqlite3-dev)
 optional=(chromium chromium-driver wrk)
 missing=()
 for package in "${packages[@]}"; do

@@ -22,6 +22,10 @@ struct MarketGPTCommand: ParsableCommand {
             BacktestCommand.self,
             ServeCommand.self,
             FeaturesCommand.self,
+            FetchCommand.self,
+            RunsCommand.self,
+            DriftCommand.self,
+            NightlyCommand.self,
         ]
     )
 }
