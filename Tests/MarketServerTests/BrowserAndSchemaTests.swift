@@ -4,11 +4,12 @@ import XCTest
 
 final class BrowserAndSchemaTests: XCTestCase {
     /// Runs `python arguments`; returns (status, output).
-    func python(_ arguments: [String], timeout: Double) throws -> (Int32, String) {
+    func python(_ arguments: [String], timeout: Double, in directory: URL? = nil) throws -> (Int32, String) {
         guard let python = ServerFixture.python else { throw XCTSkip("MARKETGPT_PYTHON not set (run `bash scripts/python-venv.sh`)") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }   // schemathesis keeps a cache folder in its cwd
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("py-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
@@ -44,7 +45,7 @@ final class BrowserAndSchemaTests: XCTestCase {
         let checks = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
         let (status, output) = try python(["-m", "schemathesis.cli", "run", server.base + "/openapi.json", "--checks", checks,
                                            "-n", "12", "--seed", "1", "-w", "1", "--phases", "examples,coverage,fuzzing",
-                                           "--request-timeout", "30"], timeout: 400)
+                                           "--request-timeout", "30"], timeout: 400, in: directory)
         if output.contains("No module named schemathesis") { throw XCTSkip("schemathesis not installed in the venv") }
         XCTAssertEqual(status, 0, String(output.suffix(6000)))
         XCTAssertFalse(server.log().contains("status=5"), "a 5xx was answered:\n" + server.log().split(separator: "\n").filter { $0.contains("status=5") }.prefix(5).joined(separator: "\n"))
