@@ -1,5 +1,6 @@
 // Every error the API answers: an HTTP status and the JSON body `{"error": short code, "detail": one line}`.
 import Foundation
+import MarketSupport
 import Hummingbird
 
 /// An error answered as `{"error": …, "detail": …}` with `status`. `error` is a stable short code

@@ -1,5 +1,6 @@
 // The outer middleware of every request: structured request log, per-request timeout, errors as JSON.
 import Foundation
+import MarketSupport
 import Hummingbird
 import Logging
 

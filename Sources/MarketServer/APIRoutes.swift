@@ -1,5 +1,6 @@
 // The read-only JSON API: /health, /openapi.json, /docs, universe, forecast, signals, runs, backtests.
 import Foundation
+import MarketSupport
 import Hummingbird
 import MarketData
 

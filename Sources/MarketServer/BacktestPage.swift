@@ -1,5 +1,6 @@
 // Dashboard page of a run's backtest: its equity + drawdown chart (equity.svg), metrics and trades.
 import Foundation
+import MarketSupport
 
 enum BacktestPage {
     static func render(_ state: ServerState, name: String) throws -> String {

@@ -1,6 +1,7 @@
 // CPU-bound or file-heavy work off Swift's cooperative pool, on a queue of its own, with cancellation.
 import Dispatch
 import Foundation
+import MarketSupport
 
 /// Runs synchronous work on a dedicated queue so that the server's event handling never waits behind a
 /// forecast or a universe load (the cooperative pool has one thread per core: 2 here).

@@ -1,5 +1,6 @@
 // The dashboard's stylesheet and script, served from memory at /static/ (vanilla JS, no build step, no CDN).
 import Foundation
+import MarketSupport
 
 enum DashboardAssets {
     static let css = """

@@ -1,5 +1,6 @@
 // The dashboard's page frame: title, navigation back to every page, the shared stylesheet and script (no CDN, offline).
 import Foundation
+import MarketSupport
 import Hummingbird
 
 /// Server-rendered HTML pages of the dashboard.

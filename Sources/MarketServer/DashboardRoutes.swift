@@ -1,5 +1,6 @@
 // The dashboard's routes: HTML pages rendered on the server from the same files and calls as the API.
 import Foundation
+import MarketSupport
 import Hummingbird
 
 enum DashboardRoutes {

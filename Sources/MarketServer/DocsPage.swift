@@ -1,5 +1,6 @@
 // GET /docs: the OpenAPI document rendered as a readable page by a little script (no CDN: works offline).
 import Foundation
+import MarketSupport
 
 enum DocsPage {
     static func render() -> String {

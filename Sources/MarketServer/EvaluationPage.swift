@@ -1,5 +1,6 @@
 // Dashboard page of a run's evaluation: score table vs the baselines, interval coverage per horizon, PIT histogram.
 import Foundation
+import MarketSupport
 import MarketTraining
 
 enum EvaluationPage {

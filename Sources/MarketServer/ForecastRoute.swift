@@ -1,5 +1,6 @@
 // POST /v1/forecast: strict request parsing, then the nightly signal rows of the date for the asked tickers.
 import Foundation
+import MarketSupport
 import MarketData
 import MarketSignals
 import Hummingbird

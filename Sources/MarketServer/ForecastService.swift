@@ -1,19 +1,23 @@
 // The served model: the universe, its data and checkpoints, scored on demand with the nightly signal rule.
 import Foundation
 import MarketData
+import MarketPipeline
 import MarketSignals
-import MarketSynthetic
+import MarketSupport
 
-/// The forecasting state of the server: the universe definition, the checkpoint set (loaded once) and
-/// the signal options of `marketgpt signals` (samples, seed, rule, gap fill). A forecast for a date scores
-/// the *whole* universe as of that date exactly as `marketgpt signals --date` does (same assets in the
-/// same batches, same dropout streams), so a ticker's numbers equal its row of that command's file for the
-/// same seed; the rows of the last few (date, samples, horizon) keys are cached.
+/// The forecasting state of the server: a `UniverseSession` (files read once at start, as-of views in
+/// memory), the checkpoint set (loaded once) and the signal options of `marketgpt signals` (samples, seed,
+/// rule, gap fill). A forecast for a date is `SignalsJob.records(date:)` — the call behind
+/// `marketgpt signals --date` — so it scores the *whole* universe as of that date (same assets in the same
+/// batches, same dropout streams) and a ticker's numbers equal its row of that command's file for the same
+/// seed; the rows of the last few (date, samples, horizon) keys are cached.
 ///
 /// Not thread-safe by itself: every call goes through `Blocking.serial` (the MC-dropout replicas are shared).
 public final class ForecastService: @unchecked Sendable {
     public let universe: Universe?
     public let dataDirectory: URL
+    /// The data read once (nil without a universe or data folder).
+    public let session: UniverseSession?
     public let models: SignalModelSet?
     /// Why the model is not loaded (nil when it is).
     public let modelProblem: String?
@@ -41,6 +45,7 @@ public final class ForecastService: @unchecked Sendable {
         }
         universe = definition
         var set: SignalModelSet?
+        var opened: UniverseSession?
         if let definition {
             do {
                 let loadedSet = try SignalModelSet.load(directory: ServerPaths.resolve(config.checkpointsPath, in: workingDirectory),
@@ -50,12 +55,14 @@ public final class ForecastService: @unchecked Sendable {
                 problem = "\(error)"
             }
             if ServerPaths.isDirectory(dataDirectory) {
-                loaded = UniverseLoader.load(definition, dataDirectory: dataDirectory)
+                opened = UniverseSession(definition: definition, dataDirectory: dataDirectory)
+                loaded = opened?.loaded()
             } else {
                 problem = problem ?? "\(config.dataPath): data folder not found"
             }
         }
         models = set
+        session = opened
         modelProblem = problem
     }
 
@@ -75,20 +82,13 @@ public final class ForecastService: @unchecked Sendable {
     /// Every row of `date` (the whole universe, universe order), scored with `samples` passes and decision
     /// horizon `horizon` (the configured ones when nil). Throws `SignalError` as `marketgpt signals` does.
     public func records(date: DayNumber, samples: Int?, horizon: Int?) throws -> [SignalRecord] {
-        guard let universe, let models else { throw APIError.unavailable(modelProblem ?? "no model loaded") }
+        guard let session, let models else { throw APIError.unavailable(modelProblem ?? "no model loaded") }
         var options = defaults
         if let samples { options.samples = samples }
         if let horizon { options.rule.horizon = horizon }
         let key = "\(date)|\(options.samples)|\(options.rule.horizon)"
         if let hit = cache[key] { return hit }
-        var asOf = UniverseLoader.load(universe, dataDirectory: dataDirectory, options: UniverseLoadOptions(asOf: date))
-        if gapFill {
-            asOf = GapFiller.fill(asOf, options: GapFillOptions(seed: options.seed, synthesizeMissing: false)).universe
-        }
-        let rows = try NightlySignals.records(date: date, assets: SignalAsset.assets(of: asOf), models: models, options: options)
-        guard rows.contains(where: { $0.reason != SignalRule.Reason.noData }) else {
-            throw SignalError.noData(date: CivilDate.isoString(date))
-        }
+        let rows = try SignalsJob(session: session, models: models, options: options, gapFill: gapFill).records(date: date)
         cache[key] = rows
         cacheOrder.append(key)
         if cacheOrder.count > Self.cacheSize { cache[cacheOrder.removeFirst()] = nil }

@@ -1,5 +1,6 @@
 // JSON responses from plain dictionaries: sorted keys, non-finite numbers as null, one content type.
 import Foundation
+import MarketSupport
 import Hummingbird
 
 /// Builds JSON responses. Values are JSON-compatible Foundation values (`[String: Any]`, arrays,

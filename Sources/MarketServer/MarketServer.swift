@@ -1,5 +1,6 @@
 // Builds the Hummingbird application: middleware, the JSON API under /v1, /health, /openapi.json, /docs and the dashboard.
 import Foundation
+import MarketSupport
 import Hummingbird
 import Logging
 import NIOCore

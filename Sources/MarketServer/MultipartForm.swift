@@ -1,5 +1,6 @@
 // A small multipart/form-data reader (RFC 7578): named text fields and one uploaded file, bounds checked.
 import Foundation
+import MarketSupport
 
 /// The parts of a `multipart/form-data` body: text fields by name and the file part (`file`).
 struct MultipartForm {

@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 description of the JSON API, served at /openapi.json (a test checks it against the router).
 import Foundation
+import MarketSupport
 
 /// The API document. `json(version:)` fills in the server version; every `/v1` route and `/health` is in
 /// `paths` (checked by `OpenAPIDocumentTests` against the router, and by schemathesis against live answers).

@@ -1,5 +1,6 @@
 // The dashboard's home page: server, model, universe, latest signals, runs and jobs at a glance.
 import Foundation
+import MarketSupport
 import MarketData
 
 enum OverviewPage {

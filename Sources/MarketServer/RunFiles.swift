@@ -1,5 +1,6 @@
 // Reading what runs left on disk: signal files, metrics logs, evaluation reports, backtests — names validated.
 import Foundation
+import MarketSupport
 import Hummingbird
 import MarketData
 

@@ -1,5 +1,7 @@
 // Dashboard pages of runs: the list, and one run's loss and validation curves, last figures and config.
 import Foundation
+import MarketCharts
+import MarketSupport
 import MarketData
 
 enum RunPages {

@@ -1,5 +1,6 @@
 // configs/serve.yaml: where `marketgpt serve` listens, what it serves and its limits (strict: unknown keys are errors).
 import Foundation
+import MarketSupport
 import MarketTraining
 
 /// The `marketgpt serve` config. Every key is optional (default shown); `--host`/`--port` override.

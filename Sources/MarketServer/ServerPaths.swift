@@ -1,5 +1,6 @@
 // Path parameters and folders: names are validated and every resolved path must stay inside its root.
 import Foundation
+import MarketSupport
 import MarketData
 
 /// Resolves user-supplied names (run, date, job id) to files strictly inside a root folder: a stricter name

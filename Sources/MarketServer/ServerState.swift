@@ -1,5 +1,6 @@
 // What every route shares: the config, folders, start time, version, the forecasting model and the job queue.
 import Foundation
+import MarketSupport
 import Logging
 
 /// The server's shared state, built once at start.

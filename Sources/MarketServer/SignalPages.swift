@@ -1,5 +1,7 @@
 // Dashboard pages of signals: the sortable, filterable table of a signal file, and one asset's forecast fan chart.
 import Foundation
+import MarketCharts
+import MarketSupport
 import MarketData
 
 enum SignalPages {

@@ -1,5 +1,6 @@
 // One synth job: its parameters, state and progress, persisted as `runs/serve/jobs/<id>/job.json`.
 import Foundation
+import MarketSupport
 
 /// What a synth job makes (query parameters or multipart fields of `POST /v1/synth/jobs`).
 public struct SynthJobParameters: Codable, Equatable, Sendable {

@@ -1,5 +1,6 @@
 // The background synth jobs: a bounded queue, `job_concurrency` workers, cancellation and restart recovery.
 import Foundation
+import MarketSupport
 import Logging
 import MarketData
 import MarketSynthetic

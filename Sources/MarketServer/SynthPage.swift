@@ -1,5 +1,6 @@
 // Dashboard page of synthetic data: upload form, live progress bar (SSE, polling fallback), download links, job list.
 import Foundation
+import MarketSupport
 
 enum SynthPage {
     static func render(_ state: ServerState) -> String {

@@ -1,5 +1,6 @@
 // The synth job endpoints: create (CSV or multipart), list, state, live events (SSE), results, cancel.
 import Foundation
+import MarketSupport
 import Hummingbird
 import MarketData
 

@@ -1,5 +1,6 @@
 // A minimal OOXML spreadsheet (.xlsx) written by hand: one sheet of a header row and typed rows, zipped with ZIPFoundation.
 import Foundation
+import MarketSupport
 import ZIPFoundation
 
 /// One worksheet as an `.xlsx` file: the OOXML parts (`[Content_Types].xml`, `_rels/.rels`,

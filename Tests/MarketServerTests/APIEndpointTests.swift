@@ -1,6 +1,7 @@
 // Endpoint tests through HummingbirdTesting: health, OpenAPI ↔ router, universe, forecast = `marketgpt signals`,
 // signals, runs, backtests, and every kind of bad input answered as JSON {error, detail}.
 import Foundation
+import MarketSupport
 import Hummingbird
 import HummingbirdTesting
 import Logging

@@ -1,6 +1,7 @@
 // `marketgpt serve` as a real process on a free port against the tiny trained model: health, forecast equal to
 // the signal file, structured request log without the token, clean exit on SIGTERM.
 import Foundation
+import MarketSupport
 import MarketData
 import XCTest
 
