@@ -36,7 +36,7 @@ public struct FineTuneRunner {
         guard loaded.idTable == idTable else {
             throw TrainingError(step: nil, reason: "\(checkpointURL.path) was trained on another universe (asset/category id tables differ from the config's universe)")
         }
-        let pretrainValidationStart = loaded.checkpoint.metadata["split.validation_start"].flatMap(CivilDate.parseISO)
+        let cuts = CheckpointCuts(metadata: loaded.checkpoint.metadata, categories: idTable.categories)
         let tuner = WalkForwardFineTuner(store: store, normalizer: loaded.normalizer, options: options)
         var results: [CategoryWalkForwardResult] = []
         var pooledPretrained = ForecastRows(horizon: loaded.model.config.horizon), pooledFineTuned = pooledPretrained
@@ -47,10 +47,12 @@ public struct FineTuneRunner {
             }
             let model = try MarketGPT(checkpoint: try ModelCheckpoint.read(checkpointURL), file: checkpointURL.path)
             let (result, forecasts, trainer) = try tuner.run(model: model, training: training, categoryID: categoryID, name: name,
-                                                             pretrainValidationStart: pretrainValidationStart, progress: progress)
+                                                             trainEnd: cuts.trainEnd[name], progress: progress)
             var extra = ["run": run, "finetune.category": name, "finetune.oos_start": result.outOfSampleStart,
                          "finetune.from": checkpointURL.lastPathComponent]
-            for key in ["split.validation_start", "split.test_start"] { extra[key] = loaded.checkpoint.metadata[key] }
+            // The cuts carry over; this category's train_end moves to the last fine-tuning target.
+            for (key, value) in loaded.checkpoint.metadata where key.hasPrefix("split.") || key.hasPrefix("train_end.") { extra[key] = value }
+            if let end = result.fineTuneTrainEnd { extra[CheckpointCuts.Key.trainEnd(name)] = end }
             let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: loaded.normalizer,
                                                                 step: trainer.state.step, extra: extra)
             try TrainingCheckpoint(directory: checkpointDirectory, name: "model_finetuned_\(name)").write(trainer, metadata: metadata)

@@ -15,7 +15,9 @@ public struct WalkForwardForecasts: Sendable {
 
 /// Walk-forward fine-tuning of one category (issue 6):
 /// 1. restrict the store to the category's assets; the out-of-sample (OOS) period is the last
-///    `oosYears` of the category and is never trained on nor used by any window;
+///    `oosYears` of the category (moved past the checkpoint's `train_end.<category>` when it starts on or
+///    before it) and is never trained on nor used by any window; no origin before train_end is ever scored
+///    (windows wholly inside the training range are fine-tuned on only, and counted);
 /// 2. score the pretrained model on the OOS period (phase 3 reference);
 /// 3. for each window of `windowMonths` before the OOS start: score the current model and the
 ///    baselines (GARCH fitted on bars before the window minus the purge) on the window's targets
@@ -51,8 +53,9 @@ public struct WalkForwardFineTuner {
         var baselineFitEnd: [Int]        // GARCH fitted on bars 0..<this per asset
     }
 
-    /// The windows of `category` (a category store) before `oosStart`.
-    func plan(_ category: FeatureStore, oosStart: DayNumber, contextLength: Int, horizon: Int) -> [PlannedWindow] {
+    /// The windows of `category` (a category store) before `oosStart`. Origins before `scorableFrom[i]`
+    /// (the first origin whose targets lie after the checkpoint's train_end) are never evaluated.
+    func plan(_ category: FeatureStore, oosStart: DayNumber, contextLength: Int, horizon: Int, scorableFrom: [Int]? = nil) -> [PlannedWindow] {
         let purge = options.purgeBars ?? horizon
         let first = category.assets.map { $0.dates.first ?? oosStart }.min() ?? oosStart
         let (fy, fm, _) = CivilDate.civil(first)
@@ -75,7 +78,8 @@ public struct WalkForwardFineTuner {
             for (i, asset) in category.assets.enumerated() {
                 let lo = asset.firstIndex(onOrAfter: start), hi = min(asset.firstIndex(onOrAfter: end), oosBars[i])
                 let history = lo - purge
-                evaluation.append(history >= minimumHistory ? lo..<max(lo, hi) : lo..<lo)
+                let scored = max(lo, scorableFrom?[i] ?? 0)
+                evaluation.append(history >= minimumHistory ? scored..<max(scored, hi) : lo..<lo)
                 fitEnd.append(max(history, 0))
                 // After the window: train on bars before (end − purge); targets never reach `hi`.
                 let trainEnd = max(0, min(hi, oosBars[i]) - purge)
@@ -101,9 +105,10 @@ public struct WalkForwardFineTuner {
 
     /// Runs the walk-forward of category `categoryID` named `name`, fine-tuning `model` in place with
     /// `training` (its learning rate, batch size, clipping, decay; the schedule spans this run's steps).
-    /// `pretrainValidationStart`: the pre-training split's first validation day, to flag OOS overlap.
+    /// `trainEnd`: the checkpoint's `train_end.<category>` — no origin before it is scored (windows wholly
+    /// inside are fine-tuned on only and counted as skipped; an OOS period starting on or before it is moved past it).
     public func run(model: MarketGPT, training: TrainingConfig, categoryID: Int, name: String,
-                    pretrainValidationStart: DayNumber? = nil,
+                    trainEnd: DayNumber? = nil,
                     progress: (String) -> Void = { _ in }) throws -> (result: CategoryWalkForwardResult, forecasts: WalkForwardForecasts, trainer: Trainer) {
         let started = Date()
         let t = model.config.contextLength, h = model.config.horizon
@@ -111,11 +116,15 @@ public struct WalkForwardFineTuner {
         guard let lastDay = category.assets.compactMap(\.dates.last).max() else {
             throw TrainingError(step: nil, reason: "category '\(name)' has no asset with at least \(t + h + 30) bars")
         }
-        let oosStart = outOfSampleStart(lastDay: lastDay, years: options.oosYears)
-        let oosBars = category.assets.map { $0.firstIndex(onOrAfter: oosStart) }
+        let plannedStart = outOfSampleStart(lastDay: lastDay, years: options.oosYears)
+        let overlaps = trainEnd.map { $0 >= plannedStart } ?? false
+        let oosStart = overlaps ? trainEnd! + 1 : plannedStart
+        // First origin whose targets all lie after train_end (origin day ≥ train_end).
+        let scorableFrom = category.assets.map { trainEnd.map($0.firstIndex(onOrAfter:)) ?? 0 }
+        let oosBars = zip(category.assets, scorableFrom).map { max($0.firstIndex(onOrAfter: oosStart), $1 + 1) }
         let purge = options.purgeBars ?? h
         let collector = ForecastCollector(store: category, normalizer: normalizer)
-        let windows = plan(category, oosStart: oosStart, contextLength: t, horizon: h)
+        let windows = plan(category, oosStart: oosStart, contextLength: t, horizon: h, scorableFrom: scorableFrom)
         let plannedSteps = windows.map { steps($0.fineTune, contextLength: t, batchSize: training.batchSize) }
         var config = training
         config.totalSteps = max(1, plannedSteps.reduce(0, +))
@@ -137,10 +146,18 @@ public struct WalkForwardFineTuner {
         progress("finetune \(name): \(category.assets.count) assets, OOS from \(CivilDate.isoString(oosStart)), \(windows.count) windows, \(config.totalSteps) steps")
 
         var results: [WalkForwardWindowResult] = [], windowRows: [ForecastRows] = []
+        var skipped = 0
+        var fineTuneEnd: DayNumber?
         for (w, window) in windows.enumerated() {
-            var rows = collector.modelRows(model, origins: window.evaluation, limits: oosBars)
+            // A window wholly on or before train_end is trained on, never scored.
+            let insideTraining = trainEnd.map { window.end <= $0 + 1 } ?? false
+            var rows = collector.modelRows(model, origins: insideTraining ? window.evaluation.map { $0.lowerBound..<$0.lowerBound } : window.evaluation,
+                                           limits: oosBars)
             collector.attachBaselines(to: &rows, trainingEnd: window.baselineFitEnd)
             let evaluation = ForecastEvaluation(rows)
+            for (asset, range) in zip(category.assets, window.fineTune) where !range.isEmpty {
+                fineTuneEnd = max(fineTuneEnd ?? asset.dates[range.upperBound - 1], asset.dates[range.upperBound - 1])
+            }
             var loss: Double?
             let count = plannedSteps[w]
             if count > 0 {
@@ -152,6 +169,12 @@ public struct WalkForwardFineTuner {
                     if report.loss.isFinite { sum += report.loss; n += 1 }
                 })
                 loss = n > 0 ? sum / Double(n) : nil
+            }
+            if insideTraining {
+                skipped += 1
+                progress(String(format: "finetune %@: window %d/%d %@ inside the training range (train_end %@): fine-tuned on, not scored, %d steps",
+                                name, w + 1, windows.count, CivilDate.isoString(window.start), CivilDate.isoString(trainEnd!), count))
+                continue
             }
             results.append(WalkForwardWindowResult(start: CivilDate.isoString(window.start), end: CivilDate.isoString(window.end),
                                                    fineTuneSteps: count, fineTuneLoss: loss, evaluation: evaluation))
@@ -167,9 +190,10 @@ public struct WalkForwardFineTuner {
         let result = CategoryWalkForwardResult(
             category: name, categoryID: categoryID, assets: category.assets.count,
             outOfSampleStart: CivilDate.isoString(oosStart), lastDay: CivilDate.isoString(lastDay),
-            outOfSampleOverlapsPretraining: pretrainValidationStart.map { $0 > oosStart } ?? false,
-            windows: results, walkForward: pooled.count > 0 ? ForecastEvaluation(pooled) : nil,
+            outOfSampleOverlapsPretraining: overlaps, trainEnd: trainEnd.map(CivilDate.isoString),
+            windowsSkippedInsideTraining: skipped, windows: results, walkForward: pooled.count > 0 ? ForecastEvaluation(pooled) : nil,
             outOfSamplePretrained: ForecastEvaluation(pretrainedRows), outOfSampleFineTuned: ForecastEvaluation(fineTunedRows),
+            fineTuneTrainEnd: [fineTuneEnd, trainEnd].compactMap { $0 }.max().map(CivilDate.isoString),
             fineTuneSteps: trainer.state.step, seconds: Date().timeIntervalSince(started))
         return (result, WalkForwardForecasts(windows: windowRows, outOfSamplePretrained: pretrainedRows, outOfSampleFineTuned: fineTunedRows), trainer)
     }

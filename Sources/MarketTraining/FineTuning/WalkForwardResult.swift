@@ -21,16 +21,23 @@ public struct CategoryWalkForwardResult: Codable, Sendable {
     public var assets: Int
     /// First day of the out-of-sample period (ISO) and the category's last day.
     public var outOfSampleStart: String, lastDay: String
-    /// True when the pre-training split let the pretrained model train on part of this out-of-sample
-    /// period (its `split.validation_start` is after `outOfSampleStart`): the OOS numbers of the
-    /// pretrained model are then optimistic.
+    /// True when the `oos_years` period began on or before the checkpoint's `train_end.<category>`: its
+    /// start was then moved past train_end (`outOfSampleStart` is the moved start) — nothing the model
+    /// trained on is scored.
     public var outOfSampleOverlapsPretraining: Bool
+    /// The checkpoint's `train_end.<category>` (ISO; nil for a checkpoint that records none).
+    public var trainEnd: String?
+    /// Windows lying wholly on or before train_end: fine-tuned on, never scored (not in `windows`).
+    public var windowsSkippedInsideTraining: Int
+    /// The scored windows.
     public var windows: [WalkForwardWindowResult]
     /// All windows' targets pooled.
     public var walkForward: ForecastEvaluation?
     /// Phase 3: the pretrained model (no fine-tuning) and the fine-tuned one on the out-of-sample period.
     public var outOfSamplePretrained: ForecastEvaluation
     public var outOfSampleFineTuned: ForecastEvaluation
+    /// The last day any fine-tuning target came from (ISO): the fine-tuned checkpoint's train_end.<category>.
+    public var fineTuneTrainEnd: String?
     /// Total fine-tuning steps and seconds.
     public var fineTuneSteps: Int
     public var seconds: Double

@@ -49,7 +49,10 @@ public struct PretrainingSummary {
     public var samplesPerSecond: Double
     /// Seconds of this session's training loop.
     public var seconds: Double
+    /// The earliest validation start and the latest test start over the categories (one-line summaries).
     public var split: DateSplit
+    /// The per-category cuts (what the checkpoint records as `train_end.<category>` and the split starts).
+    public var categorySplit: CategorySplit
     /// Windows available in train / validation / test.
     public var windowCounts: (train: Int, validation: Int, test: Int)
     /// The checkpoint pair written.
@@ -57,8 +60,8 @@ public struct PretrainingSummary {
     public var parameterCount: Int
 }
 
-/// Multi-market pre-training: a date split of the whole universe (test = the last days, never
-/// trained on), a normaliser fitted on the train range only, category-weighted batches, validation
+/// Multi-market pre-training: a date split per category (`CategorySplit`: each category's own
+/// train/validation/test dates; test = its last days, never trained on; `train_end.<category>` recorded), a normaliser fitted on the train range only, category-weighted batches, validation
 /// with early stopping, the training monitor, and a checkpoint pair every `checkpoint_every` steps
 /// and at the end. `resume: true` continues exactly where the last checkpoint left off.
 public enum Pretrainer {
@@ -72,8 +75,9 @@ public enum Pretrainer {
         } catch let error as ConfigValueError {
             throw TrainingError(step: nil, reason: "\(error.keyPath.joined(separator: ".")): \(error.reason)")
         }
-        let split = try DateSplit.pooled(store, fractions: training.split)
-        let ranges = split.ranges(store)
+        let categorySplit = try CategorySplit.make(store, categoryNames: idTable.categories, fractions: training.split)
+        guard let split = categorySplit.envelope else { throw TrainingError(step: nil, reason: "the universe has no bars to split") }
+        let ranges = categorySplit.ranges(store)
         let files = TrainingCheckpoint(directory: options.checkpointDirectory)
         let trainer: Trainer
         let normalizer: FeatureNormalizer
@@ -112,7 +116,7 @@ public enum Pretrainer {
         let data = try TrainingData(train: train, validation: validation, seed: training.seed,
                                     validationWindowCount: training.evalBatches * training.batchSize)
 
-        var extra = split.metadata
+        var extra = categorySplit.metadata(categoryNames: idTable.categories)
         extra["run"] = training.run
         let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: normalizer,
                                                             step: trainer.state.step, extra: extra)
@@ -140,7 +144,7 @@ public enum Pretrainer {
                                   lastValidationLoss: lastValidation, bestValidationLoss: trainer.state.bestValidationLoss,
                                   bestStep: trainer.state.bestStep,
                                   samplesPerSecond: seconds > 0 ? Double(steps * training.batchSize) / seconds : 0,
-                                  seconds: seconds, split: split,
+                                  seconds: seconds, split: split, categorySplit: categorySplit,
                                   windowCounts: (train.windowCount, validation.windowCount, test.windowCount),
                                   checkpoint: files, parameterCount: trainer.model.parameterCount)
     }
