@@ -19,7 +19,7 @@ extension QuickstartPipeline {
         options.windowMonths = 6
         options.oosYears = settings.oosYears
         options.epochs = 1
-        options.walkForwardYears = 2
+        options.walkForwardYears = 1   // the year after pre-training's train_end (windows before it would be skipped)
         options.trainMonths = 24
         options.maxStepsPerWindow = settings.maxStepsPerWindow
         options.seed = settings.seed

@@ -21,6 +21,11 @@ struct TrainingUniverse {
         if let run { runConfig.training.run = run }
         if let universe { runConfig.training.universe = universe }
         if let data { runConfig.training.data = data }
+        return try load(runConfig: runConfig, command: command)
+    }
+
+    /// Loads the universe and data `runConfig.training` names (overrides already applied).
+    static func load(runConfig: TrainingRunConfig, command: String) throws -> TrainingUniverse {
         let training = runConfig.training
         let definition: Universe
         do { definition = try Universe.load(URL(fileURLWithPath: training.universe)) } catch let error as DataError {

@@ -14,6 +14,8 @@ public struct CheckpointEvaluationReport: Codable, Sendable {
         public var startSource: String
         /// The checkpoint's `train_end.<category>` (ISO): no target on or before it is scored.
         public var trainEnd: String?
+        /// The model's own scores before the checkpoint's calibration (nil when it has none; `evaluation` is then raw).
+        public var uncalibrated: ForecastEvaluation?
         public var evaluation: ForecastEvaluation
     }
     public var checkpoint: String
@@ -48,6 +50,7 @@ public enum CheckpointEvaluator {
         let t = model.config.contextLength, h = model.config.horizon
         let names = categories ?? metadata["finetune.category"].map { [$0] } ?? idTable.categories
         let cuts = CheckpointCuts(metadata: metadata, categories: idTable.categories)
+        let calibration = try PredictiveCalibration.read(metadata, file: checkpointURL.path)
         var results: [CheckpointEvaluationReport.Category] = []
         var pooled = ForecastRows(horizon: h)
         for name in names {
@@ -69,8 +72,11 @@ public enum CheckpointEvaluator {
             let bars = category.assets.map { asset in max(asset.firstIndex(onOrAfter: scoredDay), cuts.firstScorableOrigin(asset.dates, category: name) + 1) }
             var rows = collector.modelRows(model, origins: zip(bars, category.assets).map { max($0 - 1, 0)..<$1.count }, limits: category.assets.map(\.count))
             collector.attachBaselines(to: &rows, trainingEnd: bars.map { $0 - h })
+            let raw = rows
+            if let calibration { rows = calibration.applied(to: rows, categoryNames: idTable.categories) }
             results.append(.init(category: name, assets: category.assets.count, start: CivilDate.isoString(scoredDay), startSource: scoredSource,
-                                 trainEnd: cuts.trainEnd[name].map(CivilDate.isoString), evaluation: ForecastEvaluation(rows)))
+                                 trainEnd: cuts.trainEnd[name].map(CivilDate.isoString),
+                                 uncalibrated: calibration == nil ? nil : ForecastEvaluation(raw), evaluation: ForecastEvaluation(rows)))
             pooled.append(rows)
         }
         return CheckpointEvaluationReport(checkpoint: checkpointURL.path, categories: results, pooled: pooled.count > 0 ? ForecastEvaluation(pooled) : nil)

@@ -55,7 +55,8 @@ public struct WalkForwardFineTuner {
 
     /// The windows of `category` (a category store) before `oosStart`. Origins before `scorableFrom[i]`
     /// (the first origin whose targets lie after the checkpoint's train_end) are never evaluated.
-    func plan(_ category: FeatureStore, oosStart: DayNumber, contextLength: Int, horizon: Int, scorableFrom: [Int]? = nil) -> [PlannedWindow] {
+    func plan(_ category: FeatureStore, oosStart: DayNumber, contextLength: Int, horizon: Int, scorableFrom: [Int]? = nil,
+              windowsFrom: DayNumber? = nil) -> [PlannedWindow] {
         let purge = options.purgeBars ?? horizon
         let first = category.assets.map { $0.dates.first ?? oosStart }.min() ?? oosStart
         let (fy, fm, _) = CivilDate.civil(first)
@@ -63,6 +64,10 @@ public struct WalkForwardFineTuner {
         if let years = options.walkForwardYears {
             let (oy, om, _) = CivilDate.civil(oosStart)
             startDay = max(startDay, CivilDate.dayNumber(year: oy - years, month: om, day: 1))
+        }
+        if let windowsFrom {
+            let (wy, wm, _) = CivilDate.civil(windowsFrom)
+            startDay = max(startDay, CivilDate.dayNumber(year: wy, month: wm, day: 1))
         }
         let oosBars = category.assets.map { $0.firstIndex(onOrAfter: oosStart) }
         let minimumHistory = max(contextLength, 200 * options.minimumHistoryYears)
@@ -107,8 +112,10 @@ public struct WalkForwardFineTuner {
     /// `training` (its learning rate, batch size, clipping, decay; the schedule spans this run's steps).
     /// `trainEnd`: the checkpoint's `train_end.<category>` — no origin before it is scored (windows wholly
     /// inside are fine-tuned on only and counted as skipped; an OOS period starting on or before it is moved past it).
+    /// `outOfSampleStart` (e.g. the category's pre-training test start) replaces the `oosYears` period;
+    /// `windowsFrom` (e.g. its validation start) is the earliest month a window may start.
     public func run(model: MarketGPT, training: TrainingConfig, categoryID: Int, name: String,
-                    trainEnd: DayNumber? = nil,
+                    trainEnd: DayNumber? = nil, outOfSampleStart explicitStart: DayNumber? = nil, windowsFrom: DayNumber? = nil,
                     progress: (String) -> Void = { _ in }) throws -> (result: CategoryWalkForwardResult, forecasts: WalkForwardForecasts, trainer: Trainer) {
         let started = Date()
         let t = model.config.contextLength, h = model.config.horizon
@@ -116,7 +123,7 @@ public struct WalkForwardFineTuner {
         guard let lastDay = category.assets.compactMap(\.dates.last).max() else {
             throw TrainingError(step: nil, reason: "category '\(name)' has no asset with at least \(t + h + 30) bars")
         }
-        let plannedStart = outOfSampleStart(lastDay: lastDay, years: options.oosYears)
+        let plannedStart = explicitStart ?? outOfSampleStart(lastDay: lastDay, years: options.oosYears)
         let overlaps = trainEnd.map { $0 >= plannedStart } ?? false
         let oosStart = overlaps ? trainEnd! + 1 : plannedStart
         // First origin whose targets all lie after train_end (origin day ≥ train_end).
@@ -124,7 +131,7 @@ public struct WalkForwardFineTuner {
         let oosBars = zip(category.assets, scorableFrom).map { max($0.firstIndex(onOrAfter: oosStart), $1 + 1) }
         let purge = options.purgeBars ?? h
         let collector = ForecastCollector(store: category, normalizer: normalizer)
-        let windows = plan(category, oosStart: oosStart, contextLength: t, horizon: h, scorableFrom: scorableFrom)
+        let windows = plan(category, oosStart: oosStart, contextLength: t, horizon: h, scorableFrom: scorableFrom, windowsFrom: windowsFrom)
         let plannedSteps = windows.map { steps($0.fineTune, contextLength: t, batchSize: training.batchSize) }
         var config = training
         config.totalSteps = max(1, plannedSteps.reduce(0, +))
@@ -159,16 +166,38 @@ public struct WalkForwardFineTuner {
                 fineTuneEnd = max(fineTuneEnd ?? asset.dates[range.upperBound - 1], asset.dates[range.upperBound - 1])
             }
             var loss: Double?
+            var guardResult: FineTuneGuardResult?
             let count = plannedSteps[w]
             if count > 0 {
-                var dataset = WindowedDataset(store: category, normalizer: normalizer, ranges: window.fineTune, contextLength: t, horizon: h)
+                // The guard holds out the last `guardBars` bars of the fine-tuning range (plus the purge) as validation.
+                let guardBars = options.keepOnlyIfValidationImproves ? options.guardBars : 0
+                let trainRanges = window.fineTune.map { $0.lowerBound..<max($0.lowerBound, $0.upperBound - (guardBars > 0 ? guardBars + purge : 0)) }
+                let guardOrigins = zip(window.fineTune, trainRanges).map { full, train in
+                    guardBars > 0 && !train.isEmpty ? max(train.upperBound + purge - 1, 0)..<max(train.upperBound + purge - 1, full.upperBound - h) : full.upperBound..<full.upperBound
+                }
+                let guardLimits = window.fineTune.map(\.upperBound)
+                func guardNLL() -> Double {
+                    let rows = collector.modelRows(model, origins: guardOrigins, limits: guardLimits)
+                    return ForecastScoreCard(target: rows.targets, laws: rows.model).nll
+                }
+                let snapshot = guardBars > 0 ? TrainerSnapshot(trainer) : nil
+                let before = guardBars > 0 ? guardNLL() : .nan
+                var dataset = WindowedDataset(store: category, normalizer: normalizer, ranges: trainRanges, contextLength: t, horizon: h)
                 dataset.syntheticTargetWeight = Float(training.syntheticTargetWeight)
-                let data = try TrainingData(train: dataset, validation: nil, seed: options.seed &+ UInt64(w), validationWindowCount: 0)
-                var sum = 0.0, n = 0
-                try trainer.train(data, until: trainer.state.step + count, afterStep: { report in
-                    if report.loss.isFinite { sum += report.loss; n += 1 }
-                })
-                loss = n > 0 ? sum / Double(n) : nil
+                if dataset.windowCount > 0 {
+                    let data = try TrainingData(train: dataset, validation: nil, seed: options.seed &+ UInt64(w), validationWindowCount: 0)
+                    var sum = 0.0, n = 0
+                    try trainer.train(data, until: trainer.state.step + count, afterStep: { report in
+                        if report.loss.isFinite { sum += report.loss; n += 1 }
+                    })
+                    loss = n > 0 ? sum / Double(n) : nil
+                }
+                if let snapshot {
+                    let after = guardNLL()
+                    let kept = !(after > before) || !before.isFinite
+                    if !kept { snapshot.restore(trainer) }
+                    guardResult = FineTuneGuardResult(validationNLLBefore: before, validationNLLAfter: after, kept: kept)
+                }
             }
             if insideTraining {
                 skipped += 1
@@ -177,7 +206,7 @@ public struct WalkForwardFineTuner {
                 continue
             }
             results.append(WalkForwardWindowResult(start: CivilDate.isoString(window.start), end: CivilDate.isoString(window.end),
-                                                   fineTuneSteps: count, fineTuneLoss: loss, evaluation: evaluation))
+                                                   fineTuneSteps: count, fineTuneLoss: loss, guardResult: guardResult, evaluation: evaluation))
             windowRows.append(rows)
             let nll = evaluation.scores["model"]?.nll ?? .nan, garch = evaluation.scores["garch"]?.nll ?? .nan
             progress(String(format: "finetune %@: window %d/%d %@ targets %d nll model %.4f garch %.4f, %d steps loss %@",

@@ -9,8 +9,18 @@ public struct WalkForwardWindowResult: Codable, Sendable {
     public var fineTuneSteps: Int
     /// Mean training loss of those steps (nil when none ran).
     public var fineTuneLoss: Double?
+    /// The keep-only-if-better guard of this window's update (nil when the guard is off).
+    public var guardResult: FineTuneGuardResult?
     /// The model's and the baselines' metrics on the window's targets.
     public var evaluation: ForecastEvaluation
+}
+
+/// The guard of one fine-tuning update: the model's NLL on the held-out tail of the window's training
+/// range before and after the update; the update is kept only when it did not worsen it.
+public struct FineTuneGuardResult: Codable, Sendable {
+    public var validationNLLBefore: Double
+    public var validationNLLAfter: Double
+    public var kept: Bool
 }
 
 /// The run of one category.
