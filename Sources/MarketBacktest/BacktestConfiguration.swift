@@ -42,6 +42,16 @@ public struct BacktestConfiguration: Sendable, Equatable {
     public var barsPerYear: Double? = nil
     /// Number of strategy variants tried, for the deflated Sharpe ratio (default 1: DSR = PSR).
     public var trials: Int = 1
+    /// Sanity bound on one bar's price move: a bar whose open, high, low or close is more than this factor above
+    /// (or below 1/this factor of) the previous real close is flagged, listed in the report, and never traded or
+    /// marked (default 5: a ×5 or ÷5 jump). Must be > 1.
+    public var maxPriceJump: Double = 5
+    /// Accept signal rows dated outside the price data (before the first or after the last date; for BUY/SELL,
+    /// outside their own ticker's bars): they are then dropped and counted instead of failing the run.
+    public var allowOutOfRangeSignals = false
+    /// Accept conflicting duplicates (one ticker and date with different actions): all of them are then dropped
+    /// (no decision that day) and counted instead of failing the run.
+    public var allowConflictingSignals = false
 
     public init() {}
 }

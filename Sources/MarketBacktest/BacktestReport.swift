@@ -19,27 +19,44 @@ public struct BacktestReport: Sendable {
     public var tickers: [String]
     /// Signal tickers without prices.
     public var unmatchedTickers: [String]
+    /// The signals scored as a 3-class classification against realised labels (signal backtests; nil for weights).
+    public var classification: SignalClassification?
+    /// What the sanity gates set aside or flagged (empty for `run(prices:decisions:configuration:)`).
+    public var sanity = BacktestSanity()
 
     /// Simulates `decisions` on `prices` and computes every statistic (the benchmarked hot path).
     public static func run(prices: PriceMatrix, decisions: DecisionMatrix, configuration: BacktestConfiguration) -> BacktestReport {
-        let run = Backtester.run(prices: prices, decisions: decisions, configuration: configuration)
+        report(of: Backtester.run(prices: prices, decisions: decisions, configuration: configuration), tickers: prices.tickers,
+               unmatchedTickers: decisions.unmatchedTickers, configuration: configuration)
+    }
+
+    /// The statistics of a finished simulation over `tickers` (the price matrix's).
+    static func report(of run: BacktestRun, tickers: [String], unmatchedTickers: [String],
+                       configuration: BacktestConfiguration) -> BacktestReport {
         let barsPerYear = configuration.barsPerYear ?? PerformanceStatistics.barsPerYear(dates: run.dates)
         let metrics = PerformanceStatistics.compute(
             equity: run.equity, dates: run.dates, barsPerYear: barsPerYear, trades: run.trades,
             grossExposure: run.grossExposure, tradedValue: run.tradedValue, trials: configuration.trials)
         let benchmark = PerformanceStatistics.compute(equity: run.benchmark, dates: run.dates, barsPerYear: barsPerYear)
         return BacktestReport(run: run, metrics: metrics, benchmarkMetrics: benchmark, configuration: configuration,
-                              barsPerYear: barsPerYear, tickers: prices.tickers, unmatchedTickers: decisions.unmatchedTickers)
+                              barsPerYear: barsPerYear, tickers: tickers, unmatchedTickers: unmatchedTickers)
     }
 
     /// Backtests signal rows against aligned prices; `end` extends (or cuts) the window past the last signal.
+    /// The sanity gates run first (`BacktestSanity`): rows outside the price dates and conflicting duplicates
+    /// throw unless allowed; bars beyond `configuration.maxPriceJump` are flagged and never traded or marked.
     public static func run(records: [SignalRecord], prices: PriceMatrix, configuration: BacktestConfiguration,
                            end: DayNumber? = nil) throws -> BacktestReport {
-        guard let decisions = DecisionMatrix(records: records, prices: prices, end: end) else {
+        var sanity = BacktestSanity()
+        let checked = BacktestSanity.flagJumps(prices, bound: configuration.maxPriceJump, into: &sanity)
+        let kept = try BacktestSanity.screen(records: records, prices: prices, configuration: configuration, into: &sanity)
+        guard let decisions = DecisionMatrix(records: kept, prices: checked, end: end) else {
             throw BacktestError("no signal row matches an asset with prices inside the price dates "
                                 + "(\(records.count) rows, \(prices.assetCount) priced assets)")
         }
-        return run(prices: prices, decisions: decisions, configuration: configuration)
+        var report = run(prices: checked, decisions: decisions, configuration: configuration)
+        report.sanity = sanity
+        return report
     }
 
     // MARK: files
@@ -68,12 +85,18 @@ public struct BacktestReport: Sendable {
         object["final_equity"] = Self.json(run.equity.last ?? .nan)
         object["blocked_fills"] = run.blockedFills
         object["cash_limited_entries"] = run.cashLimitedEntries
+        object["dropped_entries"] = run.droppedEntries
+        object["sanity"] = sanityJSON()
         object["unmatched_tickers"] = unmatchedTickers
+        if let classification { object["classification"] = classification.jsonObject }
         var settings: [String: Any] = [
             "mode": configuration.mode.rawValue, "commission": configuration.commission,
             "slippage_bps": configuration.slippageBps, "borrow_rate": configuration.borrowRate,
             "stop_loss": configuration.stopLoss.map { $0 as Any } ?? NSNull(),
             "take_profit": configuration.takeProfit.map { $0 as Any } ?? NSNull(), "trials": configuration.trials,
+            "max_price_jump": configuration.maxPriceJump,
+            "allow_out_of_range": configuration.allowOutOfRangeSignals,
+            "allow_conflicts": configuration.allowConflictingSignals,
         ]
         switch configuration.sizing {
         case .equalWeight: settings["sizing"] = "equal"
@@ -81,6 +104,20 @@ public struct BacktestReport: Sendable {
         }
         object["settings"] = settings
         return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) + Data("\n".utf8)
+    }
+
+    /// metrics.json `sanity`: the gates' coverage report (rows set aside, flagged bars with their jump factor).
+    func sanityJSON() -> [String: Any] {
+        func rows(_ list: [BacktestSanity.Row]) -> [[String: Any]] {
+            list.map { ["ticker": $0.ticker, "date": CivilDate.isoString($0.date)] }
+        }
+        return [
+            "out_of_range_rows": rows(sanity.outOfRange),
+            "conflicting_rows": rows(sanity.conflicting),
+            "flagged_bars": sanity.flaggedBars.map {
+                ["ticker": $0.ticker, "date": CivilDate.isoString($0.date), "factor": Self.json($0.factor)] as [String: Any]
+            },
+        ]
     }
 
     static func json(_ value: Double) -> Any { value.isFinite ? value : NSNull() }

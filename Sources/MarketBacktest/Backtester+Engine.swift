@@ -44,7 +44,10 @@ final class Engine {
     var grossExposure: [Double] = []
     var blockedFills = 0
     var cashLimitedEntries = 0
+    var droppedEntries = 0
     var rebalancePending = false
+    /// Set when the simulation trades target weights (`Backtester+Weights.swift`) instead of signals.
+    var weightPlan: WeightPlan?
     /// Set by `applyDecisions` for this open: equity (real bars at the open, others at the last close), the value
     /// of positions that cannot trade (no real bar), and the number of tradable assets wanting a position.
     var openState = (equity: 0.0, frozenValue: 0.0, movable: 0)
@@ -100,12 +103,16 @@ final class Engine {
         guard endRow > startRow else { return }
         let hasStops = configuration.stopLoss != nil || configuration.takeProfit != nil
         for row in (startRow + 1)...endRow {
-            let changes = applyDecisions(row: row)
-            if changes > 0 || rebalancePending {
-                rebalancePending = false
-                switch configuration.sizing {
-                case .equalWeight: rebalanceEqually(row: row)
-                case .fixedFraction(let fraction): fillFixedFraction(row: row, fraction: fraction)
+            if let plan = weightPlan {
+                if applyWeights(row: row, plan: plan) > 0 { rebalanceToWeights(row: row, plan: plan) }
+            } else {
+                let changes = applyDecisions(row: row)
+                if changes > 0 || rebalancePending {
+                    rebalancePending = false
+                    switch configuration.sizing {
+                    case .equalWeight: rebalanceEqually(row: row)
+                    case .fixedFraction(let fraction): fillFixedFraction(row: row, fraction: fraction)
+                    }
                 }
             }
             if hasStops { checkStops(row: row) }
@@ -200,22 +207,39 @@ final class Engine {
         }
     }
 
+    /// Fixed-fraction fills at this open, independent of asset order (ticker names):
+    /// 1. every exit (and the closing half of every flip) first;
+    /// 2. then every entry, each `fraction` of the equity after those exits' costs. In long_only the entries
+    ///    share the cash on hand: when they need more, all are cut by the same factor (counted in
+    ///    `cashLimitedEntries`); with no cash at all they are dropped (counted in `droppedEntries`) and the
+    ///    asset's target returns to flat, so it never fills later without a new signal.
     func fillFixedFraction(row: Int, fraction: Double) {
         let base = row &* n
-        var equityNow = Double.nan
-        for i in 0..<activeCount where target[active[i]] != position[active[i]]
-                                        && status[base &+ active[i]] == BarStatus.real.rawValue {
+        let real = BarStatus.real.rawValue
+        var entries = 0
+        for i in 0..<activeCount where target[active[i]] != position[active[i]] && status[base &+ active[i]] == real {
             let a = active[i]
-            let price = open[base &+ a]
-            if position[a] != 0 { exit(asset: a, row: row, price: price, reason: .signal) }
-            guard target[a] != 0 else { continue }
-            if equityNow.isNaN { equityNow = equityAtOpen(row: row) }
-            var value = fraction * equityNow
-            if longOnly {
-                let affordable = ledger.pointee.cash / (1 + configuration.commission + slip)
-                if value > affordable { value = max(0, affordable); cashLimitedEntries &+= 1 }
+            if position[a] != 0 { exit(asset: a, row: row, price: open[base &+ a], reason: .signal) }
+            if target[a] != 0 { entries &+= 1 }
+        }
+        guard entries > 0 else { return }
+        let value = fraction * equityAtOpen(row: row)
+        var scale = value > 0 ? 1.0 : 0.0
+        if longOnly && value > 0 {
+            let affordable = max(0, ledger.pointee.cash) / (1 + configuration.commission + slip)
+            let wanted = value * Double(entries)
+            if wanted > affordable { scale = affordable / wanted }
+        }
+        let entryValue = value * scale
+        for i in 0..<activeCount where target[active[i]] != position[active[i]] && status[base &+ active[i]] == real {
+            let a = active[i]
+            if entryValue > 0 {
+                if scale < 1 { cashLimitedEntries &+= 1 }
+                enter(asset: a, row: row, shares: Double(target[a]) * entryValue / open[base &+ a], price: open[base &+ a])
+            } else {
+                target[a] = position[a]   // dropped: waits for a fresh signal, never fills later on this one
+                droppedEntries &+= 1
             }
-            if value > 0 { enter(asset: a, row: row, shares: Double(target[a]) * value / price, price: price) }
         }
     }
 

@@ -21,6 +21,9 @@ public struct BacktestRun: Sendable {
     public var blockedFills: Int
     /// Entries cut (or skipped) because long_only had too little cash (fixed-fraction sizing).
     public var cashLimitedEntries: Int
+    /// Entries dropped at their open because long_only had no cash left after that open's exits
+    /// (fixed-fraction sizing); the asset then waits for a fresh signal.
+    public var droppedEntries: Int = 0
     /// Assets in the benchmark (indices into the price matrix).
     public var benchmarkAssets: [Int]
 }
@@ -40,6 +43,12 @@ public struct BacktestRun: Sendable {
 public enum Backtester {
     public static func run(prices: PriceMatrix, decisions: DecisionMatrix,
                            configuration: BacktestConfiguration) -> BacktestRun {
+        run(prices: prices, decisions: decisions, configuration: configuration, weightPlan: nil)
+    }
+
+    /// The simulation of `decisions`, or of `weightPlan`'s target weights when given (`Backtester+Weights.swift`).
+    static func run(prices: PriceMatrix, decisions: DecisionMatrix, configuration: BacktestConfiguration,
+                    weightPlan: WeightPlan?) -> BacktestRun {
         precondition(decisions.decisions.count == prices.dateCount * prices.assetCount,
                      "Backtester: decisions are not (D, N) of the prices")
         let run = prices.open.withUnsafeBufferPointer { open in
@@ -51,12 +60,14 @@ public enum Backtester {
                 let engine = Engine(prices: prices, decisions: decisions, configuration: configuration,
                                     open: open.baseAddress!, high: high.baseAddress!, low: low.baseAddress!,
                                     close: close.baseAddress!, status: status.baseAddress!, decided: decided.baseAddress!)
+                engine.weightPlan = weightPlan
                 engine.simulate()
                 return BacktestRun(dates: Array(prices.dates[decisions.startRow...decisions.endRow]),
                                    startRow: decisions.startRow, equity: engine.equity, benchmark: [],
                                    grossExposure: engine.grossExposure, trades: engine.trades,
                                    tradedValue: engine.tradedValue, blockedFills: engine.blockedFills,
-                                   cashLimitedEntries: engine.cashLimitedEntries, benchmarkAssets: [])
+                                   cashLimitedEntries: engine.cashLimitedEntries, droppedEntries: engine.droppedEntries,
+                                   benchmarkAssets: [])
             }}}}}
         }
         var result = run

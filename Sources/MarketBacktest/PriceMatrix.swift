@@ -9,6 +9,9 @@ public enum BarStatus: UInt8, Sendable {
     case real = 1
     /// A bar made by the synthetic engine: never traded, never used for marks.
     case synthetic = 2
+    /// A real bar whose prices jumped beyond `BacktestConfiguration.maxPriceJump` against the previous real bar
+    /// (or are not positive and finite): listed in the report, never traded, never used for marks.
+    case flagged = 3
 }
 
 /// N assets' OHLC on the union of their calendars, date-major: cell (d, a) is at `d * N + a`.

@@ -58,9 +58,15 @@ struct EvaluateCommand: ParsableCommand {
             throw DataCommandFailure(error.description)
         }
         let name = url.deletingPathExtension().lastPathComponent
-        let output = URL(fileURLWithPath: out ?? "runs/\(setting.config.training.run)/evaluation_\(name).json")
-        try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try AtomicFile.write(try ReportJSON.encode(report), to: output)
+        let output = try out.map { URL(fileURLWithPath: $0) }
+            ?? source.folder("runs", run: setting.config.training.run).appendingPathComponent("evaluation_\(name).json")
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: output.path, isDirectory: &isFolder), isFolder.boolValue {
+            throw DataCommandFailure("\(output.path): --out is a folder; give the report's file name (e.g. \(output.appendingPathComponent("evaluation_\(name).json").path))")
+        }
+        do { try AtomicFile.write(try ReportJSON.encode(report), to: output) } catch {
+            throw DataCommandFailure("\(output.path): cannot write the report (\((error as NSError).localizedDescription))")
+        }
         print(report.table)
         print("evaluate: \(report.categories.count) categories; \(output.relativePath)")
     }

@@ -76,10 +76,10 @@ struct FinetuneCommand: ParsableCommand {
         options.trainMonths = trainMonths == 0 ? nil : trainMonths
         options.maxStepsPerWindow = maxStepsPerWindow
         options.seed = training.seed
-        let checkpointDirectory = URL(fileURLWithPath: "checkpoints").appendingPathComponent(training.run)
+        let checkpointDirectory = try source.folder("checkpoints", run: training.run)
         let runner = FineTuneRunner(checkpointURL: URL(fileURLWithPath: from ?? checkpointDirectory.appendingPathComponent("pretrained.safetensors").path),
                                     checkpointDirectory: checkpointDirectory,
-                                    runDirectory: URL(fileURLWithPath: "runs").appendingPathComponent(training.run),
+                                    runDirectory: try source.folder("runs", run: training.run),
                                     run: training.run, options: options, training: training)
         let report: WalkForwardReport
         do {

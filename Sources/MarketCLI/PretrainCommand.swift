@@ -36,8 +36,12 @@ struct PretrainCommand: ParsableCommand {
     @Flag(help: "Continue from the last checkpoint in checkpoints/<run>/.")
     var resume = false
 
+    @Flag(help: "Start an existing run again from step 0, replacing its checkpoint and metrics (without it, an existing run is an error).")
+    var overwrite = false
+
     func validate() throws {
         if let steps, steps < 1 { throw ValidationError("--steps must be ≥ 1, found \(steps)") }
+        if resume && overwrite { throw ValidationError("--resume and --overwrite exclude each other") }
     }
 
     func run() throws {
@@ -46,9 +50,9 @@ struct PretrainCommand: ParsableCommand {
         let store = setting.store, idTable = setting.idTable
 
         let options = PretrainingOptions(config: runConfig, stopStep: steps,
-                                         checkpointDirectory: URL(fileURLWithPath: "checkpoints").appendingPathComponent(training.run),
-                                         runDirectory: URL(fileURLWithPath: "runs").appendingPathComponent(training.run),
-                                         resume: resume)
+                                         checkpointDirectory: try source.folder("checkpoints", run: training.run),
+                                         runDirectory: try source.folder("runs", run: training.run),
+                                         resume: resume, overwrite: overwrite)
         let summary: PretrainingSummary
         do { summary = try Pretrainer.run(store: store, idTable: idTable, options: options) } catch let error as TrainingError {
             throw DataCommandFailure("pretrain: \(error.description)")

@@ -13,7 +13,7 @@ extension QuickstartPipeline {
         guard let loaded, let config else { throw QuickstartError("pre-training: the universe was not loaded") }
         let (store, idTable) = Self.trainingInputs(loaded)
         let options = PretrainingOptions(config: config, stopStep: settings.steps, checkpointDirectory: url(checkpointPath),
-                                         runDirectory: url(runPath), resume: false)
+                                         runDirectory: url(runPath), resume: false, overwrite: true)
         let summary: PretrainingSummary
         do {
             summary = try Pretrainer.run(store: store, idTable: idTable, options: options)

@@ -62,7 +62,16 @@ struct TrainingSourceOptions: ParsableArguments {
     var data: String?
 
     func validate() throws {
-        if let runName, runName.isEmpty || runName.contains("/") { throw ValidationError("--run must be a name without '/', found '\(runName)'") }
+        if let runName, let problem = PathName.problem(runName) {
+            throw ValidationError("--run must be one folder name (no '/', '\\', '..' or control characters): \(PathName.quoted(runName)) \(problem)")
+        }
+    }
+
+    /// `root/<run>` (root relative to the working folder), checked to stay inside `root` (`PathName`).
+    func folder(_ root: String, run: String) throws -> URL {
+        do { return try PathName.child(URL(fileURLWithPath: root), run, what: "run name") } catch let error as DataError {
+            throw DataCommandFailure(error.description)
+        }
     }
 
     /// Loads the config at `config` with these overrides (and `seed`) applied; see `TrainingUniverse.load`.

@@ -30,9 +30,9 @@ extension DemoMarketGenerator {
         let fileManager = FileManager.default
         var manifestAssets: [[String: Any]] = []
         for asset in assets {
-            let folder = directory.appendingPathComponent(asset.category, isDirectory: true)
+            let folder = try PathName.child(directory, asset.category, what: "category")
             try fileManager.createDirectory(at: folder, withIntermediateDirectories: true)
-            let file = folder.appendingPathComponent(asset.ticker + ".csv")
+            let file = try PathName.child(folder, asset.ticker + ".csv", what: "ticker file")
             var entry: [String: Any] = ["ticker": asset.ticker, "category": asset.category, "defect": asset.defect,
                                         "full_rows": asset.fullCount]
             if let series = asset.series {

@@ -44,6 +44,9 @@ extension Universe {
                 return value
             }
             let categoryName = try reader.string(required("name"), path: "\(path).name")
+            if let problem = PathName.problem(categoryName) {
+                throw reader.error(fields["name"]!, path: "\(path).name", "invalid category name \(PathName.quoted(categoryName)): \(problem) (it names a data folder)")
+            }
             guard !categories.contains(where: { $0.name == categoryName }) else {
                 throw reader.error(node, path: "\(path).name", "category '\(categoryName)' appears twice")
             }
@@ -59,7 +62,9 @@ extension Universe {
                 let assetFields = try reader.mapping(assetNode, path: assetPath, allowed: ["ticker", "name", "group"])
                 guard let tickerNode = assetFields["ticker"] else { throw reader.error(assetNode, path: "\(assetPath).ticker", "missing key") }
                 let ticker = try reader.string(tickerNode, path: "\(assetPath).ticker")
-                guard !ticker.isEmpty, !ticker.contains("/") else { throw reader.error(tickerNode, path: "\(assetPath).ticker", "invalid ticker '\(ticker)'") }
+                if let problem = PathName.problem(ticker) {
+                    throw reader.error(tickerNode, path: "\(assetPath).ticker", "invalid ticker \(PathName.quoted(ticker)): \(problem) (it names a CSV file)")
+                }
                 guard tickers.insert(ticker).inserted else { throw reader.error(tickerNode, path: "\(assetPath).ticker", "ticker '\(ticker)' appears twice") }
                 let assetName = try assetFields["name"].map { try reader.string($0, path: "\(assetPath).name") } ?? ticker
                 let group = try assetFields["group"].map { try reader.string($0, path: "\(assetPath).group") } ?? categoryName

@@ -29,11 +29,13 @@ public enum UniverseLoader {
         return names
     }
 
-    /// The CSV file of `ticker` in `category` under `dataDirectory`, nil when none exists.
+    /// The CSV file of `ticker` in `category` under `dataDirectory`, nil when none exists — or when the ticker or
+    /// a non-empty category is not a safe single name (`PathName`), so nothing outside `dataDirectory` is read.
     public static func file(for ticker: String, category: String, in dataDirectory: URL) -> URL? {
         let manager = FileManager.default
+        guard PathName.problem(ticker) == nil, category.isEmpty || PathName.problem(category) == nil else { return nil }
         for name in fileNames(for: ticker) {
-            for folder in [dataDirectory.appendingPathComponent(category), dataDirectory] {
+            for folder in (category.isEmpty ? [dataDirectory] : [dataDirectory.appendingPathComponent(category), dataDirectory]) {
                 let url = folder.appendingPathComponent(name + ".csv")
                 if manager.fileExists(atPath: url.path) { return url }
             }

@@ -86,6 +86,23 @@ final class BacktestCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path))
     }
 
+    func testSignalOutsideThePricesStopsUnlessAllowed() throws {
+        try "date,ticker,signal\n1900-01-01,AAA,BUY\n".write(to: folder.appendingPathComponent("signals/1900-01-01.csv"),
+                                                          atomically: true, encoding: .utf8)
+        let arguments = ["backtest", "--signals", folder.appendingPathComponent("signals").path,
+                         "--data", folder.appendingPathComponent("data").path, "--out", folder.appendingPathComponent("out").path]
+        let refused = try CLIRunner.run(arguments)
+        XCTAssertNotEqual(refused.status, 0)
+        let message = refused.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(message.split(separator: "\n").count, 1, message)
+        XCTAssertTrue(message.contains("AAA 1900-01-01") && message.contains("--allow out-of-range"), message)
+        let allowed = try CLIRunner.run(arguments + ["--allow", "out-of-range"])
+        XCTAssertEqual(allowed.status, 0, allowed.stderr)
+        XCTAssertTrue(allowed.stderr.contains("dropped 1 signal row(s) dated outside"), allowed.stderr)
+        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("out/metrics.json"))) as? [String: Any])
+        XCTAssertEqual(metrics["start_date"] as? String, "2024-01-01")
+    }
+
     func testNoPricesFailsClearly() throws {
         let result = try CLIRunner.run(["backtest", "--signals", folder.appendingPathComponent("signals").path,
                                         "--data", folder.path, "--out", folder.appendingPathComponent("out").path])

@@ -2,6 +2,7 @@
 import Foundation
 import XCTest
 import MarketTensor
+import MarketData
 
 final class PretrainCommandTests: XCTestCase {
     /// A tiny run: T=16, C=16, one layer, checkpoints every 10 steps, a metrics record every step.
@@ -88,5 +89,52 @@ final class PretrainCommandTests: XCTestCase {
         let resume = try CLIRunner.run(arguments(run: "nothing", steps: 5) + ["--resume"], in: directory)
         XCTAssertNotEqual(resume.status, 0)
         XCTAssertTrue(resume.stderr.contains("no checkpoint to resume from"), resume.stderr)
+    }
+
+    /// `--run ..` and a category named `../../x` are refused before anything is written; an existing run is
+    /// not replaced without `--overwrite`; a run held by a live process is refused, a dead holder's lock taken over.
+    func testPathsLocksAndNoSilentOverwrite() throws {
+        let directory = try workspace()
+        let escape = try CLIRunner.run(arguments(run: "..", steps: 3), in: directory)
+        XCTAssertNotEqual(escape.status, 0)
+        XCTAssertTrue(escape.stderr.contains("--run must be one folder name"), escape.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("pretrained.safetensors").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("checkpoints").path))
+
+        let universe = try String(contentsOf: directory.appendingPathComponent("demo.yaml"), encoding: .utf8)
+        let firstCategory = try XCTUnwrap(universe.range(of: #"name: [a-z_]+"#, options: .regularExpression, range: universe.range(of: "categories:")!.upperBound..<universe.endIndex))
+        try universe.replacingCharacters(in: firstCategory, with: "name: ../../x").write(to: directory.appendingPathComponent("evil.yaml"), atomically: true, encoding: .utf8)
+        let evil = try CLIRunner.run(["demo-data", "--universe", "evil.yaml", "--out", "evil-data"], in: directory)
+        XCTAssertNotEqual(evil.status, 0)
+        XCTAssertTrue(evil.stderr.contains("invalid category name '../../x'"), evil.stderr)
+
+        let first = try CLIRunner.run(arguments(run: "once", steps: 3), in: directory)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let weights = directory.appendingPathComponent("checkpoints/once/pretrained.safetensors")
+        let before = try Data(contentsOf: weights)
+        let again = try CLIRunner.run(arguments(run: "once", steps: 2), in: directory)
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.stderr.contains("use --resume to continue it or --overwrite"), again.stderr)
+        XCTAssertEqual(try Data(contentsOf: weights), before, "the refused run changed the checkpoint")
+        XCTAssertEqual(loggedStep(directory, run: "once"), 3)
+        let overwrite = try CLIRunner.run(arguments(run: "once", steps: 2) + ["--overwrite"], in: directory)
+        XCTAssertEqual(overwrite.status, 0, overwrite.stderr)
+        XCTAssertEqual(loggedStep(directory, run: "once"), 2)
+
+        // A live holder (this test process) blocks the run; a dead one's lock is taken over with a message.
+        let lock = directory.appendingPathComponent("checkpoints/once/.lock")
+        try "\(getpid()) \(RunLock.hostName) test\n".write(to: lock, atomically: true, encoding: .utf8)
+        let held = try CLIRunner.run(arguments(run: "once", steps: 4) + ["--resume"], in: directory)
+        XCTAssertNotEqual(held.status, 0)
+        XCTAssertTrue(held.stderr.contains("the run is in use by test (pid \(getpid())"), held.stderr)
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        try "\(child.processIdentifier) \(RunLock.hostName) pretrain\n".write(to: lock, atomically: true, encoding: .utf8)
+        let stale = try CLIRunner.run(arguments(run: "once", steps: 4) + ["--resume"], in: directory)
+        XCTAssertEqual(stale.status, 0, stale.stderr)
+        XCTAssertTrue(stale.stderr.contains("taking over a stale run lock of pid \(child.processIdentifier)"), stale.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: lock.path), "the lock must be released at the end")
     }
 }

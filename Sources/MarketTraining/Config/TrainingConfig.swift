@@ -1,4 +1,5 @@
 // The `training:` section of a training config: optimisation, schedule, evaluation, data and run settings.
+import MarketData
 
 /// How the pre-trainer (and, as the starting point, the fine-tuner) trains. Every field has a
 /// default (in brackets); YAML keys are the snake_case names in `CodingKeys`; unknown keys are an
@@ -114,7 +115,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable, ValidatedConfig {
         try check(earlyStoppingPatience >= 0, .earlyStoppingPatience, "must be ≥ 0 (0 = never stop early), found \(earlyStoppingPatience)")
         try check(maxNonFiniteSteps >= 0, .maxNonFiniteSteps, "must be ≥ 0, found \(maxNonFiniteSteps)")
         try check((0...1).contains(syntheticTargetWeight), .syntheticTargetWeight, "must be in [0, 1], found \(syntheticTargetWeight)")
-        try check(!run.isEmpty && !run.contains("/"), .run, "must be a non-empty name without '/', found '\(run)'")
+        if let problem = PathName.problem(run) {
+            try check(false, .run, "must be one folder name (no '/', '\\', '..' or control characters): \(PathName.quoted(run)) \(problem)")
+        }
         do { try split.validate() } catch let error as ConfigValueError { throw error.prefixed(CodingKeys.split.rawValue) }
     }
 }

@@ -32,6 +32,14 @@ public struct FineTuneRunner {
     public func run(store: FeatureStore, idTable: EmbeddingIDTable, categories: [String],
                     progress: @escaping (String) -> Void = { _ in }) throws -> WalkForwardReport {
         let started = Date()
+        let lock: RunLock
+        do { lock = try RunLock.acquire(folder: checkpointDirectory, command: "finetune run '\(run)'") } catch let error as RunLockError {
+            throw TrainingError(step: nil, reason: error.description)
+        }
+        defer { lock.release() }
+        for name in categories where PathName.problem(name) != nil {
+            throw TrainingError(step: nil, reason: "category \(PathName.quoted(name)) \(PathName.problem(name)!) (it names output files)")
+        }
         let loaded = try PretrainedModel.load(checkpointURL)
         guard loaded.idTable == idTable else {
             throw TrainingError(step: nil, reason: "\(checkpointURL.path) was trained on another universe (asset/category id tables differ from the config's universe)")

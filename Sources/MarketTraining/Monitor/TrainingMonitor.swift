@@ -56,6 +56,8 @@ public final class TrainingMonitor {
     public let options: Options
     /// `true` when the progress bar is drawn, `false` for plain lines.
     public let isTerminal: Bool
+    /// The metrics log's file name in the run directory.
+    public static let metricsFileName = "metrics.jsonl"
     /// The metrics.jsonl writer (`nil` without a run directory).
     public let metricsLog: MetricsLogWriter?
     /// The TensorBoard events writer (`nil` without a run directory or when disabled).
@@ -90,7 +92,7 @@ public final class TrainingMonitor {
         self.output = output
         isTerminal = options.isTerminal ?? (isatty(STDERR_FILENO) != 0)
         if let directory = runDirectory {
-            let log = try MetricsLogWriter(url: directory.appendingPathComponent("metrics.jsonl"),
+            let log = try MetricsLogWriter(url: directory.appendingPathComponent(Self.metricsFileName),
                                            resumingAfterStep: resumingAfterStep)
             metricsLog = log
             elapsedBefore = log.earlierRecords.last?.elapsedSeconds ?? 0

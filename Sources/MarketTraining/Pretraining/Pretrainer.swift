@@ -16,19 +16,23 @@ public struct PretrainingOptions {
     public var runDirectory: URL?
     /// Continue from the checkpoint pair in `checkpointDirectory`.
     public var resume: Bool
+    /// Start again from step 0 even when the run already has a checkpoint or metrics (`--overwrite`);
+    /// without it (and without `resume`) an existing run is an error, never silently replaced.
+    public var overwrite: Bool
     /// Forces the monitor's display mode (nil: terminal when stderr is a tty).
     public var isTerminal: Bool?
     /// Where progress text goes (default stderr).
     public var output: (String) -> Void
 
     public init(config: TrainingRunConfig, stopStep: Int? = nil, checkpointDirectory: URL, runDirectory: URL?,
-                resume: Bool = false, isTerminal: Bool? = nil,
+                resume: Bool = false, overwrite: Bool = false, isTerminal: Bool? = nil,
                 output: @escaping (String) -> Void = TrainingMonitor.writeToStandardError) {
         self.config = config
         self.stopStep = stopStep ?? config.training.totalSteps
         self.checkpointDirectory = checkpointDirectory
         self.runDirectory = runDirectory
         self.resume = resume
+        self.overwrite = overwrite
         self.isTerminal = isTerminal
         self.output = output
     }
@@ -79,6 +83,19 @@ public enum Pretrainer {
         guard let split = categorySplit.envelope else { throw TrainingError(step: nil, reason: "the universe has no bars to split") }
         let ranges = categorySplit.ranges(store)
         let files = TrainingCheckpoint(directory: options.checkpointDirectory)
+        let lock: RunLock
+        do { lock = try RunLock.acquire(folder: options.checkpointDirectory, command: "pretrain run '\(training.run)'") } catch let error as RunLockError {
+            throw TrainingError(step: nil, reason: error.description)
+        }
+        defer { lock.release() }
+        if !options.resume && !options.overwrite {
+            let metrics = options.runDirectory?.appendingPathComponent(TrainingMonitor.metricsFileName)
+            if let existing = ([files.weightsURL, files.stateURL] + (metrics.map { [$0] } ?? []))
+                .first(where: { FileManager.default.fileExists(atPath: $0.path) }) {
+                throw TrainingError(step: nil, reason: "\(existing.path) exists: run '\(training.run)' was already trained; "
+                                    + "use --resume to continue it or --overwrite to start it again from step 0")
+            }
+        }
         let trainer: Trainer
         let normalizer: FeatureNormalizer
         var resumedFrom: Int?
