@@ -67,10 +67,11 @@ public struct ExperimentRunner {
             let category = FeatureStore(assets: store.assets.filter { $0.categoryID == id && $0.count >= t + h + 30 }, categoryWeights: store.categoryWeights)
             let collector = ForecastCollector(store: category, normalizer: loaded.normalizer)
             let limits = category.assets.map { $0.firstIndex(onOrAfter: end) }
-            let origins = zip(category.assets, limits).map { asset, limit in
-                max(asset.firstIndex(onOrAfter: start) - 1, cuts.firstScorableOrigin(asset.dates, category: name), 0)..<max(0, limit - 1)
+            let origins = zip(category.assets, limits).map { asset, limit -> Range<Int> in
+                let lo = max(asset.firstIndex(onOrAfter: start) - 1, cuts.firstScorableOrigin(asset.dates, category: name), 0)
+                return lo..<max(lo, limit - 1)          // empty for an asset without bars in the validation period
             }
-            var rows = collector.modelRows(loaded.model, origins: origins.map { $0.lowerBound..<max($0.lowerBound, $0.upperBound) }, limits: limits)
+            var rows = collector.modelRows(loaded.model, origins: origins, limits: limits)
             rows.maskCommonTargets()
             validationRows.append(rows)
         }

@@ -17,6 +17,10 @@ public struct FineTuneRunner {
     public var options: WalkForwardOptions
     /// Optimisation settings (learning rate, batch size, decay, clipping, synthetic target weight).
     public var training: TrainingConfig
+    /// Take each category's periods from the checkpoint's own split: the out-of-sample period from
+    /// `split.test_start.<K>` (instead of the last `oosYears`) and the windows from `split.validation_start.<K>`
+    /// (the bars after train_end), so that the walk-forward scores something. Default false.
+    public var periodsFromCheckpointSplit = false
 
     public init(checkpointURL: URL, checkpointDirectory: URL, runDirectory: URL, run: String, options: WalkForwardOptions, training: TrainingConfig) {
         self.checkpointURL = checkpointURL
@@ -55,7 +59,9 @@ public struct FineTuneRunner {
             }
             let model = try MarketGPT(checkpoint: try ModelCheckpoint.read(checkpointURL), file: checkpointURL.path)
             let (result, forecasts, trainer) = try tuner.run(model: model, training: training, categoryID: categoryID, name: name,
-                                                             trainEnd: cuts.trainEnd[name], progress: progress)
+                                                             trainEnd: cuts.trainEnd[name],
+                                                             outOfSampleStart: periodsFromCheckpointSplit ? cuts.testStart[name] : nil,
+                                                             windowsFrom: periodsFromCheckpointSplit ? cuts.validationStart[name] : nil, progress: progress)
             var extra = ["run": run, "finetune.category": name, "finetune.oos_start": result.outOfSampleStart,
                          "finetune.from": checkpointURL.lastPathComponent]
             // The cuts carry over; this category's train_end moves to the last fine-tuning target.
