@@ -21,6 +21,11 @@ struct MarketGPTCommand: ParsableCommand {
             ExperimentCommand.self,
             SignalsCommand.self,
             BacktestCommand.self,
+            FeaturesCommand.self,
+            FetchCommand.self,
+            RunsCommand.self,
+            DriftCommand.self,
+            NightlyCommand.self,
         ]
     )
 }

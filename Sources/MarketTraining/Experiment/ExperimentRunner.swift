@@ -56,6 +56,7 @@ public struct ExperimentRunner {
         guard loaded.idTable == idTable else {
             throw TrainingError(step: nil, reason: "\(files.weightsURL.path) was trained on another universe (asset/category id tables differ)")
         }
+        try loaded.requireFeatures(store.featureSet, file: files.weightsURL.path)
         let cuts = CheckpointCuts(metadata: loaded.checkpoint.metadata, categories: idTable.categories)
         let t = loaded.model.config.contextLength, h = loaded.model.config.horizon
 
@@ -64,7 +65,7 @@ public struct ExperimentRunner {
         var validationRows = ForecastRows(horizon: h)
         for name in names {
             guard let id = idTable.categoryID(of: name), let start = cuts.validationStart[name], let end = cuts.testStart[name] else { continue }
-            let category = FeatureStore(assets: store.assets.filter { $0.categoryID == id && $0.count >= t + h + 30 }, categoryWeights: store.categoryWeights)
+            let category = FeatureStore(assets: store.assets.filter { $0.categoryID == id && $0.count >= t + h + 30 }, categoryWeights: store.categoryWeights, featureSet: store.featureSet)
             let collector = ForecastCollector(store: category, normalizer: loaded.normalizer)
             let limits = category.assets.map { $0.firstIndex(onOrAfter: end) }
             let origins = zip(category.assets, limits).map { asset, limit -> Range<Int> in

@@ -23,6 +23,13 @@ public struct PretrainingOptions {
     public var isTerminal: Bool?
     /// Where progress text goes (default stderr).
     public var output: (String) -> Void
+    /// Synthetic series for `augmentation.synthetic_share` (flagged bars, asset ids of their sources,
+    /// made from bars before the validation start only), nil without.
+    public var syntheticAugmentation: FeatureStore?
+    /// Called after each checkpoint write (step) and when the epoch counter moves on (epoch, last
+    /// training loss): the hooks of `notify:` events. Default none.
+    public var onCheckpoint: ((Int) -> Void)?
+    public var onEpoch: ((Int, Double) -> Void)?
 
     public init(config: TrainingRunConfig, stopStep: Int? = nil, checkpointDirectory: URL, runDirectory: URL?,
                 resume: Bool = false, overwrite: Bool = false, isTerminal: Bool? = nil,
@@ -79,6 +86,9 @@ public enum Pretrainer {
         } catch let error as ConfigValueError {
             throw TrainingError(step: nil, reason: "\(error.keyPath.joined(separator: ".")): \(error.reason)")
         }
+        guard store.featureSet == options.config.model.features else {
+            throw TrainingError(step: nil, reason: "model.features is [\(options.config.model.features)] but the data holds [\(store.featureSet)]")
+        }
         let categorySplit = try CategorySplit.make(store, categoryNames: idTable.categories, fractions: training.split)
         guard let split = categorySplit.envelope else { throw TrainingError(step: nil, reason: "the universe has no bars to split") }
         let ranges = categorySplit.ranges(store)
@@ -116,6 +126,9 @@ public enum Pretrainer {
             do { normalizer = try FeatureNormalizer(jsonString: text) } catch {
                 throw TensorError.malformedFile(file: files.weightsURL.path, reason: "bad 'normalizer' in __metadata__ (\(error))")
             }
+            guard normalizer.features == store.featureSet else {
+                throw TrainingError(step: nil, reason: "--resume: \(files.weightsURL.path) was trained on features [\(normalizer.features)], the config asks for [\(store.featureSet)]")
+            }
             trainer = restored.trainer
             resumedFrom = trainer.state.step
         } else {
@@ -130,11 +143,25 @@ public enum Pretrainer {
         validation.syntheticTargetWeight = Float(training.syntheticTargetWeight)
         let test = WindowedDataset(store: store, normalizer: normalizer, ranges: ranges.map(\.test),
                                    contextLength: modelConfig.contextLength, horizon: modelConfig.horizon)
-        let data = try TrainingData(train: train, validation: validation, seed: training.seed,
+        var data = try TrainingData(train: train, validation: validation, seed: training.seed,
                                     validationWindowCount: training.evalBatches * training.batchSize)
+        let augmentation = options.config.augmentation
+        if augmentation.isEnabled {
+            var synthetic: WindowedDataset?
+            if let store = options.syntheticAugmentation, augmentation.syntheticShare > 0 {
+                var dataset = WindowedDataset(store: store, normalizer: normalizer, ranges: store.assets.map { 0..<$0.count },
+                                              contextLength: modelConfig.contextLength, horizon: modelConfig.horizon)
+                dataset.syntheticTargetWeight = Float(augmentation.syntheticTargetWeight)
+                synthetic = dataset
+            }
+            data.augmentation = try TrainingAugmentation(config: augmentation, seed: training.seed, synthetic: synthetic)
+        }
 
         var extra = categorySplit.metadata(categoryNames: idTable.categories)
         extra["run"] = training.run
+        // The drift gate's reference: each feature's training-range distribution per category.
+        extra[FeatureReference.metadataKey] = try FeatureReference.fitted(store, ranges: ranges.map(\.train),
+                                                                          categoryNames: idTable.categories).jsonString()
         let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: normalizer,
                                                             step: trainer.state.step, extra: extra)
         let monitor = try TrainingMonitor(runDirectory: options.runDirectory,
@@ -146,15 +173,22 @@ public enum Pretrainer {
         let firstStep = trainer.state.step
         var lastValidation: Double?
         var lastCheckpointStep = resumedFrom
+        var lastEpoch: Int?
         let reason = try trainer.train(data, until: options.stopStep, afterStep: { report in
             if let loss = report.validationLoss { lastValidation = loss }
+            if let previous = lastEpoch, report.epoch != previous { options.onEpoch?(previous, report.loss) }
+            lastEpoch = report.epoch
             try monitor.record(step: report.step, epoch: report.epoch, loss: report.loss, samples: report.samples,
                                learningRate: report.learningRate, gradNorm: report.gradNorm, valLoss: report.validationLoss)
         }, checkpoint: {
             try files.write(trainer, metadata: metadata)
             lastCheckpointStep = trainer.state.step
+            options.onCheckpoint?(trainer.state.step)
         })
-        if lastCheckpointStep != trainer.state.step { try files.write(trainer, metadata: metadata) }
+        if lastCheckpointStep != trainer.state.step {
+            try files.write(trainer, metadata: metadata)
+            options.onCheckpoint?(trainer.state.step)
+        }
         let seconds = TrainingMonitor.monotonicSeconds() - started
         let steps = trainer.state.step - firstStep
         return PretrainingSummary(stopReason: reason, step: trainer.state.step, resumedFromStep: resumedFrom,
