@@ -93,6 +93,7 @@ public struct ModelSection: Codable, Equatable, Sendable, ValidatedConfig {
         try c.encode(assetEmbeddingDropout, forKey: .assetEmbeddingDropout)
         try c.encode(horizon, forKey: .horizon)
         try c.encode(head, forKey: .head)
+        try c.encode(degreesOfFreedom, forKey: .degreesOfFreedom)
     }
 
     /// Positive sizes, width divisible by heads, dropouts in [0, 1).
