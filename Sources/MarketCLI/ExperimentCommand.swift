@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import MarketData
+import MarketPipeline
 import MarketTensor
 import MarketTraining
 
@@ -46,7 +47,10 @@ struct ExperimentCommand: ParsableCommand {
         if let run = source.runName { experiment.training.run = run }
         if let universe = source.universe { experiment.training.universe = universe }
         if let data = source.data { experiment.training.data = data }
-        let setting = try TrainingUniverse.load(runConfig: experiment.pretraining, command: "experiment")
+        let setting: TrainingUniverse
+        do { setting = try TrainingUniverse.load(runConfig: experiment.pretraining, command: "experiment") } catch let error as PipelineError {
+            throw DataCommandFailure(error.description)
+        }
         let run = experiment.training.run
         var runner = ExperimentRunner(config: experiment,
                                       checkpointDirectory: URL(fileURLWithPath: "checkpoints").appendingPathComponent(run),

@@ -1,6 +1,7 @@
 // End-to-end: `marketgpt experiment` on generated demo data with a tiny model — report.json, report.md, charts, checkpoints.
 import Foundation
 import XCTest
+import MarketTestSupport
 
 final class ExperimentCommandTests: XCTestCase {
     static let config = """

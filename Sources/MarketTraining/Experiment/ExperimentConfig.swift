@@ -1,5 +1,6 @@
 // ExperimentConfig: configs/experiment.yaml — pre-training, fine-tuning and walk-forward settings of the whole forecasting protocol.
 import Foundation
+import MarketSupport
 
 /// The walk-forward settings of an experiment (`walk_forward:`), snake_case; every key optional.
 public struct WalkForwardSection: Codable, Equatable, Sendable {

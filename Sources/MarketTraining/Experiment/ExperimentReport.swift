@@ -1,5 +1,6 @@
 // ExperimentReport: the numbers of one experiment run (report.json) and its readable Markdown report.
 import Foundation
+import MarketSupport
 import MarketData
 
 /// One group (a category or everything pooled) of the experiment's test period: every forecaster on the

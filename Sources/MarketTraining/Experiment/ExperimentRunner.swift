@@ -1,6 +1,7 @@
 // ExperimentRunner: `marketgpt experiment` as a library call — pre-train with per-category cuts, calibrate on held-out rows,
 // walk forward over each category's validation period, score everything on its test period, write report.json + report.md + SVGs.
 import Foundation
+import MarketSupport
 import MarketData
 import MarketModel
 
