@@ -21,6 +21,8 @@ public struct FineTuneRunner {
     /// `split.test_start.<K>` (instead of the last `oosYears`) and the windows from `split.validation_start.<K>`
     /// (the bars after train_end), so that the walk-forward scores something. Default false.
     public var periodsFromCheckpointSplit = false
+    /// Called with the category after its fine-tuned checkpoint is written (the `notify:` checkpoint event). Default none.
+    public var onCheckpoint: ((String) -> Void)?
 
     public init(checkpointURL: URL, checkpointDirectory: URL, runDirectory: URL, run: String, options: WalkForwardOptions, training: TrainingConfig) {
         self.checkpointURL = checkpointURL
@@ -65,12 +67,14 @@ public struct FineTuneRunner {
                                                              windowsFrom: periodsFromCheckpointSplit ? cuts.validationStart[name] : nil, progress: progress)
             var extra = ["run": run, "finetune.category": name, "finetune.oos_start": result.outOfSampleStart,
                          "finetune.from": checkpointURL.lastPathComponent]
-            // The cuts carry over; this category's train_end moves to the last fine-tuning target.
+            // The cuts and the drift gate's reference carry over; this category's train_end moves to the last fine-tuning target.
             for (key, value) in loaded.checkpoint.metadata where key.hasPrefix("split.") || key.hasPrefix("train_end.") { extra[key] = value }
+            extra[FeatureReference.metadataKey] = loaded.checkpoint.metadata[FeatureReference.metadataKey]
             if let end = result.fineTuneTrainEnd { extra[CheckpointCuts.Key.trainEnd(name)] = end }
             let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: loaded.normalizer,
                                                                 step: trainer.state.step, extra: extra)
             try TrainingCheckpoint(directory: checkpointDirectory, name: "model_finetuned_\(name)").write(trainer, metadata: metadata)
+            onCheckpoint?(name)
             try AtomicFile.write(WalkForwardReport.windowCSV(result), to: runDirectory.appendingPathComponent("walkforward_\(name).csv"))
             try AtomicFile.write(result.outOfSampleFineTuned.coveragePlot(title: "\(name): out-of-sample interval coverage per horizon step"),
                                  to: runDirectory.appendingPathComponent("coverage_\(name).svg"))
