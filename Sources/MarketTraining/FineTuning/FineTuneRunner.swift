@@ -17,6 +17,8 @@ public struct FineTuneRunner {
     public var options: WalkForwardOptions
     /// Optimisation settings (learning rate, batch size, decay, clipping, synthetic target weight).
     public var training: TrainingConfig
+    /// Called with the category after its fine-tuned checkpoint is written (the `notify:` checkpoint event). Default none.
+    public var onCheckpoint: ((String) -> Void)?
 
     public init(checkpointURL: URL, checkpointDirectory: URL, runDirectory: URL, run: String, options: WalkForwardOptions, training: TrainingConfig) {
         self.checkpointURL = checkpointURL
@@ -59,10 +61,12 @@ public struct FineTuneRunner {
                                                              pretrainValidationStart: pretrainValidationStart, progress: progress)
             var extra = ["run": run, "finetune.category": name, "finetune.oos_start": result.outOfSampleStart,
                          "finetune.from": checkpointURL.lastPathComponent]
-            for key in ["split.validation_start", "split.test_start"] { extra[key] = loaded.checkpoint.metadata[key] }
+            // The split and the drift gate's reference (fitted on the pre-training range) carry over.
+            for key in ["split.validation_start", "split.test_start", FeatureReference.metadataKey] { extra[key] = loaded.checkpoint.metadata[key] }
             let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: loaded.normalizer,
                                                                 step: trainer.state.step, extra: extra)
             try TrainingCheckpoint(directory: checkpointDirectory, name: "model_finetuned_\(name)").write(trainer, metadata: metadata)
+            onCheckpoint?(name)
             try AtomicFile.write(WalkForwardReport.windowCSV(result), to: runDirectory.appendingPathComponent("walkforward_\(name).csv"))
             try AtomicFile.write(result.outOfSampleFineTuned.coveragePlot(title: "\(name): out-of-sample interval coverage per horizon step"),
                                  to: runDirectory.appendingPathComponent("coverage_\(name).svg"))
