@@ -17,6 +17,10 @@ public struct FineTuneRunner {
     public var options: WalkForwardOptions
     /// Optimisation settings (learning rate, batch size, decay, clipping, synthetic target weight).
     public var training: TrainingConfig
+    /// Take each category's periods from the checkpoint's own split: the out-of-sample period from
+    /// `split.test_start.<K>` (instead of the last `oosYears`) and the windows from `split.validation_start.<K>`
+    /// (the bars after train_end), so that the walk-forward scores something. Default false.
+    public var periodsFromCheckpointSplit = false
     /// Called with the category after its fine-tuned checkpoint is written (the `notify:` checkpoint event). Default none.
     public var onCheckpoint: ((String) -> Void)?
 
@@ -47,7 +51,7 @@ public struct FineTuneRunner {
             throw TrainingError(step: nil, reason: "\(checkpointURL.path) was trained on another universe (asset/category id tables differ from the config's universe)")
         }
         try loaded.requireFeatures(store.featureSet, file: checkpointURL.path)
-        let pretrainValidationStart = loaded.metadata.validationStart
+        let cuts = CheckpointCuts(metadata: loaded.checkpoint.metadata, categories: idTable.categories)
         let tuner = WalkForwardFineTuner(store: store, normalizer: loaded.normalizer, options: options)
         var results: [CategoryWalkForwardResult] = []
         var pooledPretrained = ForecastRows(horizon: loaded.model.config.horizon), pooledFineTuned = pooledPretrained
@@ -56,15 +60,17 @@ public struct FineTuneRunner {
             guard let categoryID = idTable.categoryID(of: name) else {
                 throw TrainingError(step: nil, reason: "unknown category '\(name)' (the universe has \(idTable.categories.joined(separator: ", ")))")
             }
-            let model = try MarketGPT(checkpoint: try ModelCheckpoint.read(checkpointURL), file: checkpointURL.path)
+            let model = try loaded.freshModel()
             let (result, forecasts, trainer) = try tuner.run(model: model, training: training, categoryID: categoryID, name: name,
-                                                             pretrainValidationStart: pretrainValidationStart, progress: progress)
+                                                             trainEnd: cuts.trainEnd[name],
+                                                             outOfSampleStart: periodsFromCheckpointSplit ? cuts.testStart[name] : nil,
+                                                             windowsFrom: periodsFromCheckpointSplit ? cuts.validationStart[name] : nil, progress: progress)
             var extra = CheckpointMetadata(run: run, fineTunedCategory: name, fineTunedFrom: checkpointURL.lastPathComponent).entries
             extra[CheckpointMetadata.Key.outOfSampleStart] = result.outOfSampleStart
-            // The split and the drift gate's reference (fitted on the pre-training range) carry over.
-            for key in [CheckpointMetadata.Key.validationStart, CheckpointMetadata.Key.testStart, FeatureReference.metadataKey] {
-                extra[key] = loaded.checkpoint.metadata[key]
-            }
+            // The cuts and the drift gate's reference carry over; this category's train_end moves to the last fine-tuning target.
+            for (key, value) in loaded.checkpoint.metadata where CheckpointCuts.Key.isCut(key) { extra[key] = value }
+            extra[FeatureReference.metadataKey] = loaded.checkpoint.metadata[FeatureReference.metadataKey]
+            if let end = result.fineTuneTrainEnd { extra[CheckpointCuts.Key.trainEnd(name)] = end }
             let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: loaded.normalizer,
                                                                 step: trainer.state.step, extra: extra)
             try TrainingCheckpoint(directory: checkpointDirectory, name: "model_finetuned_\(name)").write(trainer, metadata: metadata)
