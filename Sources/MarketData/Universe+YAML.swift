@@ -6,6 +6,9 @@ extension Universe {
     /// Loads a universe file. Throws `DataError` naming the file, the line and the key path
     /// (e.g. `categories[2].assets[5].ticker`) for unknown keys, missing keys and wrong types.
     public static func load(_ url: URL) throws -> Universe {
+        if let size = YAMLLimits.oversize(url) {
+            throw DataError(file: url.path, reason: "\(size) bytes, above the \(YAMLLimits.maximumBytes)-byte limit for a universe file")
+        }
         let text: String
         do {
             text = try String(contentsOf: url, encoding: .utf8)
@@ -22,12 +25,16 @@ extension Universe {
     /// `assets`: a list of `{ticker, name (default: the ticker), group (default: the category name)}`.
     public static func parse(yaml: String, file: String) throws -> Universe {
         let root: Node?
+        if let (line, reason) = YAMLLimits.nestingProblem(in: yaml) { throw DataError(file: file, line: line, reason: reason) }
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
             throw DataError(file: file, reason: "invalid YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")
         }
         guard let root else { throw DataError(file: file, reason: "empty universe file") }
+        if let duplicate = YAMLLimits.duplicateKey(in: root) {
+            throw DataError(file: file, line: duplicate.line, reason: "\(duplicate.path): duplicate key")
+        }
         let reader = YAMLReader(file: file)
         let top = try reader.mapping(root, path: "", allowed: ["name", "bar", "categories"])
         let name = try top["name"].map { try reader.string($0, path: "name") } ?? ""
@@ -55,7 +62,10 @@ extension Universe {
             let years = try reader.double(required("history_years"), path: "\(path).history_years")
             guard weight >= 0 else { throw reader.error(fields["batch_weight"]!, path: "\(path).batch_weight", "must be ≥ 0, found \(weight)") }
             guard (1...366).contains(days) else { throw reader.error(fields["trading_days_per_year"]!, path: "\(path).trading_days_per_year", "must be in 1...366, found \(days)") }
-            guard years > 0 else { throw reader.error(fields["history_years"]!, path: "\(path).history_years", "must be > 0, found \(years)") }
+            guard years > 0 && years <= 100 else {
+                throw reader.error(fields["history_years"]!, path: "\(path).history_years",
+                                   "must be a number of years in (0, 100], found \(years)\(years >= 1900 && years <= 2200 ? " (a calendar year? give a count of years)" : "")")
+            }
             var assets: [UniverseAsset] = []
             for (assetIndex, assetNode) in try reader.sequence(required("assets"), path: "\(path).assets").enumerated() {
                 let assetPath = "\(path).assets[\(assetIndex)]"

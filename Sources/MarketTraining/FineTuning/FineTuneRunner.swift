@@ -61,7 +61,9 @@ public struct FineTuneRunner {
             for key in ["split.validation_start", "split.test_start"] { extra[key] = loaded.checkpoint.metadata[key] }
             let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: loaded.normalizer,
                                                                 step: trainer.state.step, extra: extra)
-            try TrainingCheckpoint(directory: checkpointDirectory, name: "model_finetuned_\(name)").write(trainer, metadata: metadata)
+            let files = TrainingCheckpoint(directory: checkpointDirectory, name: "model_finetuned_\(name)")
+            for action in try files.recover() { progress("finetune: \(checkpointDirectory.path): \(action)") }
+            try files.write(trainer, metadata: metadata)
             try AtomicFile.write(WalkForwardReport.windowCSV(result), to: runDirectory.appendingPathComponent("walkforward_\(name).csv"))
             try AtomicFile.write(result.outOfSampleFineTuned.coveragePlot(title: "\(name): out-of-sample interval coverage per horizon step"),
                                  to: runDirectory.appendingPathComponent("coverage_\(name).svg"))
