@@ -19,19 +19,27 @@ public struct BacktestReport: Sendable {
     public var tickers: [String]
     /// Signal tickers without prices.
     public var unmatchedTickers: [String]
+    /// The signals scored as a 3-class classification against realised labels (signal backtests; nil for weights).
+    public var classification: SignalClassification?
     /// What the sanity gates set aside or flagged (empty for `run(prices:decisions:configuration:)`).
     public var sanity = BacktestSanity()
 
     /// Simulates `decisions` on `prices` and computes every statistic (the benchmarked hot path).
     public static func run(prices: PriceMatrix, decisions: DecisionMatrix, configuration: BacktestConfiguration) -> BacktestReport {
-        let run = Backtester.run(prices: prices, decisions: decisions, configuration: configuration)
+        report(of: Backtester.run(prices: prices, decisions: decisions, configuration: configuration), tickers: prices.tickers,
+               unmatchedTickers: decisions.unmatchedTickers, configuration: configuration)
+    }
+
+    /// The statistics of a finished simulation over `tickers` (the price matrix's).
+    static func report(of run: BacktestRun, tickers: [String], unmatchedTickers: [String],
+                       configuration: BacktestConfiguration) -> BacktestReport {
         let barsPerYear = configuration.barsPerYear ?? PerformanceStatistics.barsPerYear(dates: run.dates)
         let metrics = PerformanceStatistics.compute(
             equity: run.equity, dates: run.dates, barsPerYear: barsPerYear, trades: run.trades,
             grossExposure: run.grossExposure, tradedValue: run.tradedValue, trials: configuration.trials)
         let benchmark = PerformanceStatistics.compute(equity: run.benchmark, dates: run.dates, barsPerYear: barsPerYear)
         return BacktestReport(run: run, metrics: metrics, benchmarkMetrics: benchmark, configuration: configuration,
-                              barsPerYear: barsPerYear, tickers: prices.tickers, unmatchedTickers: decisions.unmatchedTickers)
+                              barsPerYear: barsPerYear, tickers: tickers, unmatchedTickers: unmatchedTickers)
     }
 
     /// Backtests signal rows against aligned prices; `end` extends (or cuts) the window past the last signal.
@@ -80,6 +88,7 @@ public struct BacktestReport: Sendable {
         object["dropped_entries"] = run.droppedEntries
         object["sanity"] = sanityJSON()
         object["unmatched_tickers"] = unmatchedTickers
+        if let classification { object["classification"] = classification.jsonObject }
         var settings: [String: Any] = [
             "mode": configuration.mode.rawValue, "commission": configuration.commission,
             "slippage_bps": configuration.slippageBps, "borrow_rate": configuration.borrowRate,

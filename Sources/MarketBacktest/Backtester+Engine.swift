@@ -46,6 +46,8 @@ final class Engine {
     var cashLimitedEntries = 0
     var droppedEntries = 0
     var rebalancePending = false
+    /// Set when the simulation trades target weights (`Backtester+Weights.swift`) instead of signals.
+    var weightPlan: WeightPlan?
     /// Set by `applyDecisions` for this open: equity (real bars at the open, others at the last close), the value
     /// of positions that cannot trade (no real bar), and the number of tradable assets wanting a position.
     var openState = (equity: 0.0, frozenValue: 0.0, movable: 0)
@@ -101,12 +103,16 @@ final class Engine {
         guard endRow > startRow else { return }
         let hasStops = configuration.stopLoss != nil || configuration.takeProfit != nil
         for row in (startRow + 1)...endRow {
-            let changes = applyDecisions(row: row)
-            if changes > 0 || rebalancePending {
-                rebalancePending = false
-                switch configuration.sizing {
-                case .equalWeight: rebalanceEqually(row: row)
-                case .fixedFraction(let fraction): fillFixedFraction(row: row, fraction: fraction)
+            if let plan = weightPlan {
+                if applyWeights(row: row, plan: plan) > 0 { rebalanceToWeights(row: row, plan: plan) }
+            } else {
+                let changes = applyDecisions(row: row)
+                if changes > 0 || rebalancePending {
+                    rebalancePending = false
+                    switch configuration.sizing {
+                    case .equalWeight: rebalanceEqually(row: row)
+                    case .fixedFraction(let fraction): fillFixedFraction(row: row, fraction: fraction)
+                    }
                 }
             }
             if hasStops { checkStops(row: row) }

@@ -43,6 +43,12 @@ public struct BacktestRun: Sendable {
 public enum Backtester {
     public static func run(prices: PriceMatrix, decisions: DecisionMatrix,
                            configuration: BacktestConfiguration) -> BacktestRun {
+        run(prices: prices, decisions: decisions, configuration: configuration, weightPlan: nil)
+    }
+
+    /// The simulation of `decisions`, or of `weightPlan`'s target weights when given (`Backtester+Weights.swift`).
+    static func run(prices: PriceMatrix, decisions: DecisionMatrix, configuration: BacktestConfiguration,
+                    weightPlan: WeightPlan?) -> BacktestRun {
         precondition(decisions.decisions.count == prices.dateCount * prices.assetCount,
                      "Backtester: decisions are not (D, N) of the prices")
         let run = prices.open.withUnsafeBufferPointer { open in
@@ -54,6 +60,7 @@ public enum Backtester {
                 let engine = Engine(prices: prices, decisions: decisions, configuration: configuration,
                                     open: open.baseAddress!, high: high.baseAddress!, low: low.baseAddress!,
                                     close: close.baseAddress!, status: status.baseAddress!, decided: decided.baseAddress!)
+                engine.weightPlan = weightPlan
                 engine.simulate()
                 return BacktestRun(dates: Array(prices.dates[decisions.startRow...decisions.endRow]),
                                    startRow: decisions.startRow, equity: engine.equity, benchmark: [],

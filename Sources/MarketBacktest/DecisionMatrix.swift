@@ -32,36 +32,21 @@ public struct DecisionMatrix: Sendable {
     /// date and ends at the last price date on or before `end` (default: the last signal date).
     /// Returns nil when no record matches an asset with prices inside the price calendar.
     public init?(records: [SignalRecord], prices: PriceMatrix, end: DayNumber? = nil) {
+        guard let placement = InstructionPlacement(dates: records.map(\.date), tickers: records.map(\.ticker),
+                                                   prices: prices, end: end) else { return nil }
         let n = prices.assetCount
-        var assetIndex: [String: Int] = [:]
-        for (a, ticker) in prices.tickers.enumerated() { assetIndex[ticker] = a }
-        var unmatched = Set<String>()
-        let matched = records.filter { record in
-            if assetIndex[record.ticker] == nil { unmatched.insert(record.ticker); return false }
-            return true
-        }
-        guard let firstDate = matched.map(\.date).min(), let lastDate = matched.map(\.date).max(),
-              !prices.dates.isEmpty else { return nil }
-        let startRow = prices.lastRow(onOrBefore: firstDate) ?? 0
-        guard let endRow = prices.lastRow(onOrBefore: end ?? lastDate), endRow >= startRow else { return nil }
         var decisions = [Int8](repeating: 0, count: prices.dateCount * n)
-        var hasSignals = [Bool](repeating: false, count: n)
-        // Records are applied in date order, so a later decision for the same open replaces an earlier one.
-        for record in matched.sorted(by: { $0.date < $1.date }) {
-            let row = max(prices.firstRow(after: record.date), startRow + 1)
-            let a = assetIndex[record.ticker]!
-            if record.date <= prices.dates[endRow] { hasSignals[a] = true }
-            guard row <= endRow else { continue }
-            switch record.signal {
+        for (row, a, item) in placement.placed {
+            switch records[item].signal {
             case .buy: decisions[row * n + a] = 1
             case .sell: decisions[row * n + a] = -1
             case .hold: decisions[row * n + a] = 0
             }
         }
         self.decisions = decisions
-        self.startRow = startRow
-        self.endRow = endRow
-        self.unmatchedTickers = unmatched.sorted()
-        self.hasSignals = hasSignals
+        self.startRow = placement.startRow
+        self.endRow = placement.endRow
+        self.unmatchedTickers = placement.unmatchedTickers
+        self.hasSignals = placement.hasInstructions
     }
 }

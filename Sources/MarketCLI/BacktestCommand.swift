@@ -14,11 +14,26 @@ struct BacktestCommand: ParsableCommand {
         synthetic or missing bar). long_only: BUY opens, SELL closes, HOLD keeps the position. long_short: \
         BUY goes long, SELL goes short, HOLD (or no row that day) keeps whatever is held. The window runs \
         from the first signal date to the last (or --end); positions still open are sold at the last close. \
-        Prices are read from DATA/<category>/<TICKER>.csv or DATA/<TICKER>.csv.
+        Prices are read from DATA/<category>/<TICKER>.csv or DATA/<TICKER>.csv. \
+        --weights trades target weights instead (date,ticker,weight: a signed fraction of equity): a new weight \
+        for an asset is traded at the next open to weight × equity (same costs, borrow, slippage and stops; a weight \
+        repeated unchanged does not trade; an asset missing from a file keeps its position; long_only holds a \
+        negative weight flat and cuts entries to the cash). Signal backtests also score the signals as classes \
+        (realised h-bar return > τ long, < −τ short, else hold): confusion matrix, per-class precision/recall/F1, \
+        macro-F1 and accuracy in metrics.json under `classification`.
         """)
 
     @Option(help: "A signal CSV file or a folder of <date>.csv files (columns date,ticker,signal at least).")
-    var signals: String
+    var signals: String?
+
+    @Option(help: "A target-weight CSV file or a folder of weights/<date>.csv files (date,ticker,weight) to trade instead of signals.")
+    var weights: String?
+
+    @Option(help: "Threshold τ of the realised labels of the signal classification (forward return > τ long, < −τ short), a fraction.")
+    var labelThreshold: Double = SignalClassification.defaultThreshold
+
+    @Option(help: "Horizon h in bars of the realised labels of the signal classification.")
+    var labelHorizon: Int = 1
 
     @Option(help: "Folder of daily OHLCV CSV files.")
     var data: String
@@ -69,6 +84,10 @@ struct BacktestCommand: ParsableCommand {
     var allow: [String] = []
 
     func validate() throws {
+        guard (signals == nil) != (weights == nil) else { throw ValidationError("give --signals FILE|DIR or --weights FILE|DIR (one of them)") }
+        guard labelThreshold >= 0 && labelThreshold < 1, labelHorizon >= 1 else {
+            throw ValidationError("--label-threshold must be in [0, 1) and --label-horizon ≥ 1")
+        }
         guard BacktestMode(rawValue: mode) != nil else { throw ValidationError("--mode must be long_only or long_short, not '\(mode)'") }
         guard sizing == "equal" || sizing == "fixed" else { throw ValidationError("--sizing must be equal or fixed, not '\(sizing)'") }
         guard fraction > 0 && fraction <= 1 else { throw ValidationError("--fraction must be in (0, 1], not \(fraction)") }
@@ -87,16 +106,21 @@ struct BacktestCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let records: [SignalRecord]
+        var records: [SignalRecord] = [], weightRows: [TargetWeight] = []
         let loadedUniverse: Universe?
+        let input = signals ?? weights!
         do {
-            records = try SignalFile.read(URL(fileURLWithPath: signals))
+            if let signals { records = try SignalFile.read(URL(fileURLWithPath: signals)) }
+            if let weights { weightRows = try WeightFile.read(URL(fileURLWithPath: weights)) }
             loadedUniverse = try universe.map { try Universe.load(URL(fileURLWithPath: $0)) }
         } catch let error as DataError {
             throw DataCommandFailure(error.description)
         }
-        guard !records.isEmpty else { throw DataCommandFailure("\(signals): no signal rows") }
-        let prices = try Self.loadPrices(records: records, universe: loadedUniverse, dataDirectory: URL(fileURLWithPath: data))
+        guard !records.isEmpty || !weightRows.isEmpty else { throw DataCommandFailure("\(input): no \(signals != nil ? "signal" : "weight") rows") }
+        var hints: [String: String] = [:]
+        for record in records where !record.category.isEmpty { hints[record.ticker] = record.category }
+        let prices = try Self.loadPrices(tickers: Set(records.map(\.ticker) + weightRows.map(\.ticker)).sorted(), categories: hints,
+                                         universe: loadedUniverse, dataDirectory: URL(fileURLWithPath: data))
 
         var configuration = BacktestConfiguration()
         configuration.mode = BacktestMode(rawValue: mode)!
@@ -113,12 +137,19 @@ struct BacktestCommand: ParsableCommand {
         configuration.allowConflictingSignals = allow.contains("conflicts")
         if let loadedUniverse { configuration.barsPerYear = Self.barsPerYear(universe: loadedUniverse, tickers: prices.tickers) }
 
-        let report: BacktestReport
+        var report: BacktestReport
         do {
-            report = try BacktestReport.run(records: records, prices: prices, configuration: configuration,
-                                            end: end.flatMap(CivilDate.parseISO))
+            if weights != nil {
+                report = try BacktestReport.run(weights: weightRows, prices: prices, configuration: configuration,
+                                                end: end.flatMap(CivilDate.parseISO))
+            } else {
+                report = try BacktestReport.run(records: records, prices: prices, configuration: configuration,
+                                                end: end.flatMap(CivilDate.parseISO))
+                report.classification = SignalClassification(records: records, prices: prices, horizon: labelHorizon,
+                                                             threshold: labelThreshold)
+            }
         } catch let error as BacktestError {
-            throw DataCommandFailure("\(signals): \(error.description)")
+            throw DataCommandFailure("\(input): \(error.description)")
         }
         let folder = URL(fileURLWithPath: out)
         try report.write(to: folder)
@@ -130,23 +161,16 @@ struct BacktestCommand: ParsableCommand {
         FileHandle.standardError.write(Data(String(format: "backtest: wrote %@ in %.2f s\n", folder.path, Date().timeIntervalSince(started)).utf8))
     }
 
-    /// Loads the prices of every ticker in the signals (category from the universe, else from the rows).
-    static func loadPrices(records: [SignalRecord], universe: Universe?, dataDirectory: URL) throws -> PriceMatrix {
-        var category: [String: String] = [:]
+    /// Loads the prices of `tickers` (category from the universe, else from `categories`, e.g. the signal rows').
+    static func loadPrices(tickers: [String], categories: [String: String], universe: Universe?, dataDirectory: URL) throws -> PriceMatrix {
+        var category = categories
         for entry in universe?.assets ?? [] {
             category[entry.asset.ticker] = universe!.categories[entry.categoryID].name
         }
-        for record in records where category[record.ticker] == nil && !record.category.isEmpty {
-            category[record.ticker] = record.category
+        for (what, name) in tickers.map({ ("ticker", $0) }) + Set(tickers.compactMap { category[$0] }).sorted().map({ ("category", $0) })
+        where !name.isEmpty {   // names become file paths: nothing outside --data is read
+            if let problem = PathName.problem(name) { throw DataCommandFailure("\(what) \(PathName.quoted(name)) \(problem)") }
         }
-        for record in records {   // names become file paths: nothing outside --data is read
-            for (what, name) in [("ticker", record.ticker), ("category", record.category)] where !(what == "category" && name.isEmpty) {
-                if let problem = PathName.problem(name) {
-                    throw DataCommandFailure("signal row \(CivilDate.isoString(record.date)) \(PathName.quoted(record.ticker)): \(what) \(PathName.quoted(name)) \(problem)")
-                }
-            }
-        }
-        let tickers = Set(records.map(\.ticker)).sorted()
         var found: [String] = [], series: [OHLCVSeries] = []
         for ticker in tickers {
             guard let file = UniverseLoader.file(for: ticker, category: category[ticker] ?? "", in: dataDirectory) else { continue }
@@ -158,7 +182,7 @@ struct BacktestCommand: ParsableCommand {
             }
         }
         guard !found.isEmpty else {
-            throw DataCommandFailure("\(dataDirectory.path): no price file for any of the \(tickers.count) signal tickers (looked for <category>/<TICKER>.csv and <TICKER>.csv)")
+            throw DataCommandFailure("\(dataDirectory.path): no price file for any of the \(tickers.count) tickers (looked for <category>/<TICKER>.csv and <TICKER>.csv)")
         }
         return PriceMatrix(tickers: found, series: series)
     }
@@ -200,6 +224,12 @@ struct BacktestCommand: ParsableCommand {
         ]
         lines.append("trades \(m.numTrades), win rate \(p(m.winRate).trimmingCharacters(in: .whitespaces)), "
                      + "exposure \(p(m.exposure).trimmingCharacters(in: .whitespaces)), turnover \(r(m.turnover).trimmingCharacters(in: .whitespaces))/year")
+        if let c = report.classification, c.pooled.count > 0 {
+            let baselines = SignalClassification.baselines(of: c.pooled)
+            lines.append(String(format: "signals as classes (h %d, τ %.2f%%, %d rows): macro-F1 %.3f (constant HOLD %.3f, random %.3f), accuracy %.3f",
+                                c.horizon, c.threshold * 100, c.pooled.count, c.pooled.macroF1, baselines.constantHold.macroF1,
+                                baselines.random.macroF1, c.pooled.accuracy))
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -12,24 +12,8 @@ public enum SignalFile {
 
     /// Reads one CSV signal file, or every `*.csv` in a folder (sorted by name); rows sorted by (date, ticker).
     public static func read(_ url: URL) throws -> [SignalRecord] {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
-            throw DataError(file: url.path, reason: "no such file or folder")
-        }
         var records: [SignalRecord] = []
-        if isFolder.boolValue {
-            let names: [String]
-            do {
-                names = try FileManager.default.contentsOfDirectory(atPath: url.path)
-                    .filter { $0.lowercased().hasSuffix(".csv") && !$0.hasPrefix(".") }.sorted()
-            } catch {
-                throw DataError(file: url.path, reason: "cannot list folder (\(error.localizedDescription))")
-            }
-            guard !names.isEmpty else { throw DataError(file: url.path, reason: "folder holds no .csv signal files") }
-            for name in names { records += try readFile(url.appendingPathComponent(name)) }
-        } else {
-            records = try readFile(url)
-        }
+        for file in try CSVFolder.files(url, kind: "signal") { records += try readFile(file) }
         records.sort { $0.date != $1.date ? $0.date < $1.date : $0.ticker < $1.ticker }
         return records
     }
