@@ -20,6 +20,7 @@ struct MarketGPTCommand: ParsableCommand {
             PretrainCommand.self,
             SignalsCommand.self,
             BacktestCommand.self,
+            FeaturesCommand.self,
         ]
     )
 }

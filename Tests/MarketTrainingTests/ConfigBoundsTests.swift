@@ -20,7 +20,7 @@ final class ConfigBoundsTests: XCTestCase {
             ("model: {heads: 0}", "model.heads: must be in 1...64"),
             ("model: {mlp_ratio: 100000000}", "model.mlp_ratio: must be in 1...16"),
             ("model: {context_length: 5000}", "model.context_length: must be in 1...2048"),
-            ("model: {features: 8}", "model.features: must be 7"),
+            ("model: {features: 8}", "model.features: is 8"),
             ("model: {horizon: 1000}", "model.horizon: must be in 1...64"),
             ("model: {width: 4096, layers: 64, heads: 64}", "above the 200000000 limit"),
             ("training: {batch_size: 1000000000}", "training.batch_size: must be in 1...65536"),
