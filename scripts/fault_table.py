@@ -317,6 +317,14 @@ def path_cases(binary, root, table, rng):
             if (after[0] - before[0]) - {"checkpoints", "runs"} or after[1] != before[1] or result[0] == 0:
                 table.rows["path cases"]["lost"] += 1
                 table.rows["path cases"]["examples"].append(f"lost: {command[0]} --run {name!r} wrote outside / succeeded")
+    # evaluate --out pointing at a folder: one line naming that folder, nothing written into it.
+    folder = os.path.join(root, "an-existing-folder")
+    os.makedirs(folder, exist_ok=True)
+    result = run(binary, ["evaluate", "--checkpoint", "checkpoints/good/pretrained.safetensors", "--config", "tiny.yaml",
+                          "--out", folder], root)
+    judge(table, "path cases", result, [folder], "evaluate --out FOLDER")
+    if os.listdir(folder) or result[0] == 0:
+        table.rows["path cases"]["lost"] += 1
     with open(os.path.join(root, "demo.yaml")) as f:
         universe = f.read()
     first = universe.index("- name: ") + len("- name: ")
