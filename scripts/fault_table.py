@@ -9,7 +9,7 @@ exits 1 when any count but `cases` is non-zero. `--scale 0.2` is a quick run.
 Definitions
 - crash: killed by a signal, exit code >= 128, or a Swift runtime trap / backtrace on stderr (each run is
   limited to 6 GB of address space, so an unbounded allocation also counts as a crash);
-- hang: no exit within the time limit (60 s);
+- hang: no exit within the time limit (180 s; the debug binary evaluates slowly);
 - unclear error: a non-zero exit whose stderr is not exactly one line naming the file (or option) at fault;
 - lost output: a good file changed by a failed run, a file written outside its root, a half-written pair
   (signals CSV without JSON, stray temporaries), or a killed-and-resumed run not bit-identical to a straight one.
@@ -17,7 +17,7 @@ Definitions
 import argparse, json, os, random, resource, shutil, signal, struct, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TIMEOUT = 60
+TIMEOUT = 180
 
 TINY = """model: {context_length: 16, features: 7, width: 16, layers: 1, heads: 2, mlp_ratio: 2, dropout: 0.1,
         asset_embedding_dropout: 0.1, horizon: 3, head: gaussian}
@@ -75,8 +75,11 @@ def judge(table, family, result, names, note):
     trap = "Fatal error" in err or "Stack dump" in err or "backtrace" in err.lower() or "Illegal instruction" in err
     crash = code < 0 or code >= 128 or trap
     lines = [l for l in err.strip().split("\n") if l.strip()]
-    if code == 64:   # ArgumentParser usage error: the `Error: …` line, then its standard usage hint
-        lines = [l for l in lines if l.startswith("Error:")] or lines
+    # A failing command prints its error as one `Error: …` line (after any progress lines of the work done so
+    # far; for a usage error, before ArgumentParser's usage hint): judge that line.
+    errors = [l for l in lines if l.startswith("Error:")]
+    if errors:
+        lines = errors
     failure = [l for l in lines if not l.startswith(("pretrain:", "evaluate:", "finetune:", "signals:", "backtest: wrote", "universe:")) or "error" in l.lower()]
     unclear = False
     if code != 0 and not crash:

@@ -120,7 +120,7 @@ struct BacktestCommand: ParsableCommand {
         var hints: [String: String] = [:]
         for record in records where !record.category.isEmpty { hints[record.ticker] = record.category }
         let prices = try Self.loadPrices(tickers: Set(records.map(\.ticker) + weightRows.map(\.ticker)).sorted(), categories: hints,
-                                         universe: loadedUniverse, dataDirectory: URL(fileURLWithPath: data))
+                                         universe: loadedUniverse, dataDirectory: URL(fileURLWithPath: data), source: input)
 
         var configuration = BacktestConfiguration()
         configuration.mode = BacktestMode(rawValue: mode)!
@@ -162,14 +162,16 @@ struct BacktestCommand: ParsableCommand {
     }
 
     /// Loads the prices of `tickers` (category from the universe, else from `categories`, e.g. the signal rows').
-    static func loadPrices(tickers: [String], categories: [String: String], universe: Universe?, dataDirectory: URL) throws -> PriceMatrix {
+    /// `source` (the signal or weight file) names the file in errors about the names it holds.
+    static func loadPrices(tickers: [String], categories: [String: String], universe: Universe?, dataDirectory: URL,
+                           source: String = "") throws -> PriceMatrix {
         var category = categories
         for entry in universe?.assets ?? [] {
             category[entry.asset.ticker] = universe!.categories[entry.categoryID].name
         }
         for (what, name) in tickers.map({ ("ticker", $0) }) + Set(tickers.compactMap { category[$0] }).sorted().map({ ("category", $0) })
         where !name.isEmpty {   // names become file paths: nothing outside --data is read
-            if let problem = PathName.problem(name) { throw DataCommandFailure("\(what) \(PathName.quoted(name)) \(problem)") }
+            if let problem = PathName.problem(name) { throw DataCommandFailure("\(source): \(what) \(PathName.quoted(name)) \(problem)") }
         }
         var found: [String] = [], series: [OHLCVSeries] = []
         for ticker in tickers {

@@ -99,7 +99,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable, ValidatedConfig {
             if !ok { throw ConfigValueError(keyPath: [key.rawValue], reason: reason) }
         }
         try check((1...65_536).contains(batchSize), .batchSize, "must be in 1...65536, found \(batchSize)")
-        try check(learningRate > 0 && learningRate.isFinite, .learningRate, "must be > 0, found \(learningRate)")
+        try check(learningRate > 0 && learningRate <= 1, .learningRate, "must be in (0, 1], found \(learningRate)")
         try check((0...1).contains(minLearningRateFraction), .minLearningRateFraction, "must be in [0, 1], found \(minLearningRateFraction)")
         try check((1...100_000_000).contains(totalSteps), .totalSteps, "must be in 1...100000000, found \(totalSteps)")
         try check(warmupSteps >= 0 && warmupSteps <= totalSteps, .warmupSteps, "must be in 0…total_steps (\(totalSteps)), found \(warmupSteps)")
