@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import MarketBacktest
 import MarketData
+import MarketOps
 
 /// Backtests signal files: metrics.json, equity.csv, trades.csv and equity.svg under `--out`.
 struct BacktestCommand: ParsableCommand {
@@ -105,6 +106,11 @@ struct BacktestCommand: ParsableCommand {
     }
 
     func run() throws {
+        let record = CommandRun(kind: .backtest, config: nil, universe: universe, seed: nil)
+        try record.run { try execute(record) }
+    }
+
+    private func execute(_ record: CommandRun) throws {
         let started = Date()
         var records: [SignalRecord] = [], weightRows: [TargetWeight] = []
         let loadedUniverse: Universe?
@@ -158,6 +164,10 @@ struct BacktestCommand: ParsableCommand {
         }
         Self.warnSanity(report.sanity, maxJump: maxJump)
         print(Self.summary(report))
+        record.finish(metrics: ["total_return": report.metrics.totalReturn, "sharpe": report.metrics.sharpe,
+                                "max_drawdown": report.metrics.maxDrawdown, "num_trades": Double(report.metrics.numTrades)],
+                      artefacts: ["signals": signals ?? weights ?? "", "metrics": folder.appendingPathComponent("metrics.json").relativePath],
+                      text: "MarketGPT backtest \(out): total return \(String(format: "%.2f%%", report.metrics.totalReturn * 100)), Sharpe \(String(format: "%.2f", report.metrics.sharpe))")
         FileHandle.standardError.write(Data(String(format: "backtest: wrote %@ in %.2f s\n", folder.path, Date().timeIntervalSince(started)).utf8))
     }
 

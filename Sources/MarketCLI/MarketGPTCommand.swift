@@ -21,6 +21,10 @@ struct MarketGPTCommand: ParsableCommand {
             SignalsCommand.self,
             BacktestCommand.self,
             FeaturesCommand.self,
+            FetchCommand.self,
+            RunsCommand.self,
+            DriftCommand.self,
+            NightlyCommand.self,
         ]
     )
 }
