@@ -27,4 +27,14 @@ struct MarketGPTCommand: ParsableCommand {
             NightlyCommand.self,
         ]
     )
+
+    /// Parses the command line and runs the subcommand; every error goes through `ExitStatus`.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            ExitStatus.exit(with: error)
+        }
+    }
 }

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import MarketData
+import MarketPipeline
 import MarketOps
 import MarketSignals
 
@@ -95,7 +96,6 @@ struct SignalsCommand: ParsableCommand {
     }
 
     private func run(_ settings: SignalsConfig, record: CommandRun) throws {
-        let job = try Self.job(settings)
         let outURL = URL(fileURLWithPath: settings.out)
         for name in SignalFile.removeOrphans(in: outURL) { log("signals: removed \(name), left by an interrupted run") }
         let started = Date()
@@ -109,34 +109,24 @@ struct SignalsCommand: ParsableCommand {
                               text: "MarketGPT signals: \(written)")
             }
         }
-        do {
-            if let date, let day = Self.day(date) {
-                let records = try job.records(date: day)
-                let file = try SignalsJob.write(records, date: day, out: outURL)
-                artefacts["signals"] = file.relativePath
-                for r in records { counts["signals_\(r.signal.rawValue.lowercased())", default: 0] += 1 }
-                print(SignalSummary.format(records), terminator: "")
-                print("signals: \(records.count) assets at \(date) → \(file.relativePath) (+ .json) in "
-                      + String(format: "%.2f s", Date().timeIntervalSince(started)))
-            } else if let from, let to, let d1 = Self.day(from), let d2 = Self.day(to) {
-                let dates = job.tradingDates(from: d1, to: d2)
-                guard !dates.isEmpty else { throw SignalError.noData(date: to) }
-                var last: [SignalRecord] = []
-                for (index, day) in dates.enumerated() {
-                    last = try job.records(date: day)
-                    try SignalsJob.write(last, date: day, out: outURL)
-                    log("signals: \(CivilDate.isoString(day)) (\(index + 1)/\(dates.count))")
-                }
-                artefacts["signals"] = outURL.relativePath
-                counts["dates"] = Double(dates.count)
-                print(SignalSummary.format(last), terminator: "")
-                print("signals: \(dates.count) trading dates \(CivilDate.isoString(dates[0]))…\(CivilDate.isoString(dates[dates.count - 1])) "
-                      + "→ \(outURL.relativePath)/ in " + String(format: "%.1f s", Date().timeIntervalSince(started)))
+        if let date, let day = Self.day(date) {
+            let job = try SignalsJob(settings: settings, readUpTo: day)
+            let (records, file) = try job.runNightly(date: day, out: outURL)
+            artefacts["signals"] = file.relativePath
+            for r in records { counts["signals_\(r.signal.rawValue.lowercased())", default: 0] += 1 }
+            print(SignalSummary.format(records), terminator: "")
+            print("signals: \(records.count) assets at \(date) → \(file.relativePath) (+ .json) in "
+                  + String(format: "%.2f s", Date().timeIntervalSince(started)))
+        } else if let from, let to, let d1 = Self.day(from), let d2 = Self.day(to) {
+            let job = try SignalsJob(settings: settings, readUpTo: d2)
+            let (dates, records) = try job.runHistory(from: d1, to: d2, out: outURL) { index, count, day in
+                log("signals: \(CivilDate.isoString(day)) (\(index + 1)/\(count))")
             }
-        } catch let error as SignalError {
-            throw DataCommandFailure(error.description)
-        } catch let error as CocoaError {
-            throw DataCommandFailure("\(settings.out): cannot write the signal files (\(error.localizedDescription))")
+            artefacts["signals"] = outURL.relativePath
+            counts["dates"] = Double(dates.count)
+            print(SignalSummary.format(records.last ?? []), terminator: "")
+            print("signals: \(dates.count) trading dates \(CivilDate.isoString(dates[0]))…\(CivilDate.isoString(dates[dates.count - 1])) "
+                  + "→ \(outURL.relativePath)/ in " + String(format: "%.1f s", Date().timeIntervalSince(started)))
         }
     }
 
@@ -145,13 +135,11 @@ struct SignalsCommand: ParsableCommand {
         var settings: SignalsConfig
         let url = URL(fileURLWithPath: config)
         if FileManager.default.fileExists(atPath: url.path) {
-            do { settings = try SignalsConfig.load(url) } catch let error as CustomStringConvertible & Error {
-                throw DataCommandFailure(error.description)
-            }
+            settings = try PipelineError.wrap { try SignalsConfig.load(url) }
         } else if config == "configs/signals.yaml" {
             settings = SignalsConfig()   // the default path may be absent: defaults + options
         } else {
-            throw DataCommandFailure("\(config): config file not found")
+            throw PipelineError("\(config): config file not found")
         }
         if let checkpoint { settings.checkpoint = checkpoint }
         if let checkpoints { settings.checkpoints = checkpoints; if checkpoint == nil { settings.checkpoint = nil } }
@@ -165,35 +153,6 @@ struct SignalsCommand: ParsableCommand {
         if let maxStaleDays { settings.maxStaleDays = maxStaleDays }
         if let seed { settings.seed = seed }
         return settings
-    }
-
-    /// The job of `settings`: universe, data folder and models loaded and checked.
-    static func job(_ settings: SignalsConfig) throws -> SignalsJob {
-        let definition: Universe
-        do { definition = try Universe.load(URL(fileURLWithPath: settings.universe)) } catch let error as DataError {
-            throw DataCommandFailure(error.description)
-        }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: settings.data, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw DataCommandFailure("\(settings.data): data folder not found")
-        }
-        let models: SignalModelSet
-        do {
-            if let file = settings.checkpoint {
-                models = SignalModelSet(fallback: try SignalModel.load(URL(fileURLWithPath: file)))
-            } else {
-                models = try SignalModelSet.load(directory: URL(fileURLWithPath: settings.checkpoints),
-                                                 categories: definition.categories.map(\.name))
-                if models.isEmpty { throw SignalError.noCheckpoint(directory: settings.checkpoints) }
-            }
-        } catch let error as SignalError {
-            throw DataCommandFailure(error.description)
-        }
-        let rule = SignalRule(confidenceThreshold: settings.confidenceThreshold, minReturn: settings.minReturn,
-                              horizon: settings.horizon, maxStaleDays: settings.maxStaleDays)
-        return SignalsJob(definition: definition, dataDirectory: URL(fileURLWithPath: settings.data), models: models,
-                          options: SignalRunOptions(samples: settings.samples, seed: settings.seed, rule: rule),
-                          gapFill: settings.gapFill)
     }
 
     /// A strict `YYYY-MM-DD` date.

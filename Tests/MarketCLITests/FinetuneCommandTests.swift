@@ -1,6 +1,7 @@
 // End-to-end: `marketgpt pretrain` (tiny) → `finetune --category K` → `evaluate`, on generated demo data.
 import Foundation
 import XCTest
+import MarketTestSupport
 
 final class FinetuneCommandTests: XCTestCase {
     func testFinetuneWritesCheckpointWindowCSVReportAndPlotsAndEvaluateWritesJSON() throws {

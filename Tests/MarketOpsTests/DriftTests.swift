@@ -3,6 +3,7 @@ import Foundation
 import MarketData
 @testable import MarketOps
 import XCTest
+import MarketTestSupport
 
 /// SplitMix64 for test data (seeded, deterministic).
 struct TestRandom {
@@ -77,7 +78,7 @@ final class DriftTests: XCTestCase {
                 print(repr(float(r.statistic)), repr(float(r.pvalue)))
             print(" ".join(repr(float(q)) for q in stats.false_discovery_control(ps)))
             """
-        let lines = try PythonCrossCheck.run(script, arguments: [folder.path, String(cases.count)]).split(separator: "\n")
+        let lines = try PythonRunner.run(script, arguments: [folder.path, String(cases.count)]).split(separator: "\n")
         XCTAssertEqual(lines.count, cases.count + 1)
         for (k, line) in lines.prefix(cases.count).enumerated() {
             let parts = line.split(separator: " ").compactMap { Double($0) }

@@ -1,4 +1,5 @@
 // The `training:` section of a training config: optimisation, schedule, evaluation, data and run settings.
+import MarketSupport
 import MarketData
 
 /// How the pre-trainer (and, as the starting point, the fine-tuner) trains. Every field has a
