@@ -43,16 +43,4 @@ final class CheckpointConsistencyTests: XCTestCase {
             XCTAssertTrue("\(error)".hasPrefix(url.path) && "\(error)".contains("'\(name)' holds a non-finite value"), "\(error)")
         }
     }
-
-    func testNonFiniteOptimizerMomentsAreRefused() throws {
-        let model = tiny()
-        let optimizer = AdamW(parameters: model.namedParameters.map(\.tensor), learningRate: 1e-3)
-        var state = optimizer.stateTensors().mapValues { (shape: $0.shape, values: $0.scalars) }
-        XCTAssertNoThrow(try optimizer.loadState(state, stepCount: 3))
-        let key = state.keys.sorted().first { $0.hasSuffix(".exp_avg_sq") }!
-        state[key]!.values[0] = -1
-        XCTAssertThrowsError(try optimizer.loadState(state, stepCount: 3)) { XCTAssertTrue("\($0)".contains(key), "\($0)") }
-        state[key]!.values[0] = .infinity
-        XCTAssertThrowsError(try optimizer.loadState(state, stepCount: 3))
-    }
 }
