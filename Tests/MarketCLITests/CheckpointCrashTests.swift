@@ -2,6 +2,7 @@
 // resumed each time, ends bit-identical to an uninterrupted run and leaves no temporaries.
 import Foundation
 import XCTest
+import MarketTestSupport
 import MarketTensor
 
 /// Short by default (`make test`); `MARKETGPT_FAULT_ROUNDS=N` runs N random kills (the measure: ≥ 24)

@@ -1,6 +1,7 @@
 // A temporary folder with a tiny training config, the demo universe and its data, for end-to-end pretrain tests.
 import Foundation
 import XCTest
+import MarketTestSupport
 
 enum PretrainWorkspace {
     /// A new folder holding `tiny.yaml` (= `config`), `demo.yaml` and `data/` (demo-data, seed 4); removed after `test`.
