@@ -15,7 +15,8 @@ struct EvaluateCommand: ParsableCommand {
         abstract: "Evaluate a checkpoint per category against RW/EWMA/GARCH baselines (NLL, CRPS, coverage, direction, DM tests).",
         discussion: """
             The period scored starts at --start when given, else at the checkpoint's finetune.oos_start (fine-tuned \
-            checkpoints) or split.test_start (pre-training's test split), else the last --oos-years of each category. \
+            checkpoints) or split.test_start.<category> (pre-training's test split), else the last --oos-years of each \
+            category; never a target on or before the checkpoint's train_end.<category>. \
             Writes runs/<run>/evaluation_<checkpoint name>.json (or --out) and prints the table.
             """)
 

@@ -83,7 +83,10 @@ struct FinetuneCommand: ParsableCommand {
                                 notify: setting.config.notify)
         let report = try record.run {
             try TrainingWorkflows.finetune(setting, categories: names, checkpoint: from.map { URL(fileURLWithPath: $0) },
-                                           options: options) { TrainingUniverse.log($0) }
+                                           options: options, onCheckpoint: { category in
+                record.post(.checkpoint, text: "MarketGPT finetune \(training.run): checkpoint model_finetuned_\(category) written",
+                            fields: ["category": category])
+            }) { TrainingUniverse.log($0) }
         }
         print(report.table)
         for result in report.categories where result.outOfSampleOverlapsPretraining {

@@ -18,6 +18,7 @@ struct MarketGPTCommand: ParsableCommand {
             FinetuneCommand.self,
             EvaluateCommand.self,
             PretrainCommand.self,
+            ExperimentCommand.self,
             SignalsCommand.self,
             BacktestCommand.self,
             FeaturesCommand.self,

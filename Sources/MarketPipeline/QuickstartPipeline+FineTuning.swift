@@ -24,8 +24,10 @@ extension QuickstartPipeline {
         options.trainMonths = 24
         options.maxStepsPerWindow = settings.maxStepsPerWindow
         options.seed = settings.seed
-        let runner = FineTuneRunner(checkpointURL: pretrainedCheckpoint, checkpointDirectory: url(checkpointPath),
+        var runner = FineTuneRunner(checkpointURL: pretrainedCheckpoint, checkpointDirectory: url(checkpointPath),
                                     runDirectory: url(runPath), run: settings.run, options: options, training: config.training)
+        // Windows over pre-training's validation period (after train_end), OOS = its test period: leak-free by construction.
+        runner.periodsFromCheckpointSplit = true
         let report: WalkForwardReport
         do {
             report = try runner.run(store: store, idTable: idTable, categories: [settings.category]) { [progress = self.report] in progress($0) }

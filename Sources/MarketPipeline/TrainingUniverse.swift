@@ -39,6 +39,12 @@ public struct TrainingUniverse {
         if let run = overrides.run { runConfig.training.run = run }
         if let universe = overrides.universe { runConfig.training.universe = universe }
         if let data = overrides.data { runConfig.training.data = data }
+        return try load(runConfig: runConfig, command: command, log: log)
+    }
+
+    /// Loads the universe and data `runConfig.training` names (overrides already applied), as above.
+    public static func load(runConfig: TrainingRunConfig, command: String,
+                            log: (String) -> Void = TrainingUniverse.log) throws -> TrainingUniverse {
         let training = runConfig.training
         let started = Date()
         let session = try UniverseSession.open(universe: URL(fileURLWithPath: training.universe),
@@ -52,7 +58,11 @@ public struct TrainingUniverse {
         var synthetic: FeatureStore?
         let augmentation = runConfig.augmentation
         if augmentation.syntheticShare > 0 && command == "pretrain" {   // pre-training only: finetune/evaluate never augment
-            let cut = try PipelineError.wrap { try DateSplit.pooled(store, fractions: training.split) }
+            // The earliest per-category validation start: no category's held-out bars feed the augmentation.
+            let cut = try PipelineError.wrap {
+                try CategorySplit.make(store, categoryNames: inputs.idTable.categories, fractions: training.split).envelope
+                    ?? DateSplit.pooled(store, fractions: training.split)
+            }
             synthetic = SyntheticAugmentation.store(loaded, before: cut.validationStart, seriesPerAsset: augmentation.syntheticSeriesPerAsset,
                                                     seed: training.seed, features: store.featureSet)
             log("\(command): \(synthetic!.assets.count) synthetic augmentation series from bars before \(CivilDate.isoString(cut.validationStart))")

@@ -45,14 +45,17 @@ public enum TrainingWorkflows {
     }
 
     /// Walk-forward fine-tuning of `categories` from `checkpoint` (default `checkpoints/<run>/pretrained.safetensors`),
-    /// then the out-of-sample test (see `FineTuneRunner`); `progress` gets one line per window.
+    /// then the out-of-sample test (see `FineTuneRunner`); `progress` gets one line per window, `onCheckpoint`
+    /// the category after each fine-tuned checkpoint is written.
     public static func finetune(_ universe: TrainingUniverse, categories: [String], checkpoint: URL?, options: WalkForwardOptions,
-                                folders: RunFolders = RunFolders(), progress: @escaping (String) -> Void) throws -> WalkForwardReport {
+                                folders: RunFolders = RunFolders(), onCheckpoint: ((String) -> Void)? = nil,
+                                progress: @escaping (String) -> Void) throws -> WalkForwardReport {
         let training = universe.config.training
         let checkpointDirectory = try folders.checkpointDirectory(training.run)
-        let runner = FineTuneRunner(checkpointURL: checkpoint ?? checkpointDirectory.appendingPathComponent("pretrained.safetensors"),
+        var runner = FineTuneRunner(checkpointURL: checkpoint ?? checkpointDirectory.appendingPathComponent("pretrained.safetensors"),
                                     checkpointDirectory: checkpointDirectory, runDirectory: try folders.runDirectory(training.run),
                                     run: training.run, options: options, training: training)
+        runner.onCheckpoint = onCheckpoint
         do { return try runner.run(store: universe.store, idTable: universe.idTable, categories: categories, progress: progress) } catch let error as TrainingError {
             throw PipelineError("finetune: \(error.description)")
         } catch { return try PipelineError.wrap { throw error } }
