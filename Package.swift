@@ -5,7 +5,7 @@ import PackageDescription
 
 let package = Package(
     name: "MarketGPT",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "marketgpt", targets: ["MarketCLI"]),
         .library(name: "MarketSupport", targets: ["MarketSupport"]),
@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "MarketBacktest", targets: ["MarketBacktest"]),
         .library(name: "MarketPipeline", targets: ["MarketPipeline"]),
         .library(name: "MarketOps", targets: ["MarketOps"]),
+        .library(name: "MarketServer", targets: ["MarketServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     // Each target lists exactly the modules its files import (README "Architecture" has the graph);
     // imports point down only.
@@ -56,12 +59,24 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ]),
+        .target(
+            name: "MarketServer",
+            dependencies: [
+                "MarketSupport", "MarketData", "MarketSynthetic", "MarketCharts", "MarketModel", "MarketSignals",
+                "MarketBacktest", "MarketTraining", "MarketPipeline",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]),
         .executableTarget(
             name: "MarketCLI",
             dependencies: [
                 "MarketSupport", "MarketTensor", "MarketData", "MarketSynthetic", "MarketCharts", "MarketModel",
-                "MarketTraining", "MarketSignals", "MarketBacktest", "MarketPipeline", "MarketOps", "CBLAS",
+                "MarketTraining", "MarketSignals", "MarketBacktest", "MarketPipeline", "MarketOps", "MarketServer", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         // Test helpers shared by every test target: the CLI runner, the Python runner, temporary folders.
         .target(name: "MarketTestSupport", path: "Tests/MarketTestSupport"),
@@ -85,6 +100,12 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
+        .testTarget(name: "MarketServerTests", dependencies: [
+            "MarketServer", "MarketData", "MarketSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
     ],
     // Swift 6 tools, Swift 5 language mode: our concurrency is explicit (DispatchQueue.concurrentPerform
     // over disjoint buffers), and strict checking would force @unchecked Sendable noise onto every kernel.

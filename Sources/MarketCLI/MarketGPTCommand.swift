@@ -21,6 +21,7 @@ struct MarketGPTCommand: ParsableCommand {
             ExperimentCommand.self,
             SignalsCommand.self,
             BacktestCommand.self,
+            ServeCommand.self,
             FeaturesCommand.self,
             FetchCommand.self,
             RunsCommand.self,

@@ -53,10 +53,12 @@ public enum SynthJobs {
 
     /// Generates `settings.count` synthetic series from `input` by block bootstrap with rejection sampling and
     /// writes `out/synthetic_<i>.csv` (or `out/synthetic.zip`) and `out/report.json`, each atomically.
-    /// Returns the accepted samples. Throws `PipelineError` naming the file.
+    /// Returns the accepted samples. Throws `PipelineError` naming the file; `onBatch(tried, accepted)` after every
+    /// batch of candidates may return false to stop (`CancellationError`, nothing written).
     @discardableResult
     public static func generate(input inputURL: URL, out outURL: URL, settings: Settings,
-                                log: @escaping (String) -> Void = { _ in }) throws -> [AcceptedCandidate] {
+                                log: @escaping (String) -> Void = { _ in },
+                                onBatch: ((_ tried: Int, _ accepted: Int) -> Bool)? = nil) throws -> [AcceptedCandidate] {
         try wrap {
         let count = settings.count, minFidelity = settings.minFidelity, seed = settings.seed, length = settings.length
         let maxAttempts = settings.maxAttempts, blockLength = settings.blockLength, threads = settings.threads, zip = settings.zip
@@ -75,7 +77,7 @@ public enum SynthJobs {
         let start = Date()
         let accepted = try RejectionSampler.sample(
             engine: engine, count: count, minFidelity: minFidelity, length: days, maxAttempts: maxAttempts,
-            seed: seed, threads: threads) { done, total in log("synth: \(done)/\(total) accepted") }
+            seed: seed, threads: threads, progress: { done, total in log("synth: \(done)/\(total) accepted") }, onBatch: onBatch)
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         var files: [(name: String, text: String)] = []
         for sample in accepted {
