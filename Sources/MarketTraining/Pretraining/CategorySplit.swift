@@ -1,6 +1,7 @@
 // CategorySplit: per-category pre-training cuts (train / validation / test by each category's own dates) and the cuts a checkpoint records.
 import Foundation
 import MarketData
+import MarketModel
 
 /// The pre-training split, one `DateSplit` per category: every category gets validation and test periods
 /// from its own dates (the `fractions` quantiles of that category's pooled bar dates, or the dates the
