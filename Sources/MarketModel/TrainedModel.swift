@@ -121,8 +121,8 @@ public final class TrainedModel {
     /// The checkpoint's step (0 when absent).
     public var step: Int { metadata.step ?? 0 }
 
-    /// The file `load` reads for `url`: today `url` itself. Checkpoint generations (the reliability work) plug in
-    /// here — pick the newest complete generation of `url` — so every reader (signals, resume, fine-tuning,
-    /// evaluation) follows without change.
+    /// The file `load` reads for `url`: `url` itself. Training checkpoints replace the weights file by one atomic
+    /// rename (`TrainingCheckpoint.write`; its optimizer state is renamed last), so a reader never sees torn
+    /// weights; a future layout with several generations changes only this function.
     public static func resolve(_ url: URL) -> URL { url }
 }

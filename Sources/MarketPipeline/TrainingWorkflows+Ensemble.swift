@@ -61,6 +61,8 @@ extension TrainingWorkflows {
             let name = EnsembleManifest.memberDirectoryName(k)
             let memberDirectory = directory.appendingPathComponent(name)
             let files = TrainingCheckpoint(directory: memberDirectory)
+            // A member killed mid-checkpoint: complete (or drop) its interrupted write first (the set's lock is held).
+            if resume { _ = try PipelineError.wrap { try files.recover() } }
             let resumeMember = resume && files.exists
             log("pretrain: ensemble member \(k + 1)/\(members) (seed \(config.training.seed))\(resumeMember ? ", resuming" : "")")
             var options = PretrainingOptions(config: config, stopStep: stopStep, checkpointDirectory: memberDirectory,
