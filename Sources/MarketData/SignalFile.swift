@@ -82,6 +82,10 @@ public enum SignalFile {
                 means.append(try number(meanColumns[k], "pred_mean_\(k + 1)"))
                 stds.append(try number(stdColumns[k], "pred_std_\(k + 1)"))
             }
+            let zeroShotText = text("zero_shot").lowercased()
+            guard ["", "true", "false"].contains(zeroShotText) else {
+                throw DataError(file: file, line: row.line, reason: "zero_shot '\(text("zero_shot"))' is not true or false")
+            }
             records.append(SignalRecord(
                 date: date, ticker: ticker, category: text("category"),
                 signal: signal, confidence: confidence,
@@ -91,6 +95,7 @@ public enum SignalFile {
                 aleatoricStd: try number(column["aleatoric_std"], "aleatoric_std"),
                 lastClose: try number(column["last_close"], "last_close"),
                 reason: text("reason")))
+            records[records.count - 1].zeroShot = zeroShotText == "true"
         }
         return records
     }
@@ -107,7 +112,7 @@ public enum SignalFile {
             for k in 0..<horizon { fields.append(k < record.predMean.count ? format(record.predMean[k]) : "") }
             for k in 0..<horizon { fields.append(k < record.predStd.count ? format(record.predStd[k]) : "") }
             fields += [format(record.epistemicStd), format(record.aleatoricStd), format(record.lastClose),
-                       quoted(record.reason)]
+                       quoted(record.reason), record.zeroShot ? "true" : "false"]
             text += fields.joined(separator: ",") + "\n"
         }
         return text
@@ -126,6 +131,7 @@ public enum SignalFile {
                 ("confidence", value(record.confidence)), ("expected_return", value(record.expectedReturn)),
                 ("epistemic_std", value(record.epistemicStd)), ("aleatoric_std", value(record.aleatoricStd)),
                 ("last_close", value(record.lastClose)), ("reason", string(record.reason)),
+                ("zero_shot", record.zeroShot ? "true" : "false"),
             ]
             for k in 0..<horizon {
                 pairs.append(("pred_mean_\(k + 1)", k < record.predMean.count ? value(record.predMean[k]) : "null"))

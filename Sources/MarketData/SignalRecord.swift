@@ -38,6 +38,9 @@ public struct SignalRecord: Sendable, Equatable {
     public var lastClose: Double
     /// Why a HOLD was held (e.g. `low confidence`, `small return`, `stale data`, `synthetic bar`, `no data`).
     public var reason: String
+    /// True when the checkpoint had not seen this asset: forecast zero-shot (its category embedding, no asset
+    /// embedding, a normaliser fitted on its own bars up to the date). Column `zero_shot` (`true`/`false`).
+    public var zeroShot = false
 
     public init(date: DayNumber, ticker: String, category: String, signal: SignalAction, confidence: Double,
                 expectedReturn: Double, predMean: [Double], predStd: [Double], epistemicStd: Double,
@@ -64,6 +67,6 @@ public struct SignalRecord: Sendable, Equatable {
     public static func columns(horizon: Int) -> [String] {
         ["date", "ticker", "category", "signal", "confidence", "expected_return"]
             + (1...max(1, horizon)).map { "pred_mean_\($0)" } + (1...max(1, horizon)).map { "pred_std_\($0)" }
-            + ["epistemic_std", "aleatoric_std", "last_close", "reason"]
+            + ["epistemic_std", "aleatoric_std", "last_close", "reason", "zero_shot"]
     }
 }

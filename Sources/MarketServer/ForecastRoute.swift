@@ -42,7 +42,7 @@ enum ForecastRoute {
          "confidence": JSONBody.number(row.confidence), "expected_return": JSONBody.number(row.expectedReturn),
          "mean": JSONBody.numbers(row.predMean), "sigma": JSONBody.numbers(row.predStd),
          "aleatoric_sigma": JSONBody.number(row.aleatoricStd), "epistemic_sigma": JSONBody.number(row.epistemicStd),
-         "last_close": JSONBody.number(row.lastClose), "reason": row.reason, "zero_shot": false]
+         "last_close": JSONBody.number(row.lastClose), "reason": row.reason, "zero_shot": row.zeroShot]
     }
 
     struct Query {

@@ -71,7 +71,7 @@ public enum OpenAPIDocument {
               "sigma": {"type": "array", "items": {"type": ["number", "null"]}, "description": "Predictive total standard deviation per step."},
               "aleatoric_sigma": {"type": ["number", "null"]}, "epistemic_sigma": {"type": ["number", "null"]},
               "last_close": {"type": ["number", "null"]}, "reason": {"type": "string"},
-              "zero_shot": {"type": "boolean", "description": "True when the checkpoint has not seen the asset (scored from its category); this build lists such assets as HOLD 'not in checkpoint' instead, so it is false for every scored asset."}
+              "zero_shot": {"type": "boolean", "description": "True when the checkpoint has not seen the asset: forecast zero-shot from its category embedding (no asset embedding) with a normaliser fitted on its own bars up to the date."}
             }
           },
           "ForecastResponse": {

@@ -22,7 +22,9 @@ public struct SignalRunOptions: Sendable, Equatable {
 }
 
 /// Scores assets at a date. Every asset of the input gets exactly one row, in input order: assets without
-/// data, without a model, unknown to the checkpoint or with fewer than T bars are listed as HOLD with the reason.
+/// data, without a model or with fewer than T bars are listed as HOLD with the reason. An asset the checkpoint has not
+/// seen is forecast zero-shot (its category's embedding, no asset embedding, a normaliser fitted on its own bars up to
+/// the date) and flagged `zero_shot`; an asset of a category the checkpoint does not know is an error naming it.
 ///
 /// Speed: the windows of all assets scored by one checkpoint go through `DataParallel.predictive` as one
 /// batch (B = assets, split over 2 workers, chunks of 128), S passes. Determinism and no look-ahead: asset a at date d is
@@ -53,6 +55,7 @@ public enum NightlySignals {
         // Per checkpoint (in order of first use): the input indices it scores and their (T, F) windows.
         var groups: [(model: SignalModel, members: [Int], features: [Float], assetIDs: [Int32], categoryIDs: [Int32])] = []
         var groupOf: [ObjectIdentifier: Int] = [:]
+        var zeroShot = Set<Int>()
         for (index, asset) in assets.enumerated() {
             let state = asset.series.map { AssetDataState(series: $0, date: date) } ?? states[index]
             states[index] = state
@@ -65,15 +68,23 @@ public enum NightlySignals {
                 rows[index] = noForecast(SignalRule.Reason.noData); continue
             }
             guard let signalModel = models.model(for: asset.category) else { rows[index] = noForecast(Reason.noModel); continue }
-            guard let assetID = signalModel.assetIDs[asset.ticker], signalModel.normalizer.mean[assetID] != nil,
-                  signalModel.normalizer.std[assetID] != nil, assetID < signalModel.model.config.assetCount else {
-                rows[index] = noForecast(Reason.notInCheckpoint); continue
-            }
             let config = signalModel.model.config
-            let categoryID = signalModel.idTable.assets[assetID].category
+            // An asset the checkpoint has not seen (or whose row it cannot use) is forecast zero-shot from its category.
+            let assetID: Int, categoryID: Int, normalizer: FeatureNormalizer
+            if let id = signalModel.assetIDs[asset.ticker], signalModel.normalizer.mean[id] != nil,
+               signalModel.normalizer.std[id] != nil, id < config.assetCount {
+                (assetID, categoryID, normalizer) = (id, signalModel.idTable.assets[id].category, signalModel.normalizer)
+            } else {
+                guard last + 1 >= config.contextLength else {
+                    rows[index] = noForecast("\(Reason.shortHistory): \(last + 1) bars < context \(config.contextLength)"); continue
+                }
+                let input = try signalModel.zeroShotInput(category: asset.category, series: series, last: last)
+                (assetID, categoryID, normalizer) = (SignalModel.zeroShotKey, input.categoryID, input.normalizer)
+                zeroShot.insert(index)
+            }
             guard let window = SignalWindow.features(series: series, last: last, contextLength: config.contextLength,
                                                      assetID: assetID, categoryID: categoryID,
-                                                     normalizer: signalModel.normalizer) else {
+                                                     normalizer: normalizer) else {
                 rows[index] = noForecast("\(Reason.shortHistory): \(last + 1) bars < context \(config.contextLength)"); continue
             }
             let key = ObjectIdentifier(signalModel)
@@ -91,7 +102,7 @@ public enum NightlySignals {
             let batch = ModelBatch(batchSize: group.members.count, features: group.features,
                                    assetIds: group.assetIDs, categoryIds: group.categoryIDs)
             var rng = RandomGenerator(seed: mcSeed(options.seed, date: date, ticker: assets[group.members[0]].ticker))
-            let p = group.model.parallel.predictive(batch, samples: options.samples, rng: &rng)   // (B, H) each
+            let p = group.model.predictive(batch, samples: options.samples, rng: &rng)   // (B, H) each
             let h = p.horizon
             for (b, index) in group.members.enumerated() {
                 let range = (b * h)..<((b + 1) * h)
@@ -104,6 +115,7 @@ public enum NightlySignals {
                                                  laws: (0..<h).map { p.law(row: b, step: $0).scaled(by: factors[$0]) })
                 rows[index] = rule.decide(date: date, ticker: assets[index].ticker, category: assets[index].category,
                                           predictive: predictive, data: states[index])
+                rows[index]!.zeroShot = zeroShot.contains(index)
             }
         }
         return rows.map { $0! }

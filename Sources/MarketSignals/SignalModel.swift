@@ -5,12 +5,15 @@ import MarketModel
 import MarketTensor
 
 /// Everything a nightly run needs from one checkpoint file (`pretrained.safetensors` or
-/// `model_finetuned_<K>.safetensors`): the verified weights as a `MarketGPT`, the normaliser it was
-/// trained with and the universe id tables it was trained on.
+/// `model_finetuned_<K>.safetensors`) or one deep ensemble (`ensemble.json`): the verified weights as
+/// `MarketGPT`s, the normaliser they were trained with and the universe id tables they were trained on.
 public final class SignalModel {
     /// The file it came from (for messages and the summary).
     public let url: URL
+    /// The (first) member's network: its config is every member's.
     public let model: MarketGPT
+    /// K ≥ 1 ensemble members (`members[0] === model`); the predictive mixes S MC passes of each.
+    public let members: [MarketGPT]
     public let normalizer: FeatureNormalizer
     public let idTable: EmbeddingIDTable
     /// The verified `content_hash` of the file.
@@ -24,9 +27,13 @@ public final class SignalModel {
     public static let predictiveWorkers = 2
     /// The model spread over `predictiveWorkers` replicas (every op on both cores, not only the GEMMs).
     public private(set) lazy var parallel = DataParallel(model: model, workers: Self.predictiveWorkers)
+    /// Every member spread the same way (member 0's is `parallel`).
+    public private(set) lazy var memberParallels: [DataParallel] = [parallel] + members.dropFirst().map { DataParallel(model: $0, workers: Self.predictiveWorkers) }
 
-    public init(model: MarketGPT, normalizer: FeatureNormalizer, idTable: EmbeddingIDTable, url: URL, contentHash: String? = nil) {
+    public init(model: MarketGPT, normalizer: FeatureNormalizer, idTable: EmbeddingIDTable, url: URL, contentHash: String? = nil,
+                otherMembers: [MarketGPT] = []) {
         self.model = model
+        members = [model] + otherMembers
         self.normalizer = normalizer
         self.idTable = idTable
         self.url = url
@@ -40,23 +47,56 @@ public final class SignalModel {
     /// Throws `SignalError.checkpoint` with the file and the reason for a missing, damaged or incomplete
     /// checkpoint, or one whose model and stored feature list disagree. The features fed to the model
     /// are the checkpoint's (`normalizer.features`), computed by `SignalWindow` exactly as in training.
+    /// A deep ensemble's `ensemble.json` loads every member (`TrainedEnsemble.load`: finished, hash-checked, agreeing);
+    /// its calibration is the manifest's (fitted on the mixture).
     public static func load(_ url: URL) throws -> SignalModel {
         do {
-            let trained = try TrainedModel.load(url)
+            let ensemble = try TrainedEnsemble.load(url)
+            let trained = ensemble.primary
             let model = trained.model, normalizer = trained.normalizer
             guard model.config.featureCount == normalizer.featureCount else {
                 throw SignalError.checkpoint(file: url.path, reason: "model expects \(model.config.featureCount) features per bar, "
                                              + "its normaliser names \(normalizer.featureCount) (\(normalizer.features))")
             }
-            let signalModel = SignalModel(model: model, normalizer: normalizer, idTable: trained.idTable, url: url, contentHash: trained.contentHash)
-            do { signalModel.calibration = try PredictiveCalibration.read(trained.checkpoint.metadata, file: url.path) } catch {
-                throw SignalError.checkpoint(file: url.path, reason: String(describing: error))
-            }
+            let signalModel = SignalModel(model: model, normalizer: normalizer, idTable: trained.idTable, url: url,
+                                          contentHash: ensemble.manifest == nil ? trained.contentHash : ensemble.members.compactMap(\.contentHash).joined(separator: "+"),
+                                          otherMembers: Array(ensemble.models.dropFirst()))
+            signalModel.calibration = ensemble.calibration
             return signalModel
         } catch let error as TensorError {
             throw SignalError.checkpoint(file: url.path, reason: String(describing: error))
         }
     }
+
+    /// The predictive of `batch`: `samples` MC-dropout passes of each member, mixed (`Predictive.mixture`: epistemic =
+    /// between-member + within-member parts). One member: exactly `parallel.predictive` with `rng`. Member k > 0 draws from
+    /// stream k of a seed taken from `rng`, so the result is a function of `rng`'s state alone.
+    public func predictive(_ batch: ModelBatch, samples: Int, rng: inout RandomGenerator) -> Predictive {
+        guard members.count > 1 else { return parallel.predictive(batch, samples: samples, rng: &rng) }
+        var parts = [parallel.predictive(batch, samples: samples, rng: &rng)]
+        let seed = rng.next()
+        for (k, member) in memberParallels.enumerated().dropFirst() {
+            var memberRNG = RandomGenerator(seed: seed, stream: UInt64(k))
+            parts.append(member.predictive(batch, samples: samples, rng: &memberRNG))
+        }
+        return Predictive.mixture(parts)
+    }
+
+    /// The model input of an asset this checkpoint has not seen (zero-shot), if its category is known: the category id,
+    /// and a normaliser with the asset's statistics fitted on its own bars `0…last` under key −1 (no bar after the date).
+    /// Throws `SignalError.checkpoint` naming the category when the checkpoint does not know it.
+    public func zeroShotInput(category: String, series: OHLCVSeries, last: Int) throws -> (categoryID: Int, normalizer: FeatureNormalizer) {
+        guard let categoryID = idTable.categoryID(of: category) else {
+            throw SignalError.checkpoint(file: url.path, reason: "unknown category '\(category)': the checkpoint knows \(idTable.categories.joined(separator: ", "))")
+        }
+        var fitted = normalizer
+        let features = AssetFeatures(assetID: Self.zeroShotKey, categoryID: categoryID, series: series.slice(0..<(last + 1)), featureSet: normalizer.features)
+        fitted.fit(features, range: 0..<features.count)
+        return (categoryID, fitted)
+    }
+
+    /// The normaliser key (and model asset id) of a zero-shot asset: −1, "no asset embedding".
+    public static let zeroShotKey = -1
 }
 
 /// Which checkpoint scores which category: `model_finetuned_<category>` where present, else the fallback

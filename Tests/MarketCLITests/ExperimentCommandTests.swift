@@ -63,4 +63,39 @@ final class ExperimentCommandTests: XCTestCase {
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("'mars'"), bad.stderr)
     }
+
+    /// `ensemble: {members: 2, samples: 3}`: the MC-dropout and deep-ensemble variants join the report on the same targets,
+    /// with their variance parts, and the set is written as an ensemble manifest that `evaluate` reads.
+    func testExperimentScoresMCDropoutAndTheDeepEnsembleOnTheSameTargets() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("experiment-ens-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let config = Self.config.replacingOccurrences(of: "categories: [crypto, forex]", with: "categories: [crypto]\nensemble: {members: 2, samples: 3}")
+        try config.write(to: directory.appendingPathComponent("experiment.yaml"), atomically: true, encoding: .utf8)
+        let universe = DemoDataCommandTests.packageRoot.appendingPathComponent("universes/demo.yaml").path
+        try FileManager.default.copyItem(atPath: universe, toPath: directory.appendingPathComponent("demo.yaml").path)
+        XCTAssertEqual(try CLIRunner.run(["demo-data", "--universe", "demo.yaml", "--out", "data", "--seed", "4"], in: directory).status, 0)
+        let result = try CLIRunner.run(["experiment", "--config", "experiment.yaml", "--universe", "demo.yaml", "--data", "data", "--run", "m"], in: directory)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("pre-training member 1"), result.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("runs/m/report.json"))) as? [String: Any])
+        let group = try XCTUnwrap((report["categories"] as? [[String: Any]])?.first)
+        let scores = try XCTUnwrap(group["scores"] as? [String: [String: Any]])
+        for key in ["pretrained_mc", "pretrained_mc_calibrated", "ensemble", "ensemble_calibrated"] { XCTAssertNotNil(scores[key], key) }
+        XCTAssertEqual(Set(scores.values.compactMap { $0["count"] as? Int }).count, 1, "every forecaster on the same targets")
+        let parts = try XCTUnwrap((group["uncertainty"] as? [String: [String: Any]])?["ensemble"])
+        XCTAssertEqual((parts["models"] as? NSNumber)?.intValue, 2)
+        XCTAssertEqual((parts["passes_per_model"] as? NSNumber)?.intValue, 3)
+        XCTAssertGreaterThan((parts["between_models"] as? NSNumber)?.doubleValue ?? 0, 0)
+        XCTAssertEqual(((report["mixture"] as? [String: Any])?["members"] as? NSNumber)?.intValue, 2)
+        let markdown = try String(contentsOf: directory.appendingPathComponent("runs/m/report.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.contains("| ensemble_calibrated |") && markdown.contains("Variance parts of `ensemble`"), markdown)
+        // The set is one checkpoint: evaluate scores its mixture.
+        let tiny = PretrainCommandTests.config.replacingOccurrences(of: "horizon: 3, head: gaussian", with: "horizon: 3, head: student_t, degrees_of_freedom: 5")
+        try tiny.write(to: directory.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
+        let evaluate = try CLIRunner.run(["evaluate", "--checkpoint", "checkpoints/m/ensemble.json", "--config", "tiny.yaml", "--universe", "demo.yaml",
+                                          "--data", "data", "--run", "m", "--category", "crypto", "--samples", "2"], in: directory)
+        XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
+        XCTAssertTrue(evaluate.stdout.contains("2 model(s) × 2 pass(es)"), evaluate.stdout)
+    }
 }

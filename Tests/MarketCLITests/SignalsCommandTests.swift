@@ -34,7 +34,7 @@ final class SignalsCommandTests: XCTestCase {
         let csv = try String(contentsOf: dir.appendingPathComponent("a/\(date).csv"), encoding: .utf8)
         let lines = csv.split(separator: "\n")
         XCTAssertEqual(lines.first, "date,ticker,category,signal,confidence,expected_return,pred_mean_1,pred_mean_2,pred_mean_3,"
-                       + "pred_std_1,pred_std_2,pred_std_3,epistemic_std,aleatoric_std,last_close,reason")
+                       + "pred_std_1,pred_std_2,pred_std_3,epistemic_std,aleatoric_std,last_close,reason,zero_shot")
         XCTAssertEqual(lines.count, 31)   // every asset of the demo universe, the one without a file included
         XCTAssertTrue(csv.contains(",no data"), "the missing asset is listed")
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("a/\(date).json").path))

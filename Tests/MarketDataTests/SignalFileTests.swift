@@ -29,7 +29,7 @@ final class SignalFileTests: XCTestCase {
 
     func testCSVHeaderFollowsTheContract() {
         let header = SignalFile.csvText(sample()).split(separator: "\n")[0]
-        XCTAssertEqual(header, "date,ticker,category,signal,confidence,expected_return,pred_mean_1,pred_mean_2,pred_std_1,pred_std_2,epistemic_std,aleatoric_std,last_close,reason")
+        XCTAssertEqual(header, "date,ticker,category,signal,confidence,expected_return,pred_mean_1,pred_mean_2,pred_std_1,pred_std_2,epistemic_std,aleatoric_std,last_close,reason,zero_shot")
     }
 
     func testRoundTripThroughAtomicWrite() throws {

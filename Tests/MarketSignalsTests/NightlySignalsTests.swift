@@ -138,9 +138,27 @@ final class NightlySignalsTests: XCTestCase {
         XCTAssertTrue(rows[1].reason.hasPrefix(NightlySignals.Reason.shortHistory), rows[1].reason)
         XCTAssertTrue(rows[2].reason.hasPrefix(SignalRule.Reason.staleData), rows[2].reason)
         XCTAssertEqual(rows[3].reason, SignalRule.Reason.syntheticBar)
-        XCTAssertEqual(rows[4].reason, NightlySignals.Reason.notInCheckpoint)
+        // An asset the checkpoint has not seen is forecast zero-shot and flagged; the others are not.
+        XCTAssertTrue(rows[4].zeroShot)
+        XCTAssertFalse(rows[4].predMean.isEmpty)
+        XCTAssertTrue(rows[4].confidence.isFinite)
+        XCTAssertEqual(rows.filter(\.zeroShot).map(\.ticker), ["NOPE"])
         XCTAssertEqual(rows[5].reason, SignalRule.Reason.noData)
-        XCTAssertTrue(rows[1...5].allSatisfy { $0.signal == .hold })
+        XCTAssertTrue([1, 2, 3, 5].allSatisfy { rows[$0].signal == .hold })
+        // Zero-shot = no asset embedding, normaliser fitted on its own bars up to the date: bars after it change nothing.
+        var later = inputs
+        let base = inputs[4].series!, future = series(bars: 120, end: date + 30, seed: 77)
+        let after = future.dates.indices.filter { future.dates[$0] > date }
+        later[4].series = OHLCVSeries(dates: base.dates + after.map { future.dates[$0] }, open: base.open + after.map { future.open[$0] * 5 },
+                                      high: base.high + after.map { future.high[$0] * 5 }, low: base.low + after.map { future.low[$0] * 5 },
+                                      close: base.close + after.map { future.close[$0] * 5 }, volume: base.volume + after.map { future.volume[$0] })
+        let again = try NightlySignals.records(date: date, assets: later, models: SignalModelSet(fallback: signalModel()), options: SignalRunOptions(samples: 3))
+        XCTAssertEqual(again[4], rows[4])
+        // A category the checkpoint does not know is an error naming it.
+        var alien = assets()
+        alien.append(SignalAsset(ticker: "MARS1", category: "mars", series: series(bars: 80, end: date, seed: 5)))
+        XCTAssertThrowsError(try NightlySignals.records(date: date, assets: alien, models: SignalModelSet(fallback: signalModel()),
+                                                        options: SignalRunOptions(samples: 2))) { XCTAssertTrue("\($0)".contains("'mars'"), "\($0)") }
         let noModel = try NightlySignals.records(date: date, assets: assets(), models: SignalModelSet(byCategory: ["crypto": signalModel()], fallback: nil),
                                                  options: SignalRunOptions(samples: 2))
         XCTAssertEqual(noModel[0].reason, NightlySignals.Reason.noModel)

@@ -12,6 +12,9 @@ public struct WalkForwardReport: Codable, Sendable {
     public var pooledOutOfSamplePretrained: ForecastEvaluation?
     public var pooledOutOfSampleFineTuned: ForecastEvaluation?
     public var seconds: Double
+    /// Tickers of the universe the checkpoint had not seen: each got a new, zero-initialised asset-embedding row
+    /// (its zero-shot forecast until fine-tuned) and a normaliser fitted on its bars up to its category's train_end.
+    public var newAssets: [String] = []
 
     public init(run: String, checkpoint: String, options: WalkForwardOptions, categories: [CategoryWalkForwardResult],
                 pooledOutOfSamplePretrained: ForecastEvaluation?, pooledOutOfSampleFineTuned: ForecastEvaluation?, seconds: Double) {

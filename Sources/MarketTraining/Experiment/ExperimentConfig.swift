@@ -53,12 +53,33 @@ public struct WalkForwardSection: Codable, Equatable, Sendable {
     }
 }
 
+/// The uncertainty methods an experiment compares (`ensemble:`): MC dropout and a deep ensemble of the pre-trained model.
+public struct EnsembleSection: Codable, Equatable, Sendable {
+    /// K, deep-ensemble members (member 0 is the experiment's pre-trained model; members 1…K−1 train with seeds
+    /// seed+1…; 1 = no ensemble). Default 1.
+    public var members = 1
+    /// S, MC-dropout passes per member for the `pretrained_mc` and `ensemble` variants (1 = one `.eval` pass). Default 1.
+    public var samples = 1
+
+    public init() {}
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self), d = EnsembleSection()
+        members = try c.decodeIfPresent(Int.self, forKey: .members) ?? d.members
+        samples = try c.decodeIfPresent(Int.self, forKey: .samples) ?? d.samples
+    }
+
+    /// Whether any mixture variant is scored (K > 1 or S > 1).
+    public var isEnabled: Bool { members > 1 || samples > 1 }
+}
+
 /// `configs/experiment.yaml`:
 /// ```yaml
 /// model:        { … }   # ModelSection (as configs/pretrain.yaml)
 /// training:     { … }   # TrainingConfig of pre-training (its split: per-category cuts; universe, data, run, seed)
 /// finetune:     { … }   # TrainingConfig of fine-tuning (learning_rate, batch_size, clip_norm, …)
 /// walk_forward: { … }   # WalkForwardSection
+/// ensemble:     { members: 3, samples: 10 }   # EnsembleSection: MC-dropout and deep-ensemble variants (default 1, 1: none)
 /// calibrate: true       # fit the post-hoc scale calibration on held-out rows (never the test period)
 /// categories: [crypto]  # default: every category
 /// ```
@@ -70,12 +91,13 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
     public var training = TrainingConfig()
     public var finetune = TrainingConfig()
     public var walkForward = WalkForwardSection()
+    public var ensemble = EnsembleSection()
     public var calibrate = true
     public var categories: [String]?
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case model, training, finetune, walkForward = "walk_forward", calibrate, categories }
+    enum CodingKeys: String, CodingKey { case model, training, finetune, walkForward = "walk_forward", ensemble, calibrate, categories }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -83,6 +105,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
         training = try c.decodeIfPresent(TrainingConfig.self, forKey: .training) ?? TrainingConfig()
         finetune = try c.decodeIfPresent(TrainingConfig.self, forKey: .finetune) ?? TrainingConfig()
         walkForward = try c.decodeIfPresent(WalkForwardSection.self, forKey: .walkForward) ?? WalkForwardSection()
+        ensemble = try c.decodeIfPresent(EnsembleSection.self, forKey: .ensemble) ?? EnsembleSection()
         calibrate = try c.decodeIfPresent(Bool.self, forKey: .calibrate) ?? true
         categories = try c.decodeIfPresent([String].self, forKey: .categories)
     }
@@ -93,6 +116,8 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
         do { try finetune.validate() } catch let error as ConfigValueError { throw error.prefixed("finetune") }
         guard walkForward.windowMonths >= 1 else { throw ConfigValueError(keyPath: ["walk_forward", "window_months"], reason: "must be ≥ 1, found \(walkForward.windowMonths)") }
         guard walkForward.epochs >= 1 else { throw ConfigValueError(keyPath: ["walk_forward", "epochs"], reason: "must be ≥ 1, found \(walkForward.epochs)") }
+        guard (1...16).contains(ensemble.members) else { throw ConfigValueError(keyPath: ["ensemble", "members"], reason: "must be in 1…16, found \(ensemble.members)") }
+        guard (1...100).contains(ensemble.samples) else { throw ConfigValueError(keyPath: ["ensemble", "samples"], reason: "must be in 1…100, found \(ensemble.samples)") }
         guard walkForward.guardBars >= 1 else { throw ConfigValueError(keyPath: ["walk_forward", "guard_bars"], reason: "must be ≥ 1, found \(walkForward.guardBars)") }
     }
 

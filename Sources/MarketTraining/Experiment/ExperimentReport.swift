@@ -25,6 +25,19 @@ public struct ExperimentGroup: Codable, Sendable {
     /// Scale factors per step of the calibrations (pre-trained: fitted on the validation period; fine-tuned:
     /// on the walk-forward windows' out-of-sample rows).
     public var calibrationPretrained: [Double]?, calibrationFinetuned: [Double]?
+    /// Per mixture variant (`pretrained_mc`, `ensemble`, their `_calibrated`): the mean predictive variance split into
+    /// aleatoric, within-model (MC dropout) and between-model (ensemble) parts. Nil without mixtures.
+    public var uncertainty: [String: VarianceParts]?
+}
+
+/// What the MC-dropout / deep-ensemble comparison cost (`ensemble:` in the config).
+public struct ExperimentMixture: Codable, Sendable {
+    /// K members (incl. the pre-trained model) and S MC-dropout passes per member.
+    public var members: Int
+    public var samples: Int
+    /// Seconds pre-training members 1…K−1 (0 when reused), and scoring the mixtures (validation + test).
+    public var ensemblePretrainSeconds: Double
+    public var mixtureEvaluationSeconds: Double
 }
 
 /// Whether the issue's targets were met, per group.
@@ -48,11 +61,14 @@ public struct ExperimentReport: Codable, Sendable {
     public var pooled: ExperimentGroup?
     public var targets: ExperimentTargets
     public var seconds: Double
+    /// The MC-dropout / ensemble comparison's size and cost (nil without `ensemble:`).
+    public var mixture: ExperimentMixture?
 
     /// Pretty, key-sorted JSON (NaN as null).
     public func jsonData() throws -> Data { try ReportJSON.encode(self) }
 
-    static let forecasters = ["pretrained", "pretrained_calibrated", "finetuned", "finetuned_calibrated", "rw", "ewma", "garch", "garch_t"]
+    static let forecasters = ["pretrained", "pretrained_calibrated", "pretrained_mc", "pretrained_mc_calibrated", "ensemble", "ensemble_calibrated",
+                              "finetuned", "finetuned_calibrated", "rw", "ewma", "garch", "garch_t"]
 
     /// The readable report: protocol, the table per category, targets met or not, and the SVG charts.
     public func markdown() -> String {
@@ -63,7 +79,13 @@ public struct ExperimentReport: Codable, Sendable {
                      "walk forward over the validation period (score each window, then fine-tune on it, guarded);",
                      "score every forecaster on the category's test period (never trained on, never used for any choice).",
                      "Calibration: a scale factor per category and horizon step minimising NLL — pre-trained on the validation",
-                     "period, fine-tuned on the walk-forward windows' out-of-sample rows.", "",
+                     "period, fine-tuned on the walk-forward windows' out-of-sample rows."]
+        if let m = mixture {
+            lines += ["Uncertainty methods: `pretrained_mc` = the pre-trained model's MC-dropout mixture (S = \(m.samples) passes); `ensemble` =",
+                      "\(m.members) pre-trained members (seeds seed…seed+\(m.members - 1)) × \(m.samples) passes as one mixture; both calibrated on the",
+                      "validation period. Cost: members 2…\(m.members) pre-trained in \(f(m.ensemblePretrainSeconds, "%.0f")) s, mixtures scored in \(f(m.mixtureEvaluationSeconds, "%.0f")) s."]
+        }
+        lines += ["",
                      "## Targets", "",
                      "- coverage (50 % and 90 %) within ±2 pp: \(targets.coverageWithin2pp.count)/\(targets.categories) (\(targets.coverageWithin2pp.joined(separator: ", ")))",
                      "- NLL better than GARCH-t with DM p < 0.05: \(targets.beatsGarchT.count)/\(targets.categories) (\(targets.beatsGarchT.joined(separator: ", "))) — target ≥ 4/6",
@@ -80,6 +102,9 @@ public struct ExperimentReport: Codable, Sendable {
             if let dm = group.dmFinetunedVersusPretrained {
                 lines.append("")
                 lines.append("Fine-tuned vs pre-trained (calibrated): DM \(f(dm.statistic, "%+.2f")), p \(f(dm.pValue, "%.3f")).")
+            }
+            for (key, u) in (group.uncertainty ?? [:]).sorted(by: { $0.key < $1.key }) where !key.hasSuffix("_calibrated") {
+                lines.append("Variance parts of `\(key)` (RMS sd ×100): aleatoric \(f(100 * u.aleatoric.squareRoot())), within-model MC \(f(100 * u.withinModel.squareRoot())), between-model \(f(100 * u.betweenModels.squareRoot())).")
             }
             if let c = group.calibrationPretrained { lines.append("Calibration factors (pre-trained, per step): \(c.map { f($0, "%.3f") }.joined(separator: ", ")).") }
             if let c = group.calibrationFinetuned { lines.append("Calibration factors (fine-tuned, per step): \(c.map { f($0, "%.3f") }.joined(separator: ", ")).") }

@@ -12,7 +12,10 @@ import MarketModel
 ///    an update that worsens the NLL of its held-out tail is undone); nothing on or before train_end is scored;
 /// 4. the fine-tuned calibration is fitted on the windows' rows (each scored before it was trained on);
 /// 5. pre-trained and fine-tuned (raw and calibrated) and RW-20, EWMA 0.94, GARCH, GARCH-t are scored on
-///    exactly the same targets of K's test period (never trained on, never used for a choice).
+///    exactly the same targets of K's test period (never trained on, never used for a choice);
+/// 6. with `ensemble:` (K > 1 or S > 1) also the pre-trained model's MC-dropout mixture (`pretrained_mc`, S passes) and the
+///    deep ensemble (`ensemble`, K members × S passes; members 1…K−1 pre-trained with seeds seed+k, written with member 0
+///    as `checkpoints/<run>/ensemble.json`), each raw and calibrated on the validation period, with their variance parts.
 /// Every number is a function of the config's seeds.
 public struct ExperimentRunner {
     public var config: ExperimentConfig
@@ -61,9 +64,20 @@ public struct ExperimentRunner {
         let cuts = CheckpointCuts(metadata: loaded.checkpoint.metadata, categories: idTable.categories)
         let t = loaded.model.config.contextLength, h = loaded.model.config.horizon
 
+        // The MC-dropout variant (`pretrained_mc`, S passes of the model) is scored with the protocol; the deep ensemble
+        // (members 1…K−1 trained afterwards) is added at the end, so the protocol's report is written before its cost.
+        let mixture = config.ensemble
+        var mixtureSeconds = 0.0
+        func mcRows(_ collector: ForecastCollector, origins: [Range<Int>], limits: [Int]) -> ForecastRows? {
+            guard mixture.samples > 1 else { return nil }
+            return collector.modelRows([loaded.model], samples: mixture.samples, seed: config.training.seed, origins: origins, limits: limits)
+        }
+
         // 2. Pre-trained calibration on each category's validation period (never its test period).
         progress("experiment [2/\(names.count + 2)]: calibration on the validation periods (\(String(format: "%.0f", Date().timeIntervalSince(started))) s)")
         var validationRows = ForecastRows(horizon: h)
+        var mixtureValidationRows: [String: ForecastRows] = [:]
+        var validationPlan: [(name: String, collector: ForecastCollector, origins: [Range<Int>], limits: [Int])] = []
         for name in names {
             guard let id = idTable.categoryID(of: name), let start = cuts.validationStart[name], let end = cuts.testStart[name] else { continue }
             let category = FeatureStore(assets: store.assets.filter { $0.categoryID == id && $0.count >= t + h + 30 }, categoryWeights: store.categoryWeights, featureSet: store.featureSet)
@@ -76,8 +90,18 @@ public struct ExperimentRunner {
             var rows = collector.modelRows(loaded.model, origins: origins, limits: limits)
             rows.maskCommonTargets()
             validationRows.append(rows)
+            let mixtureStarted = Date()
+            if var variant = mcRows(collector, origins: origins, limits: limits) {
+                variant.maskCommonTargets()
+                mixtureValidationRows["pretrained_mc", default: ForecastRows(horizon: h)].append(variant)
+            }
+            mixtureSeconds += Date().timeIntervalSince(mixtureStarted)
+            validationPlan.append((name, collector, origins, limits))
         }
         let pretrainedCalibration = PredictiveCalibration.fit(validationRows, categoryNames: idTable.categories, fittedOn: "validation period of each category")
+        var mixtureCalibrations = mixtureValidationRows.mapValues {
+            PredictiveCalibration.fit($0, categoryNames: idTable.categories, fittedOn: "validation period of each category")
+        }
         if config.calibrate {
             // Stored in the checkpoint (weights + state pair rewritten together, so --resume stays consistent).
             let restored = try files.restoreTrainer(config: config.training)
@@ -89,8 +113,10 @@ public struct ExperimentRunner {
 
         // 3–5. Walk-forward per category, then the test period.
         var groups: [ExperimentGroup] = []
-        var pooled: [String: ForecastRows] = [:]
         var pooledWindows = (scored: 0, skipped: 0, kept: 0, rejected: 0)
+        // Per category: its variants (kept to add the ensemble's), OOS origins and the group's fixed facts.
+        var done: [(name: String, variants: [String: ForecastRows], category: FeatureStore, origins: [Range<Int>], testStart: String,
+                    trainEnd: String?, windows: (Int, Int, Int, Int), calibration: ([Double]?, [Double]?))] = []
         for (k, name) in names.enumerated() {
             guard let id = idTable.categoryID(of: name), let testStart = cuts.testStart[name] else {
                 progress("experiment: \(name) has no bars; skipped")
@@ -122,10 +148,24 @@ public struct ExperimentRunner {
             var pre = forecasts.outOfSamplePretrained, fin = forecasts.outOfSampleFineTuned
             precondition(pre.count == fin.count, "ExperimentRunner: OOS rows differ")
             for i in pre.targets.indices where !(pre.targets[i].isFinite && fin.targets[i].isFinite) { pre.targets[i] = .nan; fin.targets[i] = .nan }
-            let variants: [String: ForecastRows] = [
+            var variants: [String: ForecastRows] = [
                 "pretrained": pre, "pretrained_calibrated": pretrainedCalibration.applied(to: pre, categoryNames: idTable.categories),
                 "finetuned": fin, "finetuned_calibrated": finetunedCalibration.applied(to: fin, categoryNames: idTable.categories)]
-            for (key, rows) in variants { pooled[key, default: ForecastRows(horizon: h)].append(rows) }
+            // The same OOS targets for a mixture: the fine-tuner's origins, the pre-trained rows' mask and baselines.
+            let category = tuner.categoryStore(id, contextLength: t, horizon: h)
+            let (_, origins) = WalkForwardFineTuner.outOfSampleOrigins(category, oosStart: CivilDate.parseISO(result.outOfSampleStart) ?? testStart,
+                                                                        trainEnd: cuts.trainEnd[name])
+            func addMixture(_ key: String, _ produce: (ForecastCollector) -> ForecastRows?) {
+                let mixtureStarted = Date()
+                defer { mixtureSeconds += Date().timeIntervalSince(mixtureStarted) }
+                guard var rows = produce(ForecastCollector(store: category, normalizer: loaded.normalizer)) else { return }
+                precondition(rows.count == pre.count && rows.origins == pre.origins, "ExperimentRunner: \(key) rows differ from the OOS rows")
+                for i in rows.targets.indices where !pre.targets[i].isFinite { rows.targets[i] = .nan }
+                rows.baselines = pre.baselines
+                variants[key] = rows
+                if let calibration = mixtureCalibrations[key] { variants[key + "_calibrated"] = calibration.applied(to: rows, categoryNames: idTable.categories) }
+            }
+            addMixture("pretrained_mc") { mcRows($0, origins: origins, limits: category.assets.map(\.count)) }
             let kept = result.windows.filter { $0.guardResult?.kept == true }.count
             let rejected = result.windows.filter { $0.guardResult?.kept == false }.count
             pooledWindows.scored += result.windows.count; pooledWindows.skipped += result.windowsSkippedInsideTraining
@@ -134,12 +174,103 @@ public struct ExperimentRunner {
                                    windows: (result.windows.count, result.windowsSkippedInsideTraining, kept, rejected),
                                    calibration: (pretrainedCalibration.factors[name], finetunedCalibration.factors[name]))
             groups.append(group)
+            done.append((name, variants, category, origins, CivilDate.isoString(testStart), result.trainEnd,
+                         (result.windows.count, result.windowsSkippedInsideTraining, kept, rejected),
+                         (pretrainedCalibration.factors[name], finetunedCalibration.factors[name])))
             try writeCharts(name: name, variants: variants, result: result)
             progress(String(format: "experiment: %@ test %d targets, NLL pre %.4f → fine-tuned %.4f (calibrated), GARCH-t %.4f, cov50 %.3f cov90 %.3f",
                             name, group.targets, group.scores["pretrained_calibrated"]?.nll ?? .nan, group.scores["finetuned_calibrated"]?.nll ?? .nan,
                             group.scores["garch_t"]?.nll ?? .nan, group.scores["finetuned_calibrated"]?.coverage50 ?? .nan,
                             group.scores["finetuned_calibrated"]?.coverage90 ?? .nan))
+            if let mc = group.scores["pretrained_mc_calibrated"] {
+                progress(String(format: "experiment: %@ MC dropout (S = %d, calibrated): NLL %.4f, cov50 %.3f cov90 %.3f", name, mixture.samples, mc.nll, mc.coverage50, mc.coverage90))
+            }
         }
+        var report = try writeReport(groups: groups, done: done, pooledWindows: pooledWindows, pretrainSteps: loaded.step, pretrainSeconds: pretrainSeconds,
+                                     mixture: mixture.isEnabled ? ExperimentMixture(members: 1, samples: mixture.samples, ensemblePretrainSeconds: 0,
+                                                                                    mixtureEvaluationSeconds: mixtureSeconds) : nil, started: started)
+        guard mixture.members > 1 else { return report }
+
+        // 6. The deep ensemble: members 1…K−1 (member 0 is the model above), each a pre-training run with seed + k; the
+        // mixture of K members × S passes, calibrated on the validation periods, scored on the same test targets.
+        var ensembleModels = [loaded.model], ensembleMembers: [TrainedModel] = []
+        var ensembleSeconds = 0.0
+        for k in 1..<mixture.members {
+            let seed = EnsembleManifest.memberSeed(base: config.training.seed, index: k)
+            let memberFiles = TrainingCheckpoint(directory: checkpointDirectory.appendingPathComponent(EnsembleManifest.memberDirectoryName(k)))
+            if reusePretrained && memberFiles.exists {
+                progress("experiment: reusing ensemble member \(k) (\(memberFiles.weightsURL.path))")
+            } else {
+                let elapsed = Date().timeIntervalSince(started)
+                progress(String(format: "experiment [ensemble %d/%d]: pre-training member %d (seed %llu; elapsed %.0f s, eta %.0f s)", k, mixture.members - 1, k, seed,
+                                elapsed, (pretrainSeconds > 0 ? pretrainSeconds : 900) * Double(mixture.members - k)))
+                var member = config.pretraining
+                member.training.seed = seed
+                let summary = try Pretrainer.run(store: store, idTable: idTable, options: PretrainingOptions(
+                    config: member, stopStep: pretrainStopStep, checkpointDirectory: memberFiles.weightsURL.deletingLastPathComponent(),
+                    runDirectory: runDirectory.appendingPathComponent("pretrain_\(EnsembleManifest.memberDirectoryName(k))"),
+                    resume: false, isTerminal: false, output: progress))
+                ensembleSeconds += summary.seconds
+            }
+            let trained = try TrainedModel.load(memberFiles.weightsURL)
+            ensembleMembers.append(trained)
+            ensembleModels.append(trained.model)
+        }
+        let ensembleStarted = Date()
+        progress("experiment [ensemble]: scoring \(ensembleModels.count) members × \(mixture.samples) passes (validation, then test)")
+        var ensembleValidation = ForecastRows(horizon: h)
+        for plan in validationPlan {
+            var rows = plan.collector.modelRows(ensembleModels, samples: mixture.samples, seed: config.training.seed, origins: plan.origins, limits: plan.limits)
+            rows.maskCommonTargets()
+            ensembleValidation.append(rows)
+        }
+        let ensembleCalibration = PredictiveCalibration.fit(ensembleValidation, categoryNames: idTable.categories, fittedOn: "validation period of each category")
+        mixtureCalibrations["ensemble"] = ensembleCalibration
+        groups = []
+        for index in done.indices {
+            let entry = done[index]
+            let pre = entry.variants["pretrained"]!
+            var rows = ForecastCollector(store: entry.category, normalizer: loaded.normalizer)
+                .modelRows(ensembleModels, samples: mixture.samples, seed: config.training.seed, origins: entry.origins, limits: entry.category.assets.map(\.count))
+            precondition(rows.count == pre.count && rows.origins == pre.origins, "ExperimentRunner: ensemble rows differ from the OOS rows")
+            for i in rows.targets.indices where !pre.targets[i].isFinite { rows.targets[i] = .nan }
+            rows.baselines = pre.baselines
+            done[index].variants["ensemble"] = rows
+            done[index].variants["ensemble_calibrated"] = ensembleCalibration.applied(to: rows, categoryNames: idTable.categories)
+            let group = Self.group(name: entry.name, variants: done[index].variants, testStart: entry.testStart, trainEnd: entry.trainEnd,
+                                   windows: entry.windows, calibration: entry.calibration)
+            groups.append(group)
+            if let e = group.scores["ensemble_calibrated"] {
+                progress(String(format: "experiment: %@ ensemble (K = %d × S = %d, calibrated): NLL %.4f, cov50 %.3f cov90 %.3f", entry.name,
+                                ensembleModels.count, mixture.samples, e.nll, e.coverage50, e.coverage90))
+            }
+        }
+        mixtureSeconds += Date().timeIntervalSince(ensembleStarted)
+        // The set as one checkpoint: member 0 = pretrained.safetensors (as calibrated above), with the mixture's calibration.
+        let member0 = try ModelCheckpoint.read(files.weightsURL)
+        var manifest = EnsembleManifest(run: config.training.run, plannedMembers: ensembleModels.count, seed: config.training.seed)
+        manifest.members = [.init(index: 0, seed: config.training.seed, file: files.weightsURL.lastPathComponent,
+                                  contentHash: member0.contentHash ?? "", step: member0.step ?? 0)]
+        for (k, member) in ensembleMembers.enumerated() {
+            manifest.members.append(.init(index: k + 1, seed: EnsembleManifest.memberSeed(base: config.training.seed, index: k + 1),
+                                          file: "\(EnsembleManifest.memberDirectoryName(k + 1))/\(member.url.lastPathComponent)",
+                                          contentHash: member.contentHash ?? "", step: member.step))
+        }
+        if config.calibrate { manifest.calibration = ensembleCalibration }
+        try manifest.write(to: checkpointDirectory.appendingPathComponent(EnsembleManifest.fileName))
+        report = try writeReport(groups: groups, done: done, pooledWindows: pooledWindows, pretrainSteps: loaded.step, pretrainSeconds: pretrainSeconds,
+                                 mixture: ExperimentMixture(members: ensembleModels.count, samples: mixture.samples, ensemblePretrainSeconds: ensembleSeconds,
+                                                            mixtureEvaluationSeconds: mixtureSeconds), started: started)
+        return report
+    }
+
+    /// Pools the groups, checks the targets and writes report.json + report.md.
+    private func writeReport(groups: [ExperimentGroup], done: [(name: String, variants: [String: ForecastRows], category: FeatureStore, origins: [Range<Int>],
+                                                                testStart: String, trainEnd: String?, windows: (Int, Int, Int, Int), calibration: ([Double]?, [Double]?))],
+                             pooledWindows: (scored: Int, skipped: Int, kept: Int, rejected: Int), pretrainSteps: Int, pretrainSeconds: Double,
+                             mixture: ExperimentMixture?, started: Date) throws -> ExperimentReport {
+        var pooled: [String: ForecastRows] = [:]
+        for entry in done { for (key, rows) in entry.variants { pooled[key, default: ForecastRows(horizon: rows.horizon)].append(rows) } }
         let pooledGroup = groups.count > 1 ? Self.group(name: "pooled", variants: pooled, testStart: nil, trainEnd: nil,
                                                         windows: pooledWindows, calibration: (nil, nil)) : nil
         let targets = ExperimentTargets(
@@ -156,9 +287,10 @@ public struct ExperimentRunner {
                 return a <= b
             }.map(\.name),
             categories: groups.count)
-        let report = ExperimentReport(run: config.training.run, seed: config.training.seed, pretrainSteps: loaded.step,
+        var report = ExperimentReport(run: config.training.run, seed: config.training.seed, pretrainSteps: pretrainSteps,
                                       pretrainSeconds: pretrainSeconds, categories: groups, pooled: pooledGroup, targets: targets,
                                       seconds: Date().timeIntervalSince(started))
+        report.mixture = mixture
         try AtomicFile.write(try report.jsonData(), to: runDirectory.appendingPathComponent("report.json"))
         try AtomicFile.write(report.markdown(), to: runDirectory.appendingPathComponent("report.md"))
         return report
@@ -170,6 +302,7 @@ public struct ExperimentRunner {
         var scores: [String: ForecastScoreCard] = [:], dm: [String: DieboldMarianoResult] = [:]
         var c50: [String: [Double]] = [:], c90: [String: [Double]] = [:]
         var losses: [String: [Double]] = [:]
+        var uncertainty: [String: VarianceParts] = [:]
         var targets = 0
         var dayIDs: [Int] = []
         for key in variants.keys.sorted() {
@@ -178,6 +311,7 @@ public struct ExperimentRunner {
             scores[key] = evaluation.scores["model"]
             c50[key] = evaluation.perHorizon["model"]?.map(\.coverage50); c90[key] = evaluation.perHorizon["model"]?.map(\.coverage90)
             dm[key] = evaluation.dieboldMariano["garch_t"]
+            if rows.model.members > 1 { uncertainty[key] = rows.model.varianceParts(targets: rows.targets) }
             losses[key] = LawScores(target: rows.targets, laws: rows.model).negativeLogLikelihood
             if key == "pretrained" {
                 targets = evaluation.targets
@@ -195,7 +329,8 @@ public struct ExperimentRunner {
         return ExperimentGroup(name: name, targets: targets, testStart: testStart, trainEnd: trainEnd,
                                windowsScored: windows.0, windowsSkipped: windows.1, updatesKept: windows.2, updatesRejected: windows.3,
                                scores: scores, coverage50PerHorizon: c50, coverage90PerHorizon: c90, dmVersusGarchT: dm,
-                               dmFinetunedVersusPretrained: versus, calibrationPretrained: calibration.0, calibrationFinetuned: calibration.1)
+                               dmFinetunedVersusPretrained: versus, calibrationPretrained: calibration.0, calibrationFinetuned: calibration.1,
+                               uncertainty: uncertainty.isEmpty ? nil : uncertainty)
     }
 
     /// coverage_<K>.svg (calibrated fine-tuned model and baselines), pit_<K>.svg / pit_raw_<K>.svg (after / before

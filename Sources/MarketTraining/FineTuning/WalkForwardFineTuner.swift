@@ -100,6 +100,15 @@ public struct WalkForwardFineTuner {
         return windows
     }
 
+    /// The out-of-sample origins of a category store from `oosStart`: per asset, the first scored bar (never a target
+    /// on or before `trainEnd`) and the origin range (targets to the series' end). One place for the fine-tuner and
+    /// any other forecaster scored on the same OOS targets (the experiment's MC-dropout and ensemble variants).
+    public static func outOfSampleOrigins(_ category: FeatureStore, oosStart: DayNumber, trainEnd: DayNumber?) -> (firstBars: [Int], origins: [Range<Int>]) {
+        let scorableFrom = category.assets.map { trainEnd.map($0.firstIndex(onOrAfter:)) ?? 0 }
+        let oosBars = zip(category.assets, scorableFrom).map { max($0.firstIndex(onOrAfter: oosStart), $1 + 1) }
+        return (oosBars, zip(oosBars, category.assets).map { max($0 - 1, 0)..<$1.count })
+    }
+
     /// Optimizer steps of a fine-tuning pass over `ranges`: `epochs` × (non-overlapping T-bar windows) / B.
     func steps(_ ranges: [Range<Int>], contextLength: Int, batchSize: Int) -> Int {
         let windows = ranges.reduce(0) { $0 + $1.count / contextLength }
@@ -128,7 +137,7 @@ public struct WalkForwardFineTuner {
         let oosStart = overlaps ? trainEnd! + 1 : plannedStart
         // First origin whose targets all lie after train_end (origin day ≥ train_end).
         let scorableFrom = category.assets.map { trainEnd.map($0.firstIndex(onOrAfter:)) ?? 0 }
-        let oosBars = zip(category.assets, scorableFrom).map { max($0.firstIndex(onOrAfter: oosStart), $1 + 1) }
+        let (oosBars, oosOrigins) = Self.outOfSampleOrigins(category, oosStart: oosStart, trainEnd: trainEnd)
         let purge = options.purgeBars ?? h
         let collector = ForecastCollector(store: category, normalizer: normalizer)
         let windows = plan(category, oosStart: oosStart, contextLength: t, horizon: h, scorableFrom: scorableFrom, windowsFrom: windowsFrom)
@@ -142,7 +151,6 @@ public struct WalkForwardFineTuner {
         let trainer = Trainer(model: model, config: config)
 
         // Out-of-sample: origins from the OOS start (targets to the end); baselines fitted before it.
-        let oosOrigins = zip(oosBars, category.assets).map { max($0 - 1, 0)..<$1.count }
         let oosLimits = category.assets.map(\.count)
         func outOfSampleRows() -> ForecastRows {
             var rows = collector.modelRows(model, origins: oosOrigins, limits: oosLimits)
