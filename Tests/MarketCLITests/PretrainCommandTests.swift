@@ -31,7 +31,7 @@ final class PretrainCommandTests: XCTestCase {
     }
 
     /// The largest `step` in runs/<run>/metrics.jsonl (0 when absent).
-    private func loggedStep(_ directory: URL, run: String) -> Int {
+    static func loggedStep(_ directory: URL, run: String) -> Int {
         guard let text = try? String(contentsOf: directory.appendingPathComponent("runs/\(run)/metrics.jsonl"), encoding: .utf8) else { return 0 }
         return text.split(separator: "\n").compactMap { line -> Int? in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
@@ -54,10 +54,10 @@ final class PretrainCommandTests: XCTestCase {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(300)
-        while process.isRunning && loggedStep(directory, run: "killed") < 24 && Date() < deadline { usleep(2_000) }
+        while process.isRunning && Self.loggedStep(directory, run: "killed") < 24 && Date() < deadline { usleep(2_000) }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let killedAt = loggedStep(directory, run: "killed")
+        let killedAt = Self.loggedStep(directory, run: "killed")
         XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the run finished before it could be killed")
         XCTAssertLessThan(killedAt, 40)
 
@@ -117,10 +117,10 @@ final class PretrainCommandTests: XCTestCase {
         XCTAssertNotEqual(again.status, 0)
         XCTAssertTrue(again.stderr.contains("use --resume to continue it or --overwrite"), again.stderr)
         XCTAssertEqual(try Data(contentsOf: weights), before, "the refused run changed the checkpoint")
-        XCTAssertEqual(loggedStep(directory, run: "once"), 3)
+        XCTAssertEqual(Self.loggedStep(directory, run: "once"), 3)
         let overwrite = try CLIRunner.run(arguments(run: "once", steps: 2) + ["--overwrite"], in: directory)
         XCTAssertEqual(overwrite.status, 0, overwrite.stderr)
-        XCTAssertEqual(loggedStep(directory, run: "once"), 2)
+        XCTAssertEqual(Self.loggedStep(directory, run: "once"), 2)
 
         // A live holder (this test process) blocks the run; a dead one's lock is taken over with a message.
         let lock = directory.appendingPathComponent("checkpoints/once/.lock")
