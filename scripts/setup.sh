@@ -4,7 +4,7 @@
 # finds mpi.h for the CMPI target). For the server's tests and benchmark (optional:
 # those tests skip cleanly where they cannot be installed): chromium + chromium-driver (browser test), wrk.
 set -euo pipefail
-packages=(libopenblas-dev liblapacke-dev libsqlite3-dev libopenmpi-dev openmpi-bin pkg-config)
+packages=(libopenblas-dev liblapacke-dev libsqlite3-dev strace libopenmpi-dev openmpi-bin pkg-config)   # strace: the checkpoint kill-at-every-rename test
 optional=(chromium chromium-driver wrk)
 missing=()
 for package in "${packages[@]}"; do

@@ -20,20 +20,16 @@ final class DistributedPretrainTests: XCTestCase {
         throw XCTSkip("mpirun is not installed (Debian: openmpi-bin, see scripts/setup.sh)")
     }
 
+    /// `PretrainWorkspace` plus `nodrop.yaml` (the same config without dropout).
     private func workspace() throws -> URL {
-        let url = try temporaryDirectory(self, prefix: "mpi-cli")
-        try Self.config.write(to: url.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
+        let url = try PretrainWorkspace.make(config: Self.config, test: self)
         try Self.config.replacingOccurrences(of: "dropout: 0.1", with: "dropout: 0.0")
             .write(to: url.appendingPathComponent("nodrop.yaml"), atomically: true, encoding: .utf8)
-        let universe = DemoDataCommandTests.packageRoot.appendingPathComponent("universes/demo.yaml").path
-        try FileManager.default.copyItem(atPath: universe, toPath: url.appendingPathComponent("demo.yaml").path)
-        let demo = try CLIRunner.run(["demo-data", "--universe", "demo.yaml", "--out", "data", "--seed", "4"], in: url)
-        XCTAssertEqual(demo.status, 0, demo.stderr)
         return url
     }
 
     private func pretrain(run: String, steps: Int, config: String = "tiny.yaml") -> [String] {
-        ["pretrain", "--config", config, "--universe", "demo.yaml", "--data", "data", "--run", run, "--steps", String(steps)]
+        PretrainWorkspace.arguments(run: run, steps: steps).map { $0 == "tiny.yaml" ? config : $0 }
     }
 
     /// The environment of a run: `threads` replicas per process, no registry.
@@ -252,5 +248,5 @@ final class DistributedPretrainTests: XCTestCase {
         while pids.contains(where: { kill($0, 0) == 0 }) && Date() < deadline { usleep(10_000) }
     }
 
-    private func loggedStep(_ directory: URL, run: String) -> Int { PretrainCommandTests.loggedStep(directory, run: run) }
+    private func loggedStep(_ directory: URL, run: String) -> Int { PretrainWorkspace.loggedStep(directory, run: run) }
 }

@@ -14,30 +14,11 @@ final class PretrainCommandTests: XCTestCase {
                    eval_batches: 1, checkpoint_every: 10, log_every: 1, early_stopping_patience: 0, seed: 3}
         """
 
-    private func workspace() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("pretrain-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        try Self.config.write(to: url.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
-        let universe = DemoDataCommandTests.packageRoot.appendingPathComponent("universes/demo.yaml").path
-        try FileManager.default.copyItem(atPath: universe, toPath: url.appendingPathComponent("demo.yaml").path)
-        let demo = try CLIRunner.run(["demo-data", "--universe", "demo.yaml", "--out", "data", "--seed", "4"], in: url)
-        XCTAssertEqual(demo.status, 0, demo.stderr)
-        return url
-    }
+    private func workspace() throws -> URL { try PretrainWorkspace.make(config: Self.config, test: self) }
 
-    private func arguments(run: String, steps: Int) -> [String] {
-        ["pretrain", "--config", "tiny.yaml", "--universe", "demo.yaml", "--data", "data", "--run", run, "--steps", String(steps)]
-    }
+    private func arguments(run: String, steps: Int) -> [String] { PretrainWorkspace.arguments(run: run, steps: steps) }
 
-    /// The largest `step` in runs/<run>/metrics.jsonl (0 when absent).
-    static func loggedStep(_ directory: URL, run: String) -> Int {
-        guard let text = try? String(contentsOf: directory.appendingPathComponent("runs/\(run)/metrics.jsonl"), encoding: .utf8) else { return 0 }
-        return text.split(separator: "\n").compactMap { line -> Int? in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
-            return (object["step"] as? NSNumber)?.intValue
-        }.max() ?? 0
-    }
+    private func loggedStep(_ directory: URL, run: String) -> Int { PretrainWorkspace.loggedStep(directory, run: run) }
 
     func testKilledBetweenCheckpointsAndResumedEqualsTheUninterruptedRunBitForBit() throws {
         let directory = try workspace()
@@ -54,10 +35,10 @@ final class PretrainCommandTests: XCTestCase {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(300)
-        while process.isRunning && Self.loggedStep(directory, run: "killed") < 24 && Date() < deadline { usleep(2_000) }
+        while process.isRunning && loggedStep(directory, run: "killed") < 24 && Date() < deadline { usleep(2_000) }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let killedAt = Self.loggedStep(directory, run: "killed")
+        let killedAt = loggedStep(directory, run: "killed")
         XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the run finished before it could be killed")
         XCTAssertLessThan(killedAt, 40)
 
@@ -117,10 +98,10 @@ final class PretrainCommandTests: XCTestCase {
         XCTAssertNotEqual(again.status, 0)
         XCTAssertTrue(again.stderr.contains("use --resume to continue it or --overwrite"), again.stderr)
         XCTAssertEqual(try Data(contentsOf: weights), before, "the refused run changed the checkpoint")
-        XCTAssertEqual(Self.loggedStep(directory, run: "once"), 3)
+        XCTAssertEqual(loggedStep(directory, run: "once"), 3)
         let overwrite = try CLIRunner.run(arguments(run: "once", steps: 2) + ["--overwrite"], in: directory)
         XCTAssertEqual(overwrite.status, 0, overwrite.stderr)
-        XCTAssertEqual(Self.loggedStep(directory, run: "once"), 2)
+        XCTAssertEqual(loggedStep(directory, run: "once"), 2)
 
         // A live holder (this test process) blocks the run; a dead one's lock is taken over with a message.
         let lock = directory.appendingPathComponent("checkpoints/once/.lock")

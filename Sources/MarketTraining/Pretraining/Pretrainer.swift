@@ -109,6 +109,9 @@ public enum Pretrainer {
             }
         }
         defer { lock?.release() }
+        if group.isRoot {   // rank 0 alone repairs and checks the run folder; the others wait for it before reading
+            for action in try files.recover() { options.output("pretrain: \(files.weightsURL.deletingLastPathComponent().path): \(action)\n") }
+        }
         if group.isRoot && !options.resume && !options.overwrite {
             let metrics = options.runDirectory?.appendingPathComponent(TrainingMonitor.metricsFileName)
             if let existing = ([files.weightsURL, files.stateURL] + (metrics.map { [$0] } ?? []))
@@ -117,6 +120,7 @@ public enum Pretrainer {
                                     + "use --resume to continue it or --overwrite to start it again from step 0")
             }
         }
+        if group.size > 1 { _ = group.allGather(0, what: "the start-up barrier (rank 0 checks the run folder)") }
         let trainer: Trainer
         let normalizer: FeatureNormalizer
         var resumedFrom: Int?
