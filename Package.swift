@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "MarketTraining", targets: ["MarketTraining"]),
         .library(name: "MarketSignals", targets: ["MarketSignals"]),
         .library(name: "MarketBacktest", targets: ["MarketBacktest"]),
+        .library(name: "MarketPipeline", targets: ["MarketPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,11 +32,12 @@ let package = Package(
         .target(name: "MarketTraining", dependencies: ["MarketModel", "MarketData", "MarketTensor", .product(name: "Yams", package: "Yams")]),
         .target(name: "MarketSignals", dependencies: ["MarketModel", "MarketData"]),
         .target(name: "MarketBacktest", dependencies: ["MarketData"]),
+        .target(name: "MarketPipeline", dependencies: ["MarketData", "MarketSynthetic", "MarketModel", "MarketSignals", "MarketBacktest"]),
         .executableTarget(
             name: "MarketCLI",
             dependencies: [
                 "MarketTensor", "MarketData", "MarketSynthetic", "MarketModel",
-                "MarketTraining", "MarketSignals", "MarketBacktest", "CBLAS",
+                "MarketTraining", "MarketSignals", "MarketBacktest", "MarketPipeline", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

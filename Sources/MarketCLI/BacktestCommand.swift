@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import MarketBacktest
 import MarketData
+import MarketSignals
 
 /// Backtests signal files: metrics.json, equity.csv, trades.csv and equity.svg under `--out`.
 struct BacktestCommand: ParsableCommand {
@@ -34,6 +35,9 @@ struct BacktestCommand: ParsableCommand {
 
     @Option(help: "Horizon h in bars of the realised labels of the signal classification.")
     var labelHorizon: Int = 1
+
+    @Option(help: "The signal rule file (calibrate-signals) the signals were made with: its grid size is the DSR's trials per category and its horizons label the classes.")
+    var signalRule: String?
 
     @Option(help: "Folder of daily OHLCV CSV files.")
     var data: String
@@ -143,10 +147,19 @@ struct BacktestCommand: ParsableCommand {
                 report = try BacktestReport.run(weights: weightRows, prices: prices, configuration: configuration,
                                                 end: end.flatMap(CivilDate.parseISO))
             } else {
+                let rule: SignalRuleFile?
+                do { rule = try signalRule.map { try SignalRuleFile.read(URL(fileURLWithPath: $0)) } } catch let error as SignalError {
+                    throw DataCommandFailure(error.description)
+                }
+                let horizons = rule?.categories.mapValues(\.horizon) ?? [:]
+                if let rule { configuration.trials = rule.grid.size * max(1, rule.categories.count) }
                 report = try BacktestReport.run(records: records, prices: prices, configuration: configuration,
                                                 end: end.flatMap(CivilDate.parseISO))
                 report.classification = SignalClassification(records: records, prices: prices, horizon: labelHorizon,
-                                                             threshold: labelThreshold)
+                                                             threshold: labelThreshold, horizons: horizons)
+                report.strategy = try StrategyReport.run(records: records, prices: prices, configuration: configuration,
+                                                         trials: rule?.grid.size ?? trials, pooledTrials: rule == nil ? trials : nil, labelHorizons: horizons, labelHorizon: labelHorizon,
+                                                         labelThreshold: labelThreshold, end: end.flatMap(CivilDate.parseISO))
             }
         } catch let error as BacktestError {
             throw DataCommandFailure("\(input): \(error.description)")
@@ -158,6 +171,9 @@ struct BacktestCommand: ParsableCommand {
         }
         Self.warnSanity(report.sanity, maxJump: maxJump)
         print(Self.summary(report))
+        if let strategy = report.strategy {
+            for book in [strategy.pooled] + strategy.categories { print("\(book.name): \(book.verdict)") }
+        }
         FileHandle.standardError.write(Data(String(format: "backtest: wrote %@ in %.2f s\n", folder.path, Date().timeIntervalSince(started)).utf8))
     }
 

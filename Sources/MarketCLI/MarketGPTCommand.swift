@@ -19,6 +19,7 @@ struct MarketGPTCommand: ParsableCommand {
             EvaluateCommand.self,
             PretrainCommand.self,
             SignalsCommand.self,
+            CalibrateSignalsCommand.self,
             BacktestCommand.self,
         ]
     )

@@ -14,6 +14,8 @@ struct SignalsJob {
     let options: SignalRunOptions
     /// Fill gaps / back-fill short histories before scoring (`gap_fill`).
     let gapFill: Bool
+    /// Which rule file decides which categories (printed on stderr).
+    var ruleNotes: [String] = []
 
     /// The inputs of every asset as of `date`: loaded with `asOf: date`, then gap-filled (seeded by the run's
     /// seed; missing assets are not synthesised — they are listed as `no data`).

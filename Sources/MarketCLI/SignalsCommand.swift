@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import MarketData
+import MarketPipeline
 import MarketSignals
 
 /// Scores every asset of the universe at `--date` (its latest bar on or before it) with the fine-tuned model
@@ -68,6 +69,36 @@ struct SignalsCommand: ParsableCommand {
     @Option(help: "Seed of the MC-dropout draws and gap fills (default 0).")
     var seed: UInt64?
 
+    @Option(help: "Confidence definition: probabilistic (default), epistemic or agreement (README).")
+    var confidence: String?
+
+    @Option(help: "Scale s of the epistemic confidence 1/(1 + σ_epi/s) (default: from the rule file).")
+    var epistemicScale: Double?
+
+    @Flag(help: "Ignore <checkpoint>.signal_rule.json (use the config's thresholds).")
+    var ignoreSignalRule = false
+
+    @Option(help: "Also write target weights <dir>/<date>.csv (date,ticker,weight).")
+    var weightsOut: String?
+
+    @Option(help: "Sizing of the weights: kelly (default) or confidence.")
+    var sizing: String?
+
+    @Option(help: "Weights long_only (default) or long_short.")
+    var weightsMode: String?
+
+    @Option(help: "Kelly multiplier (default 0.25).")
+    var kellyFraction: Double?
+
+    @Option(help: "Largest |weight| per asset (default 0.10).")
+    var maxWeight: Double?
+
+    @Option(help: "Largest Σ|weight| (default 1.0).")
+    var maxGross: Double?
+
+    @Option(help: "Keep the previous weight when the new one is within this distance (default 0.01).")
+    var noTradeBand: Double?
+
     func validate() throws {
         if date == nil && (from == nil || to == nil) { throw ValidationError("give --date YYYY-MM-DD, or --from D1 --to D2") }
         if date != nil && (from != nil || to != nil) { throw ValidationError("--date cannot be combined with --from/--to") }
@@ -89,13 +120,16 @@ struct SignalsCommand: ParsableCommand {
 
     func run() throws {
         let settings = try resolvedConfig()
-        let job = try Self.job(settings)
+        let job = try Self.job(settings, overrides: ruleOverrides)
+        for line in job.ruleNotes { log(line) }
+        let weights = settings.weightsOut.map { WeightsWriter(out: URL(fileURLWithPath: $0), options: settings.sizingOptions) }
         let outURL = URL(fileURLWithPath: settings.out)
         let started = Date()
         do {
             if let date, let day = Self.day(date) {
                 let records = try job.records(date: day)
                 let file = try SignalsJob.write(records, date: day, out: outURL)
+                if var weights { try weights.write(records, date: day) }
                 print(SignalSummary.format(records), terminator: "")
                 print("signals: \(records.count) assets at \(date) → \(file.relativePath) (+ .json) in "
                       + String(format: "%.2f s", Date().timeIntervalSince(started)))
@@ -103,9 +137,11 @@ struct SignalsCommand: ParsableCommand {
                 let dates = job.tradingDates(from: d1, to: d2)
                 guard !dates.isEmpty else { throw SignalError.noData(date: to) }
                 var last: [SignalRecord] = []
+                var weightsWriter = weights
                 for (index, day) in dates.enumerated() {
                     last = try job.records(date: day)
                     try SignalsJob.write(last, date: day, out: outURL)
+                    try weightsWriter?.write(last, date: day)
                     log("signals: \(CivilDate.isoString(day)) (\(index + 1)/\(dates.count))")
                 }
                 print(SignalSummary.format(last), terminator: "")
@@ -143,11 +179,29 @@ struct SignalsCommand: ParsableCommand {
         if let minReturn { settings.minReturn = minReturn }
         if let maxStaleDays { settings.maxStaleDays = maxStaleDays }
         if let seed { settings.seed = seed }
+        if let confidence { settings.confidence = confidence }
+        if let epistemicScale { settings.epistemicScale = epistemicScale }
+        if ignoreSignalRule { settings.signalRule = false }
+        if let weightsOut { settings.weightsOut = weightsOut }
+        if let sizing { settings.sizing = sizing }
+        if let weightsMode { settings.weightsMode = weightsMode }
+        if let kellyFraction { settings.kellyFraction = kellyFraction }
+        if let maxWeight { settings.maxWeight = maxWeight }
+        if let maxGross { settings.maxGross = maxGross }
+        if let noTradeBand { settings.noTradeBand = noTradeBand }
+        do { try settings.validate() } catch let error as CustomStringConvertible & Error {
+            throw DataCommandFailure("options: \(error.description)")
+        }
         return settings
     }
 
+    /// The rule values given on the command line: they override a rule file's.
+    var ruleOverrides: SignalRuleOverrides {
+        SignalRuleOverrides(confidenceThreshold: confidenceThreshold, minReturn: minReturn, horizon: horizon, confidence: confidence)
+    }
+
     /// The job of `settings`: universe, data folder and models loaded and checked.
-    static func job(_ settings: SignalsConfig) throws -> SignalsJob {
+    static func job(_ settings: SignalsConfig, overrides: SignalRuleOverrides = SignalRuleOverrides()) throws -> SignalsJob {
         let definition: Universe
         do { definition = try Universe.load(URL(fileURLWithPath: settings.universe)) } catch let error as DataError {
             throw DataCommandFailure(error.description)
@@ -168,11 +222,19 @@ struct SignalsCommand: ParsableCommand {
         } catch let error as SignalError {
             throw DataCommandFailure(error.description)
         }
-        let rule = SignalRule(confidenceThreshold: settings.confidenceThreshold, minReturn: settings.minReturn,
-                              horizon: settings.horizon, maxStaleDays: settings.maxStaleDays)
+        let rules: SignalRuleSet
+        do {
+            rules = try SignalRuleSet(base: SignalRule(confidenceThreshold: settings.confidenceThreshold, minReturn: settings.minReturn,
+                                                       horizon: settings.horizon, maxStaleDays: settings.maxStaleDays),
+                                      confidenceName: settings.confidence, epistemicScale: settings.epistemicScale, models: models,
+                                      categories: definition.categories.map(\.name), useRuleFiles: settings.signalRule, overrides: overrides)
+        } catch let error as SignalError {
+            throw DataCommandFailure(error.description)
+        }
         return SignalsJob(definition: definition, dataDirectory: URL(fileURLWithPath: settings.data), models: models,
-                          options: SignalRunOptions(samples: settings.samples, seed: settings.seed, rule: rule),
-                          gapFill: settings.gapFill)
+                          options: SignalRunOptions(samples: settings.samples, seed: settings.seed, rule: rules.base,
+                                                    rulesByCategory: rules.byCategory),
+                          gapFill: settings.gapFill, ruleNotes: rules.notes)
     }
 
     /// A strict `YYYY-MM-DD` date.

@@ -15,6 +15,8 @@ public final class SignalModel {
     public let idTable: EmbeddingIDTable
     /// The verified `content_hash` of the file.
     public let contentHash: String?
+    /// The checkpoint's `__metadata__` (e.g. `split.validation_start`, `split.test_start`).
+    public let metadata: [String: String]
     /// Ticker → asset id in `idTable` (the embedding row and the normaliser key).
     public let assetIDs: [String: Int]
     /// Workers of the MC-dropout predictive: fixed (not the machine's core count) so that the split of a
@@ -23,7 +25,9 @@ public final class SignalModel {
     /// The model spread over `predictiveWorkers` replicas (every op on both cores, not only the GEMMs).
     public private(set) lazy var parallel = DataParallel(model: model, workers: Self.predictiveWorkers)
 
-    public init(model: MarketGPT, normalizer: FeatureNormalizer, idTable: EmbeddingIDTable, url: URL, contentHash: String? = nil) {
+    public init(model: MarketGPT, normalizer: FeatureNormalizer, idTable: EmbeddingIDTable, url: URL, contentHash: String? = nil,
+                metadata: [String: String] = [:]) {
+        self.metadata = metadata
         self.model = model
         self.normalizer = normalizer
         self.idTable = idTable
@@ -53,7 +57,8 @@ public final class SignalModel {
                 throw SignalError.checkpoint(file: url.path, reason: "model expects \(model.config.featureCount) features per bar, "
                                              + "the data gives \(MarketFeatures.count) (MarketFeatures)")
             }
-            return SignalModel(model: model, normalizer: normalizer, idTable: idTable, url: url, contentHash: checkpoint.contentHash)
+            return SignalModel(model: model, normalizer: normalizer, idTable: idTable, url: url, contentHash: checkpoint.contentHash,
+                               metadata: checkpoint.metadata)
         } catch let error as TensorError {
             throw SignalError.checkpoint(file: url.path, reason: String(describing: error))
         }
