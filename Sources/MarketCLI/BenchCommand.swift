@@ -39,6 +39,7 @@ struct BenchCommand: ParsableCommand {
         .tensor,
         .model,
         .csv,
+        .features,
         .synthetic,
         .baselines,
         .pretrain,

@@ -21,6 +21,7 @@ struct MarketGPTCommand: ParsableCommand {
             SignalsCommand.self,
             CalibrateSignalsCommand.self,
             BacktestCommand.self,
+            FeaturesCommand.self,
         ]
     )
 }

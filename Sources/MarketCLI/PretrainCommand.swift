@@ -49,10 +49,11 @@ struct PretrainCommand: ParsableCommand {
         let runConfig = setting.config, training = setting.config.training
         let store = setting.store, idTable = setting.idTable
 
-        let options = PretrainingOptions(config: runConfig, stopStep: steps,
+        var options = PretrainingOptions(config: runConfig, stopStep: steps,
                                          checkpointDirectory: try source.folder("checkpoints", run: training.run),
                                          runDirectory: try source.folder("runs", run: training.run),
                                          resume: resume, overwrite: overwrite)
+        options.syntheticAugmentation = setting.syntheticAugmentation
         let summary: PretrainingSummary
         do { summary = try Pretrainer.run(store: store, idTable: idTable, options: options) } catch let error as TrainingError {
             throw DataCommandFailure("pretrain: \(error.description)")

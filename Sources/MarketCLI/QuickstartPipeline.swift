@@ -176,7 +176,7 @@ final class QuickstartPipeline {
 
     /// A one-line description of a model section, e.g. `T=48 F=8 C=64 layers=3 heads=4 H=5`.
     static func describe(_ model: ModelSection) -> String {
-        "T=\(model.contextLength) F=\(model.features) C=\(model.width) layers=\(model.layers) heads=\(model.heads) H=\(model.horizon)"
+        "T=\(model.contextLength) F=\(model.features.count) C=\(model.width) layers=\(model.layers) heads=\(model.heads) H=\(model.horizon)"
     }
 
     /// Stage 2: loads and validates every asset against its category calendar, fills gaps, prints the coverage

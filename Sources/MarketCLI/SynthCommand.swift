@@ -13,7 +13,10 @@ struct SynthCommand: ParsableCommand {
         discussion: """
         Writes DIR/synthetic_<i>.csv (or DIR/synthetic.zip with --zip) and DIR/report.json (source metrics, \
         block length, and per sample: file, fidelity, attempts, metrics). With --survey DIR it instead scores \
-        --count candidates of every CSV under DIR and prints the median fidelity and acceptance rates.
+        --count candidates of every CSV under DIR and prints the median fidelity and acceptance rates. \
+        With --universe U --data D --category K it draws correlated scenarios of the whole category (a joint \
+        stationary bootstrap: the same source days for every asset) into DIR/scenario_<i>/<TICKER>.csv, scored on \
+        each asset's stylized facts and the correlation matrix; --stress starts every block on a high-volatility day.
         """)
 
     @Option(help: "Source CSV (Date,Open,High,Low,Close,Volume[,Adj Close]).")
@@ -22,8 +25,8 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Number of synthetic series to keep (with --survey: candidates per file).")
     var count: Int = 10
 
-    @Option(help: "Minimum fidelity (0-100) a candidate needs to be kept.")
-    var minFidelity: Double = 90
+    @Option(help: "Minimum fidelity (0-100) a candidate needs to be kept (default 90; 85 for the joint fidelity of --category).")
+    var minFidelity: Double?
 
     @Option(help: "Output folder.")
     var out: String?
@@ -52,6 +55,24 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Survey every CSV under this folder instead of generating (prints JSON).")
     var survey: String?
 
+    @Option(help: "Universe YAML: with --data and --category, draw correlated scenarios of one category.")
+    var universe: String?
+
+    @Option(help: "Data folder of the universe's CSVs (with --universe).")
+    var data: String?
+
+    @Option(help: "Category whose assets are drawn jointly (with --universe).")
+    var category: String?
+
+    @Flag(help: "Stress scenarios: every bootstrap block starts on a day of high category volatility (with --category).")
+    var stress = false
+
+    @Option(help: "Share of days (top trailing 20-day category volatility) that start --stress blocks.")
+    var stressQuantile: Double = 0.1
+
+    @Flag(help: "Independent per-asset draws instead of the joint one (the reference that loses correlations; with --category).")
+    var independent = false
+
     @OptionGroup var layout: CSVLayoutOptions
 
     func validate() throws {
@@ -59,7 +80,15 @@ struct SynthCommand: ParsableCommand {
             throw ValidationError("--method must be stationary or circular, got '\(method)'")
         }
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
-        guard (0...100).contains(minFidelity) else { throw ValidationError("--min-fidelity must be in 0...100") }
+        if let minFidelity, !(0...100).contains(minFidelity) { throw ValidationError("--min-fidelity must be in 0...100") }
+        guard stressQuantile > 0 && stressQuantile <= 1 else { throw ValidationError("--stress-quantile must be in (0, 1]") }
+        if universe != nil || data != nil || category != nil {
+            guard universe != nil, data != nil, category != nil else { throw ValidationError("--universe, --data and --category go together") }
+            guard input == nil, survey == nil else { throw ValidationError("--category draws a whole category: leave out --input and --survey") }
+            guard out != nil else { throw ValidationError("--out is required") }
+            return
+        }
+        if stress || independent { throw ValidationError("--stress and --independent need --universe, --data and --category") }
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
         if let length, length < 32 { throw ValidationError("--length must be at least 32 days") }
         if survey == nil {
@@ -71,6 +100,7 @@ struct SynthCommand: ParsableCommand {
     func run() throws {
         do {
             if let survey { try runSurvey(URL(fileURLWithPath: survey)); return }
+            if let universe, let data, let category { try generateUniverse(universePath: universe, dataPath: data, category: category); return }
             try generate()
         } catch let error as DataError {
             throw DataCommandFailure(error.description)
@@ -95,7 +125,7 @@ struct SynthCommand: ParsableCommand {
             + "block length \(String(format: "%.2f", engine.blockLength)) (\(method))")
         let start = Date()
         let accepted = try RejectionSampler.sample(
-            engine: engine, count: count, minFidelity: minFidelity, length: days, maxAttempts: maxAttempts,
+            engine: engine, count: count, minFidelity: minFidelity ?? 90, length: days, maxAttempts: maxAttempts,
             seed: seed, threads: threads) { done, total in log("synth: \(done)/\(total) accepted") }
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         var files: [(name: String, text: String)] = []
@@ -127,7 +157,7 @@ struct SynthCommand: ParsableCommand {
             "block_length": engine.blockLength,
             "seed": seed,
             "length": days,
-            "min_fidelity": minFidelity,
+            "min_fidelity": minFidelity ?? 90,
             "source_metrics": engine.sourceFacts.dictionary,
             "archive": zip ? "synthetic.zip" : NSNull(),
             "seconds": Date().timeIntervalSince(start),
@@ -218,7 +248,7 @@ struct SynthCommand: ParsableCommand {
         return out
     }
 
-    private func log(_ message: String) {
+    func log(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 }

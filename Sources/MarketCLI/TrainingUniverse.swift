@@ -11,6 +11,8 @@ struct TrainingUniverse {
     var config: TrainingRunConfig
     var store: FeatureStore
     var idTable: EmbeddingIDTable
+    /// Synthetic series for `augmentation.synthetic_share` (nil when it is 0).
+    var syntheticAugmentation: FeatureStore?
 
     static func load(config path: String, seed: UInt64?, run: String?, universe: String?, data: String?, command: String) throws -> TrainingUniverse {
         var runConfig: TrainingRunConfig
@@ -33,13 +35,24 @@ struct TrainingUniverse {
         let started = Date()
         let loaded = GapFiller.fill(UniverseLoader.load(definition, dataDirectory: URL(fileURLWithPath: training.data))).universe
         let counts = loaded.statusCounts
-        let store = FeatureStore(loaded: loaded)
+        let store = FeatureStore(loaded: loaded, featureSet: runConfig.model.features)
         log("\(command): \(loaded.assets.count) assets (ok \(counts[.ok] ?? 0), filled \(counts[.filled] ?? 0), missing \(counts[.missing] ?? 0)) "
             + "from \(training.data), features in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         let idTable = EmbeddingIDTable(
             assets: definition.assets.map { EmbeddingIDTable.Asset(ticker: $0.asset.ticker, category: $0.categoryID) },
             categories: definition.categories.map(\.name))
-        return TrainingUniverse(config: runConfig, store: store, idTable: idTable)
+        var synthetic: FeatureStore?
+        let augmentation = runConfig.augmentation
+        if augmentation.syntheticShare > 0 && command == "pretrain" {   // pre-training only: finetune/evaluate never augment
+            let cut: DateSplit
+            do { cut = try DateSplit.pooled(store, fractions: training.split) } catch let error as TrainingError {
+                throw DataCommandFailure("\(command): \(error.description)")
+            }
+            synthetic = SyntheticAugmentation.store(loaded, before: cut.validationStart, seriesPerAsset: augmentation.syntheticSeriesPerAsset,
+                                                    seed: training.seed, features: store.featureSet)
+            log("\(command): \(synthetic!.assets.count) synthetic augmentation series from bars before \(CivilDate.isoString(cut.validationStart))")
+        }
+        return TrainingUniverse(config: runConfig, store: store, idTable: idTable, syntheticAugmentation: synthetic)
     }
 
     static func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }

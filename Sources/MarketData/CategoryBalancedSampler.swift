@@ -13,6 +13,8 @@ public struct CategoryBalancedSampler: Sendable {
     public let categories: [(categoryID: Int, cumulative: Double, assets: [Int])]
     /// Per store asset: its window starts.
     let starts: [Range<Int>]
+    /// Per store asset: its entry in `categories` (-1 when it has no windows).
+    let categoryEntry: [Int]
 
     public init(dataset: WindowedDataset, seed: UInt64, samplesPerEpoch: Int? = nil) {
         self.seed = seed
@@ -32,6 +34,9 @@ public struct CategoryBalancedSampler: Sendable {
         }
         if !table.isEmpty { table[table.count - 1].cumulative = 1 }
         categories = table
+        var entry = [Int](repeating: -1, count: starts.count)
+        for (index, category) in table.enumerated() { for asset in category.assets { entry[asset] = index } }
+        categoryEntry = entry
         self.samplesPerEpoch = max(1, samplesPerEpoch ?? dataset.windowCount)
     }
 
@@ -46,6 +51,21 @@ public struct CategoryBalancedSampler: Sendable {
         let range = starts[asset]
         let offset = Int(Self.hash(seed, UInt64(truncatingIfNeeded: epoch), UInt64(truncatingIfNeeded: index), 2) % UInt64(range.count))
         return WindowRef(asset: asset, start: range.lowerBound + offset)
+    }
+
+    /// A window of another asset of the same category as `window` (the same asset when it is alone in its
+    /// category), chosen by the two random words `assetBits` and `startBits` (mixup partners).
+    public func window(sameCategoryAs window: WindowRef, assetBits: UInt64, startBits: UInt64) -> WindowRef {
+        let entry = categoryEntry[window.asset]
+        precondition(entry >= 0, "CategoryBalancedSampler: asset \(window.asset) has no windows")
+        let assets = categories[entry].assets
+        var asset = window.asset
+        if assets.count > 1 {
+            let others = assets.filter { $0 != window.asset }
+            asset = others[Int(assetBits % UInt64(others.count))]
+        }
+        let range = starts[asset]
+        return WindowRef(asset: asset, start: range.lowerBound + Int(startBits % UInt64(range.count)))
     }
 
     /// Windows `batchIndex·B ..< (batchIndex+1)·B` of `epoch`.

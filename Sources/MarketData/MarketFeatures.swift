@@ -78,7 +78,9 @@ public struct AssetFeatures: Sendable {
     public var categoryID: Int
     /// Bar dates, ascending.
     public var dates: [DayNumber]
-    /// Raw (not normalised) features, row-major (bars, F).
+    /// The features and their order (F = `featureSet.count`).
+    public var featureSet: FeatureSet
+    /// Raw (not normalised) features, row-major (bars, F); NaN where an indicator is masked.
     public var features: [Float]
     /// Close-to-close log returns per bar (bars); targets of bar t are `logReturns[t+1…t+H]`.
     public var logReturns: [Float]
@@ -88,11 +90,12 @@ public struct AssetFeatures: Sendable {
     /// Number of bars.
     public var count: Int { dates.count }
 
-    public init(assetID: Int, categoryID: Int, series: OHLCVSeries) {
+    public init(assetID: Int, categoryID: Int, series: OHLCVSeries, featureSet: FeatureSet = .standard) {
         self.assetID = assetID
         self.categoryID = categoryID
         dates = series.dates
-        features = MarketFeatures.compute(series)
+        self.featureSet = featureSet
+        features = featureSet.compute(series)
         logReturns = MarketFeatures.logReturns(series)
         isSynthetic = series.isSynthetic
     }
@@ -106,22 +109,28 @@ public struct AssetFeatures: Sendable {
 /// The features of every asset of a universe that has a series (real or filled), computed once.
 /// Memory: 615 assets × 30 years × 252 bars × F = 7 Float32 ≈ 130 MB (+ returns and flags ≈ 25 MB).
 public struct FeatureStore: Sendable {
+    /// The features every asset holds.
+    public var featureSet: FeatureSet
     /// Per asset with data, in asset-id order (assets without any series are left out).
     public var assets: [AssetFeatures]
     /// Category id → batch weight, from the universe.
     public var categoryWeights: [Double]
 
-    /// Computes the features of `loaded` (each asset's `series`, i.e. filled when a filler ran).
-    public init(loaded: LoadedUniverse) {
+    /// Computes the features `featureSet` of `loaded` (each asset's `series`, i.e. filled when a filler ran).
+    public init(loaded: LoadedUniverse, featureSet: FeatureSet = .standard) {
+        self.featureSet = featureSet
         assets = loaded.assets.compactMap { asset in
             guard let series = asset.series, series.count > 0 else { return nil }
-            return AssetFeatures(assetID: asset.assetID, categoryID: asset.categoryID, series: series)
+            return AssetFeatures(assetID: asset.assetID, categoryID: asset.categoryID, series: series, featureSet: featureSet)
         }
         categoryWeights = loaded.universe.categories.map(\.batchWeight)
     }
 
-    /// A store from precomputed assets (tests, demo data).
-    public init(assets: [AssetFeatures], categoryWeights: [Double]) {
+    /// A store from precomputed assets (tests, demo data), which must all hold `featureSet` (default: the first asset's, else standard).
+    public init(assets: [AssetFeatures], categoryWeights: [Double], featureSet: FeatureSet? = nil) {
+        let set = featureSet ?? assets.first?.featureSet ?? .standard
+        precondition(assets.allSatisfy { $0.featureSet == set }, "FeatureStore: assets with different feature sets")
+        self.featureSet = set
         self.assets = assets
         self.categoryWeights = categoryWeights
     }

@@ -58,6 +58,7 @@ public struct WindowedDataset: Sendable {
 
     public init(store: FeatureStore, normalizer: FeatureNormalizer, ranges: [Range<Int>], contextLength: Int, horizon: Int) {
         precondition(ranges.count == store.assets.count, "WindowedDataset: one range per asset")
+        precondition(store.featureSet == normalizer.features, "WindowedDataset: features \(store.featureSet) but the normaliser's are \(normalizer.features)")
         precondition(contextLength >= 1 && horizon >= 1, "WindowedDataset: T and H must be ≥ 1")
         self.store = store
         self.normalizer = normalizer
@@ -83,7 +84,7 @@ public struct WindowedDataset: Sendable {
 
     /// A new batch holding `windows`.
     public func batch(_ windows: [WindowRef]) -> Batch {
-        var batch = Batch(batchSize: windows.count, contextLength: contextLength, horizon: horizon)
+        var batch = Batch(batchSize: windows.count, contextLength: contextLength, horizon: horizon, featureCount: normalizer.featureCount)
         fill(&batch, windows: windows)
         return batch
     }
@@ -92,7 +93,8 @@ public struct WindowedDataset: Sendable {
     public func fill(_ batch: inout Batch, windows: [WindowRef]) {
         precondition(batch.batchSize == windows.count && batch.contextLength == contextLength && batch.horizon == horizon,
                      "WindowedDataset.fill: batch shape (\(batch.batchSize), \(batch.contextLength), \(batch.horizon)) vs \(windows.count) windows, T \(contextLength), H \(horizon)")
-        let t = contextLength, h = horizon, f = MarketFeatures.count
+        precondition(batch.featureCount == normalizer.featureCount, "WindowedDataset.fill: batch F \(batch.featureCount) vs \(normalizer.featureCount)")
+        let t = contextLength, h = horizon, f = normalizer.featureCount
         let syntheticWeight = syntheticTargetWeight
         batch.windows = windows
         for (b, window) in windows.enumerated() {

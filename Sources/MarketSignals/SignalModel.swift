@@ -40,7 +40,8 @@ public final class SignalModel {
 
     /// Reads and verifies `url` (content hash) and decodes model, id tables and normaliser.
     /// Throws `SignalError.checkpoint` with the file and the reason for a missing, damaged or incomplete
-    /// checkpoint, or one whose feature count differs from `MarketFeatures.count`.
+    /// checkpoint, or one whose model and stored feature list disagree. The features fed to the model
+    /// are the checkpoint's (`normalizer.features`), computed by `SignalWindow` exactly as in training.
     public static func load(_ url: URL) throws -> SignalModel {
         do {
             let checkpoint = try ModelCheckpoint.read(url)
@@ -53,9 +54,9 @@ public final class SignalModel {
             do { normalizer = try FeatureNormalizer(jsonString: text) } catch {
                 throw SignalError.checkpoint(file: url.path, reason: "bad '\(ModelCheckpoint.Key.normalizer)' in __metadata__ (\(error))")
             }
-            guard model.config.featureCount == MarketFeatures.count else {
+            guard model.config.featureCount == normalizer.featureCount else {
                 throw SignalError.checkpoint(file: url.path, reason: "model expects \(model.config.featureCount) features per bar, "
-                                             + "the data gives \(MarketFeatures.count) (MarketFeatures)")
+                                             + "its normaliser names \(normalizer.featureCount) (\(normalizer.features))")
             }
             return SignalModel(model: model, normalizer: normalizer, idTable: idTable, url: url, contentHash: checkpoint.contentHash,
                                metadata: checkpoint.metadata)

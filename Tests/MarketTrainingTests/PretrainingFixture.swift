@@ -39,7 +39,7 @@ enum PretrainingFixture {
     static func config(totalSteps: Int = 40) -> TrainingRunConfig {
         var model = ModelSection()
         model.contextLength = 16
-        model.features = MarketFeatures.count
+        model.features = .standard
         model.width = 16
         model.layers = 1
         model.heads = 2

@@ -21,7 +21,7 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertEqual(tiny.training.learningRate, 1e-3)
         let reference = try TrainingRunConfig.load(Self.packageRoot.appendingPathComponent("configs/pretrain.yaml"))
         let m = reference.model
-        XCTAssertEqual([m.contextLength, m.features, m.width, m.layers, m.heads, m.mlpRatio, m.horizon], [64, 7, 128, 4, 4, 4, 5])
+        XCTAssertEqual([m.contextLength, m.features.count, m.width, m.layers, m.heads, m.mlpRatio, m.horizon], [64, 7, 128, 4, 4, 4, 5])
         XCTAssertEqual(m.dropout, 0.1)
         XCTAssertEqual(reference.training.batchSize, 32)
         XCTAssertEqual(reference.training.split, SplitFractions(train: 0.9, validation: 0.05, test: 0.05))

@@ -12,8 +12,10 @@ public struct ModelSection: Codable, Equatable, Sendable, ValidatedConfig {
 
     /// `context_length` [64]: bars of context T.
     public var contextLength: Int = 64
-    /// `features` [7 = `MarketFeatures.count`]: input features per bar F (must equal the data layer's F).
-    public var features: Int = MarketFeatures.count
+    /// `features` [the seven base features]: the input features by name, e.g.
+    /// `[log_return, rsi_14, macd_hist, synthetic]` (`marketgpt features --list`); F = their count.
+    /// The legacy form `features: 7` means the seven base features.
+    public var features: FeatureSet = .standard
     /// `width` [128]: model width C.
     public var width: Int = 128
     /// `layers` [4]: transformer blocks.
@@ -45,7 +47,7 @@ public struct ModelSection: Codable, Equatable, Sendable, ValidatedConfig {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = ModelSection()
         contextLength = try c.decodeIfPresent(Int.self, forKey: .contextLength) ?? d.contextLength
-        features = try c.decodeIfPresent(Int.self, forKey: .features) ?? d.features
+        features = try Self.decodeFeatures(c) ?? d.features
         width = try c.decodeIfPresent(Int.self, forKey: .width) ?? d.width
         layers = try c.decodeIfPresent(Int.self, forKey: .layers) ?? d.layers
         heads = try c.decodeIfPresent(Int.self, forKey: .heads) ?? d.heads
@@ -56,9 +58,43 @@ public struct ModelSection: Codable, Equatable, Sendable, ValidatedConfig {
         head = try c.decodeIfPresent(Head.self, forKey: .head) ?? d.head
     }
 
+    /// `features:` as a list of names, or the legacy count 7 (the standard set); nil when absent.
+    private static func decodeFeatures(_ c: KeyedDecodingContainer<CodingKeys>) throws -> FeatureSet? {
+        guard c.contains(.features) else { return nil }
+        if let count = try? c.decode(Int.self, forKey: .features) {
+            guard count == MarketFeatures.count else {
+                throw DecodingError.dataCorruptedError(forKey: .features, in: c, debugDescription:
+                    "is \(count); give the feature names as a list (a count means the \(MarketFeatures.count) base features)")
+            }
+            return .standard
+        }
+        let names: [String]
+        do { names = try c.decode([String].self, forKey: .features) } catch {
+            throw DecodingError.dataCorruptedError(forKey: .features, in: c, debugDescription: "must be a list of feature names (marketgpt features --list)")
+        }
+        do { return try FeatureSet(names: names) } catch let error as FeatureSetError {
+            throw DecodingError.dataCorruptedError(forKey: .features, in: c, debugDescription: error.reason)
+        }
+    }
+
+    /// Encodes every key; `features` as its list of names.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(contextLength, forKey: .contextLength)
+        try c.encode(features.names, forKey: .features)
+        try c.encode(width, forKey: .width)
+        try c.encode(layers, forKey: .layers)
+        try c.encode(heads, forKey: .heads)
+        try c.encode(mlpRatio, forKey: .mlpRatio)
+        try c.encode(dropout, forKey: .dropout)
+        try c.encode(assetEmbeddingDropout, forKey: .assetEmbeddingDropout)
+        try c.encode(horizon, forKey: .horizon)
+        try c.encode(head, forKey: .head)
+    }
+
     /// Positive sizes, width divisible by heads, dropouts in [0, 1).
     public func validate() throws {
-        for (key, value) in [(CodingKeys.contextLength, contextLength), (.features, features), (.width, width),
+        for (key, value) in [(CodingKeys.contextLength, contextLength), (.width, width),
                              (.layers, layers), (.heads, heads), (.mlpRatio, mlpRatio), (.horizon, horizon)] where value < 1 {
             throw ConfigValueError(keyPath: [key.rawValue], reason: "must be ≥ 1, found \(value)")
         }

@@ -6,31 +6,38 @@ import Foundation
 /// ```yaml
 /// model:    { context_length: 64, features: 8, width: 128, … }   # ModelSection
 /// training: { batch_size: 32, learning_rate: 3.0e-4, … }         # TrainingConfig
+/// augmentation: { mixup_probability: 0.2, synthetic_share: 0.1 }  # AugmentationConfig (pre-training only; off by default)
 /// ```
-/// Both sections are optional (all defaults); any other top-level key is an error.
+/// Every section is optional (all defaults); any other top-level key is an error.
 public struct TrainingRunConfig: Codable, Equatable, Sendable, ValidatedConfig {
     /// The model hyper-parameters.
     public var model = ModelSection()
     /// The optimisation, schedule, evaluation and data settings.
     public var training = TrainingConfig()
+    /// Pre-training augmentation (mixup, synthetic series); all off by default.
+    public var augmentation = AugmentationConfig()
 
-    public init(model: ModelSection = ModelSection(), training: TrainingConfig = TrainingConfig()) {
+    public init(model: ModelSection = ModelSection(), training: TrainingConfig = TrainingConfig(),
+                augmentation: AugmentationConfig = AugmentationConfig()) {
         self.model = model
         self.training = training
+        self.augmentation = augmentation
     }
 
-    enum CodingKeys: String, CodingKey { case model, training }
+    enum CodingKeys: String, CodingKey { case model, training, augmentation }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         model = try c.decodeIfPresent(ModelSection.self, forKey: .model) ?? ModelSection()
         training = try c.decodeIfPresent(TrainingConfig.self, forKey: .training) ?? TrainingConfig()
+        augmentation = try c.decodeIfPresent(AugmentationConfig.self, forKey: .augmentation) ?? AugmentationConfig()
     }
 
     /// Validates both sections (errors carry `model.` / `training.` key paths).
     public func validate() throws {
         do { try model.validate() } catch let error as ConfigValueError { throw error.prefixed("model") }
         do { try training.validate() } catch let error as ConfigValueError { throw error.prefixed("training") }
+        do { try augmentation.validate() } catch let error as ConfigValueError { throw error.prefixed("augmentation") }
     }
 
     /// Loads and strictly decodes a config file (see `StrictYAML`).

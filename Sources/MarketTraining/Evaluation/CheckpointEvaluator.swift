@@ -39,6 +39,7 @@ public enum CheckpointEvaluator {
         guard loaded.idTable == idTable else {
             throw TrainingError(step: nil, reason: "\(checkpointURL.path) was trained on another universe (asset/category id tables differ from the config's universe)")
         }
+        try loaded.requireFeatures(store.featureSet, file: checkpointURL.path)
         let model = loaded.model
         let t = model.config.contextLength, h = model.config.horizon
         let names = categories ?? metadata["finetune.category"].map { [$0] } ?? idTable.categories
@@ -49,7 +50,7 @@ public enum CheckpointEvaluator {
                 throw TrainingError(step: nil, reason: "unknown category '\(name)' (the universe has \(idTable.categories.joined(separator: ", ")))")
             }
             let category = FeatureStore(assets: store.assets.filter { $0.categoryID == categoryID && $0.count >= t + h + 30 },
-                                        categoryWeights: store.categoryWeights)
+                                        categoryWeights: store.categoryWeights, featureSet: store.featureSet)
             guard let lastDay = category.assets.compactMap(\.dates.last).max() else { continue }
             let (day, source): (DayNumber, String)
             if let start { (day, source) = (start, "from") }

@@ -27,8 +27,9 @@ public struct ForecastCollector {
     /// The origins, targets and the model's forecasts (baselines not yet attached).
     public func modelRows(_ model: MarketGPT, origins: [Range<Int>], limits: [Int]) -> ForecastRows {
         precondition(origins.count == store.assets.count && limits.count == store.assets.count, "ForecastCollector: one range and limit per asset")
-        let t = model.config.contextLength, h = model.config.horizon, f = MarketFeatures.count
-        precondition(model.config.featureCount == f, "ForecastCollector: model F=\(model.config.featureCount), data F=\(f)")
+        let t = model.config.contextLength, h = model.config.horizon, f = normalizer.featureCount
+        precondition(model.config.featureCount == f && store.featureSet == normalizer.features,
+                     "ForecastCollector: model F=\(model.config.featureCount), data \(store.featureSet), normaliser \(normalizer.features)")
         let step = max(1, min(t, scoredPositions ?? max(1, t / 2)))
         var rows = ForecastRows(horizon: h)
         // Blocks (asset, first origin, end origin): window = bars [end − T, end).

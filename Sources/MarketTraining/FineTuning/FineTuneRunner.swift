@@ -44,6 +44,7 @@ public struct FineTuneRunner {
         guard loaded.idTable == idTable else {
             throw TrainingError(step: nil, reason: "\(checkpointURL.path) was trained on another universe (asset/category id tables differ from the config's universe)")
         }
+        try loaded.requireFeatures(store.featureSet, file: checkpointURL.path)
         let pretrainValidationStart = loaded.checkpoint.metadata["split.validation_start"].flatMap(CivilDate.parseISO)
         let tuner = WalkForwardFineTuner(store: store, normalizer: loaded.normalizer, options: options)
         var results: [CategoryWalkForwardResult] = []

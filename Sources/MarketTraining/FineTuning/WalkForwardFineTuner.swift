@@ -40,7 +40,7 @@ public struct WalkForwardFineTuner {
     /// The category's assets with enough bars for one context, the horizon and a baseline fit.
     public func categoryStore(_ categoryID: Int, contextLength: Int, horizon: Int) -> FeatureStore {
         FeatureStore(assets: store.assets.filter { $0.categoryID == categoryID && $0.count >= contextLength + horizon + 30 },
-                     categoryWeights: store.categoryWeights)
+                     categoryWeights: store.categoryWeights, featureSet: store.featureSet)
     }
 
     /// One planned window: its label days and per-asset evaluation origins and training ranges.

@@ -4,15 +4,11 @@ import MarketModel
 
 extension ModelSection {
     /// The model config for a universe of `assetCount` assets and `categoryCount` categories.
-    /// Throws `ConfigValueError` (key `model.features`) when `features` is not the data layer's F.
-    public func modelConfig(assetCount: Int, categoryCount: Int, featureCount: Int = MarketFeatures.count) throws -> ModelConfig {
-        guard features == featureCount else {
-            throw ConfigValueError(keyPath: ["model", "features"],
-                                   reason: "is \(features) but the data layer computes \(featureCount) features per bar (\(MarketFeatures.names.joined(separator: ", ")))")
-        }
+    /// F is the number of `features`.
+    public func modelConfig(assetCount: Int, categoryCount: Int) throws -> ModelConfig {
         var config = ModelConfig()
         config.contextLength = contextLength
-        config.featureCount = features
+        config.featureCount = features.count
         config.width = width
         config.layers = layers
         config.heads = heads

@@ -29,6 +29,14 @@ public struct PretrainedModel {
         return PretrainedModel(model: model, normalizer: normalizer, idTable: idTable, checkpoint: checkpoint)
     }
 
+    /// Throws unless the checkpoint was trained on exactly `features` (names and parameters, in order):
+    /// a model is never fed other features than it was trained on.
+    public func requireFeatures(_ features: FeatureSet, file: String) throws {
+        guard normalizer.features == features, model.config.featureCount == features.count else {
+            throw TrainingError(step: nil, reason: "\(file) was trained on features [\(normalizer.features)] but the config's model.features is [\(features)]")
+        }
+    }
+
     /// The checkpoint's step (0 when absent).
     public var step: Int { checkpoint.step ?? 0 }
 }

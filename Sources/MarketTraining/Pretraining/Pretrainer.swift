@@ -23,6 +23,9 @@ public struct PretrainingOptions {
     public var isTerminal: Bool?
     /// Where progress text goes (default stderr).
     public var output: (String) -> Void
+    /// Synthetic series for `augmentation.synthetic_share` (flagged bars, asset ids of their sources,
+    /// made from bars before the validation start only), nil without.
+    public var syntheticAugmentation: FeatureStore?
 
     public init(config: TrainingRunConfig, stopStep: Int? = nil, checkpointDirectory: URL, runDirectory: URL?,
                 resume: Bool = false, overwrite: Bool = false, isTerminal: Bool? = nil,
@@ -76,6 +79,9 @@ public enum Pretrainer {
         } catch let error as ConfigValueError {
             throw TrainingError(step: nil, reason: "\(error.keyPath.joined(separator: ".")): \(error.reason)")
         }
+        guard store.featureSet == options.config.model.features else {
+            throw TrainingError(step: nil, reason: "model.features is [\(options.config.model.features)] but the data holds [\(store.featureSet)]")
+        }
         let split = try DateSplit.pooled(store, fractions: training.split)
         let ranges = split.ranges(store)
         let files = TrainingCheckpoint(directory: options.checkpointDirectory)
@@ -112,6 +118,9 @@ public enum Pretrainer {
             do { normalizer = try FeatureNormalizer(jsonString: text) } catch {
                 throw TensorError.malformedFile(file: files.weightsURL.path, reason: "bad 'normalizer' in __metadata__ (\(error))")
             }
+            guard normalizer.features == store.featureSet else {
+                throw TrainingError(step: nil, reason: "--resume: \(files.weightsURL.path) was trained on features [\(normalizer.features)], the config asks for [\(store.featureSet)]")
+            }
             trainer = restored.trainer
             resumedFrom = trainer.state.step
         } else {
@@ -126,8 +135,19 @@ public enum Pretrainer {
         validation.syntheticTargetWeight = Float(training.syntheticTargetWeight)
         let test = WindowedDataset(store: store, normalizer: normalizer, ranges: ranges.map(\.test),
                                    contextLength: modelConfig.contextLength, horizon: modelConfig.horizon)
-        let data = try TrainingData(train: train, validation: validation, seed: training.seed,
+        var data = try TrainingData(train: train, validation: validation, seed: training.seed,
                                     validationWindowCount: training.evalBatches * training.batchSize)
+        let augmentation = options.config.augmentation
+        if augmentation.isEnabled {
+            var synthetic: WindowedDataset?
+            if let store = options.syntheticAugmentation, augmentation.syntheticShare > 0 {
+                var dataset = WindowedDataset(store: store, normalizer: normalizer, ranges: store.assets.map { 0..<$0.count },
+                                              contextLength: modelConfig.contextLength, horizon: modelConfig.horizon)
+                dataset.syntheticTargetWeight = Float(augmentation.syntheticTargetWeight)
+                synthetic = dataset
+            }
+            data.augmentation = try TrainingAugmentation(config: augmentation, seed: training.seed, synthetic: synthetic)
+        }
 
         var extra = split.metadata
         extra["run"] = training.run

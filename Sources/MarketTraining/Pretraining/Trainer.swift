@@ -124,14 +124,21 @@ public final class Trainer {
     public func train(_ data: TrainingData, until stopStep: Int,
                       afterStep: (StepReport) throws -> Void = { _ in },
                       checkpoint: () throws -> Void = {}) throws -> StopReason {
-        var batch = Batch(batchSize: config.batchSize, contextLength: data.train.contextLength, horizon: data.train.horizon)
+        var batch = Batch(batchSize: config.batchSize, contextLength: data.train.contextLength, horizon: data.train.horizon,
+                          featureCount: data.train.normalizer.featureCount)
+        var partner = Batch(batchSize: data.augmentation == nil ? 0 : config.batchSize, contextLength: data.train.contextLength,
+                            horizon: data.train.horizon, featureCount: data.train.normalizer.featureCount)
         while state.step < stopStep {
             if config.earlyStoppingPatience > 0, state.evaluationsSinceBest >= config.earlyStoppingPatience,
                let best = state.bestValidationLoss {
                 return .earlyStopped(bestStep: state.bestStep, bestLoss: best)
             }
             let windows = data.sampler.next(&state.sampler, batchSize: config.batchSize)
-            data.train.fill(&batch, windows: windows)
+            if let augmentation = data.augmentation {
+                augmentation.fill(&batch, partner: &partner, windows: windows, train: data.train, sampler: data.sampler, step: state.step)
+            } else {
+                data.train.fill(&batch, windows: windows)
+            }
             var report = step(batch)
             if !report.applied && state.nonFiniteSteps > config.maxNonFiniteSteps {
                 throw TrainingError(step: report.step, reason: "non-finite \(report.loss.isFinite ? "gradient norm (\(report.gradNorm))" : "loss (\(report.loss))"); "

@@ -13,6 +13,8 @@ public struct TrainingData: Sendable {
     public let validation: WindowedDataset?
     /// The validation windows, evaluated in order in batches of the training batch size.
     public let validationWindows: [WindowRef]
+    /// Mixup and synthetic batches for training steps only (nil: none; validation is never augmented).
+    public var augmentation: TrainingAugmentation?
 
     /// - Parameters:
     ///   - train: the training windows (must hold at least one window).
