@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Idempotent set-up: installs OpenBLAS and LAPACKE from Debian when they are missing, nothing otherwise.
+# Idempotent set-up: installs OpenBLAS, LAPACKE and SQLite (the run registry) from Debian when they are missing, nothing otherwise.
 set -euo pipefail
-packages=(libopenblas-dev liblapacke-dev)
+packages=(libopenblas-dev liblapacke-dev libsqlite3-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

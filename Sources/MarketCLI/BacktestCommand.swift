@@ -4,6 +4,7 @@ import Foundation
 import MarketBacktest
 import MarketData
 import MarketSignals
+import MarketOps
 
 /// Backtests signal files: metrics.json, equity.csv, trades.csv and equity.svg under `--out`.
 struct BacktestCommand: ParsableCommand {
@@ -109,6 +110,11 @@ struct BacktestCommand: ParsableCommand {
     }
 
     func run() throws {
+        let record = CommandRun(kind: .backtest, config: nil, universe: universe, seed: nil)
+        try record.run { try execute(record) }
+    }
+
+    private func execute(_ record: CommandRun) throws {
         let started = Date()
         var records: [SignalRecord] = [], weightRows: [TargetWeight] = []
         let loadedUniverse: Universe?
@@ -174,6 +180,10 @@ struct BacktestCommand: ParsableCommand {
         if let strategy = report.strategy {
             for book in [strategy.pooled] + strategy.categories { print("\(book.name): \(book.verdict)") }
         }
+        record.finish(metrics: ["total_return": report.metrics.totalReturn, "sharpe": report.metrics.sharpe,
+                                "max_drawdown": report.metrics.maxDrawdown, "num_trades": Double(report.metrics.numTrades)],
+                      artefacts: ["signals": signals ?? weights ?? "", "metrics": folder.appendingPathComponent("metrics.json").relativePath],
+                      text: "MarketGPT backtest \(out): total return \(String(format: "%.2f%%", report.metrics.totalReturn * 100)), Sharpe \(String(format: "%.2f", report.metrics.sharpe))")
         FileHandle.standardError.write(Data(String(format: "backtest: wrote %@ in %.2f s\n", folder.path, Date().timeIntervalSince(started)).utf8))
     }
 

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import MarketData
+import MarketOps
 import MarketModel
 import MarketTensor
 import MarketSynthetic
@@ -81,9 +82,11 @@ struct FinetuneCommand: ParsableCommand {
                                     checkpointDirectory: checkpointDirectory,
                                     runDirectory: try source.folder("runs", run: training.run),
                                     run: training.run, options: options, training: training)
+        let record = CommandRun(kind: .finetune, name: training.run, config: config, universe: training.universe, seed: training.seed,
+                                notify: setting.config.notify)
         let report: WalkForwardReport
         do {
-            report = try runner.run(store: setting.store, idTable: setting.idTable, categories: names) { TrainingUniverse.log($0) }
+            report = try record.run { try runner.run(store: setting.store, idTable: setting.idTable, categories: names) { TrainingUniverse.log($0) } }
         } catch let error as TrainingError {
             throw DataCommandFailure("finetune: \(error.description)")
         } catch let error as TensorError {
@@ -94,5 +97,13 @@ struct FinetuneCommand: ParsableCommand {
             print("note: \(result.category): the out-of-sample period (from \(result.outOfSampleStart)) overlaps the pretrained model's training data; its pretrained OOS numbers are optimistic")
         }
         print(String(format: "finetune: run %@: %d categories in %.1f s; runs/%@/report.json", training.run, report.categories.count, report.seconds, training.run))
+        var artefacts = ["report": "runs/\(training.run)/report.json"]
+        var metrics: [String: Double] = ["categories": Double(report.categories.count), "seconds": report.seconds]
+        for result in report.categories {
+            artefacts["checkpoint.\(result.category)"] = checkpointDirectory.appendingPathComponent("model_finetuned_\(result.category).safetensors").relativePath
+            metrics["fine_tune_steps.\(result.category)"] = Double(result.fineTuneSteps)
+        }
+        record.finish(metrics: metrics, artefacts: artefacts,
+                      text: "MarketGPT finetune \(training.run): finished \(report.categories.map(\.category).joined(separator: ", ")) in \(Int(report.seconds)) s")
     }
 }

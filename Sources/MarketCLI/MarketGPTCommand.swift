@@ -22,6 +22,10 @@ struct MarketGPTCommand: ParsableCommand {
             CalibrateSignalsCommand.self,
             BacktestCommand.self,
             FeaturesCommand.self,
+            FetchCommand.self,
+            RunsCommand.self,
+            DriftCommand.self,
+            NightlyCommand.self,
         ]
     )
 }

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import MarketData
 import MarketModel
+import MarketOps
 import MarketSynthetic
 import MarketTensor
 import MarketTraining
@@ -54,12 +55,26 @@ struct PretrainCommand: ParsableCommand {
                                          runDirectory: try source.folder("runs", run: training.run),
                                          resume: resume, overwrite: overwrite)
         options.syntheticAugmentation = setting.syntheticAugmentation
+        let record = CommandRun(kind: .pretrain, name: training.run, config: config, universe: training.universe,
+                                seed: training.seed, notify: runConfig.notify)
+        options.onCheckpoint = { step in record.post(.checkpoint, text: "MarketGPT pretrain \(training.run): checkpoint at step \(step)", fields: ["step": String(step)]) }
+        options.onEpoch = { epoch, loss in
+            record.post(.epoch, text: "MarketGPT pretrain \(training.run): epoch \(epoch) done, loss \(String(format: "%.4f", loss))",
+                        fields: ["epoch": String(epoch), "loss": String(loss)])
+        }
         let summary: PretrainingSummary
-        do { summary = try Pretrainer.run(store: store, idTable: idTable, options: options) } catch let error as TrainingError {
+        do { summary = try record.run { try Pretrainer.run(store: store, idTable: idTable, options: options) } } catch let error as TrainingError {
             throw DataCommandFailure("pretrain: \(error.description)")
         } catch let error as TensorError {
             throw DataCommandFailure(error.description)
         }
+        var metrics: [String: Double] = ["step": Double(summary.step), "samples_per_s": summary.samplesPerSecond, "seconds": summary.seconds,
+                                         "parameters": Double(summary.parameterCount)]
+        if let loss = summary.lastValidationLoss { metrics["val_loss"] = loss }
+        if let loss = summary.bestValidationLoss { metrics["best_val_loss"] = loss }
+        let weights = summary.checkpoint.weightsURL.relativePath
+        record.finish(metrics: metrics, artefacts: ["checkpoint": weights, "metrics": "runs/\(training.run)/metrics.jsonl"], checkpoint: weights,
+                      text: "MarketGPT pretrain \(training.run): finished at step \(summary.step), val_loss \(summary.lastValidationLoss.map { String(format: "%.4f", $0) } ?? "-")")
         let reason: String
         switch summary.stopReason {
         case .reachedStep(let step): reason = "reached step \(step)"

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import MarketData
 import MarketPipeline
+import MarketOps
 import MarketSignals
 
 /// Scores every asset of the universe at `--date` (its latest bar on or before it) with the fine-tuned model
@@ -120,16 +121,33 @@ struct SignalsCommand: ParsableCommand {
 
     func run() throws {
         let settings = try resolvedConfig()
+        let record = CommandRun(kind: .signals, config: config, universe: settings.universe, seed: settings.seed)
+        try record.run { try run(settings, record: record) }
+    }
+
+    private func run(_ settings: SignalsConfig, record: CommandRun) throws {
         let job = try Self.job(settings, overrides: ruleOverrides)
         for line in job.ruleNotes { log(line) }
         let weights = settings.weightsOut.map { WeightsWriter(out: URL(fileURLWithPath: $0), options: settings.sizingOptions) }
         let outURL = URL(fileURLWithPath: settings.out)
         let started = Date()
+        var artefacts: [String: String] = [:]
+        var counts: [String: Double] = [:]
+        let checkpointFile = settings.checkpoint ?? URL(fileURLWithPath: settings.checkpoints).appendingPathComponent("pretrained.safetensors").path
+        defer {
+            if let written = artefacts["signals"] {
+                record.finish(metrics: counts, artefacts: artefacts,
+                              checkpoint: FileManager.default.fileExists(atPath: checkpointFile) ? checkpointFile : nil,
+                              text: "MarketGPT signals: \(written)")
+            }
+        }
         do {
             if let date, let day = Self.day(date) {
                 let records = try job.records(date: day)
                 let file = try SignalsJob.write(records, date: day, out: outURL)
                 if var weights { try weights.write(records, date: day) }
+                artefacts["signals"] = file.relativePath
+                for r in records { counts["signals_\(r.signal.rawValue.lowercased())", default: 0] += 1 }
                 print(SignalSummary.format(records), terminator: "")
                 print("signals: \(records.count) assets at \(date) → \(file.relativePath) (+ .json) in "
                       + String(format: "%.2f s", Date().timeIntervalSince(started)))
@@ -144,6 +162,8 @@ struct SignalsCommand: ParsableCommand {
                     try weightsWriter?.write(last, date: day)
                     log("signals: \(CivilDate.isoString(day)) (\(index + 1)/\(dates.count))")
                 }
+                artefacts["signals"] = outURL.relativePath
+                counts["dates"] = Double(dates.count)
                 print(SignalSummary.format(last), terminator: "")
                 print("signals: \(dates.count) trading dates \(CivilDate.isoString(dates[0]))…\(CivilDate.isoString(dates[dates.count - 1])) "
                       + "→ \(outURL.relativePath)/ in " + String(format: "%.1f s", Date().timeIntervalSince(started)))

@@ -16,6 +16,8 @@ public struct TrainingRunConfig: Codable, Equatable, Sendable, ValidatedConfig {
     public var training = TrainingConfig()
     /// Pre-training augmentation (mixup, synthetic series); all off by default.
     public var augmentation = AugmentationConfig()
+    /// Webhook notifications of the run (`notify:`); default none.
+    public var notify: NotifySettings?
 
     public init(model: ModelSection = ModelSection(), training: TrainingConfig = TrainingConfig(),
                 augmentation: AugmentationConfig = AugmentationConfig()) {
@@ -24,13 +26,14 @@ public struct TrainingRunConfig: Codable, Equatable, Sendable, ValidatedConfig {
         self.augmentation = augmentation
     }
 
-    enum CodingKeys: String, CodingKey { case model, training, augmentation }
+    enum CodingKeys: String, CodingKey { case model, training, augmentation, notify }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         model = try c.decodeIfPresent(ModelSection.self, forKey: .model) ?? ModelSection()
         training = try c.decodeIfPresent(TrainingConfig.self, forKey: .training) ?? TrainingConfig()
         augmentation = try c.decodeIfPresent(AugmentationConfig.self, forKey: .augmentation) ?? AugmentationConfig()
+        notify = try c.decodeIfPresent(NotifySettings.self, forKey: .notify)
     }
 
     /// Validates both sections (errors carry `model.` / `training.` key paths).
@@ -38,6 +41,7 @@ public struct TrainingRunConfig: Codable, Equatable, Sendable, ValidatedConfig {
         do { try model.validate() } catch let error as ConfigValueError { throw error.prefixed("model") }
         do { try training.validate() } catch let error as ConfigValueError { throw error.prefixed("training") }
         do { try augmentation.validate() } catch let error as ConfigValueError { throw error.prefixed("augmentation") }
+        do { try notify?.validate() } catch let error as ConfigValueError { throw error.prefixed("notify") }
     }
 
     /// Loads and strictly decodes a config file (see `StrictYAML`).

@@ -26,6 +26,10 @@ public struct PretrainingOptions {
     /// Synthetic series for `augmentation.synthetic_share` (flagged bars, asset ids of their sources,
     /// made from bars before the validation start only), nil without.
     public var syntheticAugmentation: FeatureStore?
+    /// Called after each checkpoint write (step) and when the epoch counter moves on (epoch, last
+    /// training loss): the hooks of `notify:` events. Default none.
+    public var onCheckpoint: ((Int) -> Void)?
+    public var onEpoch: ((Int, Double) -> Void)?
 
     public init(config: TrainingRunConfig, stopStep: Int? = nil, checkpointDirectory: URL, runDirectory: URL?,
                 resume: Bool = false, overwrite: Bool = false, isTerminal: Bool? = nil,
@@ -151,6 +155,9 @@ public enum Pretrainer {
 
         var extra = split.metadata
         extra["run"] = training.run
+        // The drift gate's reference: each feature's training-range distribution per category.
+        extra[FeatureReference.metadataKey] = try FeatureReference.fitted(store, ranges: ranges.map(\.train),
+                                                                          categoryNames: idTable.categories).jsonString()
         let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: normalizer,
                                                             step: trainer.state.step, extra: extra)
         let monitor = try TrainingMonitor(runDirectory: options.runDirectory,
@@ -162,15 +169,22 @@ public enum Pretrainer {
         let firstStep = trainer.state.step
         var lastValidation: Double?
         var lastCheckpointStep = resumedFrom
+        var lastEpoch: Int?
         let reason = try trainer.train(data, until: options.stopStep, afterStep: { report in
             if let loss = report.validationLoss { lastValidation = loss }
+            if let previous = lastEpoch, report.epoch != previous { options.onEpoch?(previous, report.loss) }
+            lastEpoch = report.epoch
             try monitor.record(step: report.step, epoch: report.epoch, loss: report.loss, samples: report.samples,
                                learningRate: report.learningRate, gradNorm: report.gradNorm, valLoss: report.validationLoss)
         }, checkpoint: {
             try files.write(trainer, metadata: metadata)
             lastCheckpointStep = trainer.state.step
+            options.onCheckpoint?(trainer.state.step)
         })
-        if lastCheckpointStep != trainer.state.step { try files.write(trainer, metadata: metadata) }
+        if lastCheckpointStep != trainer.state.step {
+            try files.write(trainer, metadata: metadata)
+            options.onCheckpoint?(trainer.state.step)
+        }
         let seconds = TrainingMonitor.monotonicSeconds() - started
         let steps = trainer.state.step - firstStep
         return PretrainingSummary(stopReason: reason, step: trainer.state.step, resumedFromStep: resumedFrom,

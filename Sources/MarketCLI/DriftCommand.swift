@@ -1,0 +1,100 @@
+// `marketgpt drift`: KS tests of the last N days per feature and category against the checkpoint's training reference.
+import ArgumentParser
+import Foundation
+import MarketData
+import MarketModel
+import MarketOps
+
+/// Compares each feature's distribution over the last `--window` bars (per category, real bars as of
+/// `--date`) with the reference stored in the checkpoint at training time.
+struct DriftCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drift",
+        abstract: "Drift gate: two-sample KS test per feature and category, last N days vs the checkpoint's training reference.",
+        discussion: """
+            p-values are Benjamini–Hochberg adjusted over all tests; a test drifts when q < --level. Writes \
+            <out>/drift_<date>.json and .svg (a heat map); prints the table (or --json). A checkpoint written before \
+            the drift gate has no reference: it is then recomputed from the data before the checkpoint's \
+            split.validation_start (reported as "recomputed"). Exit 0, or 4 with --fail-on-drift when drift is found, \
+            1 on bad input, 64 on bad usage.
+            """)
+
+    @Option(help: "The checkpoint (.safetensors) holding the reference.")
+    var checkpoint: String
+
+    @Option(help: "The universe YAML file.")
+    var universe: String
+
+    @Option(help: "The data folder.")
+    var data: String
+
+    @Option(help: "The date YYYY-MM-DD (rows after it are ignored).")
+    var date: String
+
+    @Option(help: "N: the last N bars of each asset (default 60).")
+    var window = 60
+
+    @Option(help: "α: drift when the BH-adjusted p-value is below it (default 0.05).")
+    var level = 0.05
+
+    @Option(help: "Folder of drift_<date>.json and .svg (default runs/drift).")
+    var out = "runs/drift"
+
+    @Flag(help: "Print the JSON report instead of the table.")
+    var json = false
+
+    @Flag(help: "Exit 4 when drift is found.")
+    var failOnDrift = false
+
+    func validate() throws {
+        if date.count != 10 || CivilDate.parseISO(date) == nil { throw ValidationError("--date \(date): expected YYYY-MM-DD") }
+        if !(2...5000).contains(window) { throw ValidationError("--window must be in 2...5000, found \(window)") }
+        if !(level > 0 && level < 1) { throw ValidationError("--level must be in (0, 1), found \(level)") }
+    }
+
+    func run() throws {
+        let day = CivilDate.parseISO(date)!
+        let definition: Universe
+        do { definition = try Universe.load(URL(fileURLWithPath: universe)) } catch let error as DataError {
+            throw DataCommandFailure(error.description)
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DataCommandFailure("\(data): data folder not found")
+        }
+        let checkpointURL = URL(fileURLWithPath: checkpoint)
+        let file: ModelCheckpoint
+        do { file = try ModelCheckpoint.read(checkpointURL) } catch { throw DataCommandFailure("\(error)") }
+        let dataURL = URL(fileURLWithPath: data)
+        let loaded = UniverseLoader.load(definition, dataDirectory: dataURL, options: UniverseLoadOptions(asOf: day))
+        var source = "checkpoint"
+        var reference: FeatureReference
+        do {
+            if let stored = try DriftGate.reference(of: file, file: checkpoint) {
+                reference = stored
+            } else {
+                guard let cut = file.metadata["split.validation_start"].flatMap(CivilDate.parseISO) else {
+                    throw DataCommandFailure("\(checkpoint): no '\(FeatureReference.metadataKey)' and no split.validation_start in __metadata__; cannot build a reference")
+                }
+                let all = UniverseLoader.load(definition, dataDirectory: dataURL, options: UniverseLoadOptions(asOf: cut - 1))
+                let store = FeatureStore(loaded: all)
+                reference = FeatureReference.fitted(store, ranges: store.assets.map { 0..<$0.count },
+                                                    categoryNames: definition.categories.map(\.name))
+                source = "recomputed from the data before \(CivilDate.isoString(cut))"
+            }
+        } catch let error as DataError { throw DataCommandFailure(error.description) }
+        let report = DriftGate.run(reference: reference, loaded: loaded, date: day, options: DriftOptions(window: window, level: level),
+                                   referenceSource: source)
+        let text = try report.jsonString()
+        let folder = URL(fileURLWithPath: out)
+        do {
+            try AtomicFile.write(text + "\n", to: folder.appendingPathComponent("drift_\(date).json"))
+            try AtomicFile.write(DriftChart.svg(report), to: folder.appendingPathComponent("drift_\(date).svg"))
+        } catch { throw DataCommandFailure("\(out): cannot write the drift report (\(error.localizedDescription))") }
+        if json { print(text) } else {
+            print(report.table(), terminator: "")
+            print("drift: \(out)/drift_\(date).json, .svg (" + String(format: "%.2f s", report.seconds) + ")")
+        }
+        if failOnDrift && report.drift { throw ExitCode(4) }
+    }
+}
