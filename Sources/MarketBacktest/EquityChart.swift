@@ -1,6 +1,7 @@
 // equity.svg: strategy vs benchmark equity over a drawdown panel, with the key figures in the title.
 import Foundation
 import MarketData
+import MarketCharts
 
 /// Draws a backtest's equity chart with `SVGChart`.
 enum EquityChart {

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import MarketBacktest
 import MarketData
+import MarketPipeline
 import MarketSignals
 import MarketOps
 
@@ -129,7 +130,7 @@ struct BacktestCommand: ParsableCommand {
         guard !records.isEmpty || !weightRows.isEmpty else { throw DataCommandFailure("\(input): no \(signals != nil ? "signal" : "weight") rows") }
         var hints: [String: String] = [:]
         for record in records where !record.category.isEmpty { hints[record.ticker] = record.category }
-        let prices = try Self.loadPrices(tickers: Set(records.map(\.ticker) + weightRows.map(\.ticker)).sorted(), categories: hints,
+        let prices = try BacktestPrices.load(tickers: Set(records.map(\.ticker) + weightRows.map(\.ticker)).sorted(), categories: hints,
                                          universe: loadedUniverse, dataDirectory: URL(fileURLWithPath: data))
 
         var configuration = BacktestConfiguration()
@@ -145,7 +146,7 @@ struct BacktestCommand: ParsableCommand {
         configuration.maxPriceJump = maxJump
         configuration.allowOutOfRangeSignals = allow.contains("out-of-range")
         configuration.allowConflictingSignals = allow.contains("conflicts")
-        if let loadedUniverse { configuration.barsPerYear = Self.barsPerYear(universe: loadedUniverse, tickers: prices.tickers) }
+        if let loadedUniverse { configuration.barsPerYear = BacktestPrices.barsPerYear(universe: loadedUniverse, tickers: prices.tickers) }
 
         var report: BacktestReport
         do {
@@ -187,32 +188,6 @@ struct BacktestCommand: ParsableCommand {
         FileHandle.standardError.write(Data(String(format: "backtest: wrote %@ in %.2f s\n", folder.path, Date().timeIntervalSince(started)).utf8))
     }
 
-    /// Loads the prices of `tickers` (category from the universe, else from `categories`, e.g. the signal rows').
-    static func loadPrices(tickers: [String], categories: [String: String], universe: Universe?, dataDirectory: URL) throws -> PriceMatrix {
-        var category = categories
-        for entry in universe?.assets ?? [] {
-            category[entry.asset.ticker] = universe!.categories[entry.categoryID].name
-        }
-        for (what, name) in tickers.map({ ("ticker", $0) }) + Set(tickers.compactMap { category[$0] }).sorted().map({ ("category", $0) })
-        where !name.isEmpty {   // names become file paths: nothing outside --data is read
-            if let problem = PathName.problem(name) { throw DataCommandFailure("\(what) \(PathName.quoted(name)) \(problem)") }
-        }
-        var found: [String] = [], series: [OHLCVSeries] = []
-        for ticker in tickers {
-            guard let file = UniverseLoader.file(for: ticker, category: category[ticker] ?? "", in: dataDirectory) else { continue }
-            do {
-                series.append(try OHLCVCSV.load(file).series)
-                found.append(ticker)
-            } catch let error as DataError {
-                throw DataCommandFailure(error.description)
-            }
-        }
-        guard !found.isEmpty else {
-            throw DataCommandFailure("\(dataDirectory.path): no price file for any of the \(tickers.count) tickers (looked for <category>/<TICKER>.csv and <TICKER>.csv)")
-        }
-        return PriceMatrix(tickers: found, series: series)
-    }
-
     /// One stderr line per gate that set rows aside or flagged bars (the details are in metrics.json `sanity`).
     static func warnSanity(_ sanity: BacktestSanity, maxJump: Double) {
         var lines: [String] = []
@@ -222,13 +197,6 @@ struct BacktestCommand: ParsableCommand {
             lines.append("flagged \(sanity.flaggedBars.count) price bar(s) jumping beyond ×\(maxJump) (never traded or marked; first \(bar.ticker) \(CivilDate.isoString(bar.date)))")
         }
         for line in lines { FileHandle.standardError.write(Data("backtest: \(line); see metrics.json sanity\n".utf8)) }
-    }
-
-    /// The largest trading-days-per-year among the categories of the priced tickers (the union calendar's density).
-    static func barsPerYear(universe: Universe, tickers: [String]) -> Double? {
-        let wanted = Set(tickers)
-        let days = universe.categories.filter { $0.assets.contains { wanted.contains($0.ticker) } }.map(\.tradingDaysPerYear)
-        return days.max().map(Double.init)
     }
 
     /// The stdout summary: strategy against benchmark.

@@ -2,6 +2,7 @@
 import Foundation
 import MarketModel
 import MarketTensor
+import MarketTraining
 
 extension BenchSuite {
     /// Reference config, random weights and inputs, 2 cores. Main figures use `DataParallel` (one replica per

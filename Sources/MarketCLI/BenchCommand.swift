@@ -45,6 +45,7 @@ struct BenchCommand: ParsableCommand {
         .pretrain,
         .backtest,
         .signals,
+        .signalsHistory,
     ]
 
     func run() throws {

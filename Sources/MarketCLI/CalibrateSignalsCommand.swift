@@ -87,16 +87,10 @@ struct CalibrateSignalsCommand: ParsableCommand {
         let checkpointURL = URL(fileURLWithPath: checkpoint)
         let outURL = out.map { URL(fileURLWithPath: $0) } ?? SignalRuleFile.url(checkpoint: checkpointURL)
         if FileManager.default.fileExists(atPath: outURL.path) && !force {
-            throw DataCommandFailure("\(outURL.path): exists; pass --force to replace it")
+            throw PipelineError("\(outURL.path): exists; pass --force to replace it")
         }
-        let definition: Universe
-        do { definition = try Universe.load(URL(fileURLWithPath: universe)) } catch let error as DataError {
-            throw DataCommandFailure(error.description)
-        }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw DataCommandFailure("\(data): data folder not found")
-        }
+        let definition = try PipelineError.wrap { try Universe.load(URL(fileURLWithPath: universe)) }
+        try PipelineError.requireFolder(URL(fileURLWithPath: data))
         var options = SignalCalibrationOptions()
         options.objective = SignalRuleObjective(rawValue: objective)!
         options.targetRate = targetRate
@@ -107,13 +101,11 @@ struct CalibrateSignalsCommand: ParsableCommand {
         options.backtest.commission = commission
         options.backtest.slippageBps = slippageBps
         options.backtest.borrowRate = borrow
-        let file: SignalRuleFile
-        do {
-            file = try SignalCalibration.fit(checkpoint: checkpointURL, universe: definition, dataDirectory: URL(fileURLWithPath: data),
-                                             options: options) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        let file = try PipelineError.wrap {
+            let file = try SignalCalibration.fit(checkpoint: checkpointURL, universe: definition, dataDirectory: URL(fileURLWithPath: data),
+                                                 options: options) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
             try file.write(to: outURL)
-        } catch let error as SignalError {
-            throw DataCommandFailure(error.description)
+            return file
         }
         print(Self.table(file))
         print("calibrate-signals: \(file.grid.size) configurations per category → \(outURL.path) in "

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import MarketData
+import MarketPipeline
 
 /// Options describing a CSV layout, shared by commands that read CSV files.
 struct CSVLayoutOptions: ParsableArguments {
@@ -57,7 +58,7 @@ struct CheckCSVCommand: ParsableCommand {
             throw DataCommandFailure(error.description)
         }
         if json {
-            print(try dataJSONLine(CoverageJSON.report(result.report)))
+            print(try CoverageJSON.line(CoverageJSON.report(result.report)))
         } else {
             print(result.report.summary)
         }
@@ -69,10 +70,4 @@ struct CheckCSVCommand: ParsableCommand {
 struct DataCommandFailure: Error, CustomStringConvertible {
     let description: String
     init(_ message: String) { description = message }
-}
-
-/// Encodes a JSON-compatible value (dictionaries, arrays, numbers, strings) as one line, keys sorted.
-func dataJSONLine(_ value: Any) throws -> String {
-    let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])
-    return String(decoding: data, as: UTF8.self)
 }

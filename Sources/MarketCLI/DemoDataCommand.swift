@@ -2,6 +2,8 @@
 import ArgumentParser
 import Foundation
 import MarketData
+import MarketSynthetic
+import MarketPipeline
 
 /// Generates `OUT/<category>/<TICKER>.csv` for every asset of a universe, with deliberate gaps, one short history
 /// and one missing file, so that the loader and gap filling have real work to do.

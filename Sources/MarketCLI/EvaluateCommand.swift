@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import MarketData
 import MarketModel
+import MarketPipeline
 import MarketTensor
 import MarketTraining
 
@@ -14,7 +15,8 @@ struct EvaluateCommand: ParsableCommand {
         abstract: "Evaluate a checkpoint per category against RW/EWMA/GARCH baselines (NLL, CRPS, coverage, direction, DM tests).",
         discussion: """
             The period scored starts at --start when given, else at the checkpoint's finetune.oos_start (fine-tuned \
-            checkpoints) or split.test_start (pre-training's test split), else the last --oos-years of each category. \
+            checkpoints) or split.test_start.<category> (pre-training's test split), else the last --oos-years of each \
+            category; never a target on or before the checkpoint's train_end.<category>. \
             Writes runs/<run>/evaluation_<checkpoint name>.json (or --out) and prints the table.
             """)
 
@@ -45,27 +47,10 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let setting = try source.load(config: config, seed: nil, command: "evaluate")
-        let url = URL(fileURLWithPath: checkpoint)
-        let report: CheckpointEvaluationReport
-        do {
-            report = try CheckpointEvaluator.evaluate(checkpointURL: url, store: setting.store, idTable: setting.idTable,
-                                                      categories: category.isEmpty ? nil : category,
-                                                      start: start.flatMap(CivilDate.parseISO), oosYears: oosYears)
-        } catch let error as TrainingError {
-            throw DataCommandFailure("evaluate: \(error.description)")
-        } catch let error as TensorError {
-            throw DataCommandFailure(error.description)
-        }
-        let name = url.deletingPathExtension().lastPathComponent
-        let output = try out.map { URL(fileURLWithPath: $0) }
-            ?? source.folder("runs", run: setting.config.training.run).appendingPathComponent("evaluation_\(name).json")
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: output.path, isDirectory: &isFolder), isFolder.boolValue {
-            throw DataCommandFailure("\(output.path): --out is a folder; give the report's file name (e.g. \(output.appendingPathComponent("evaluation_\(name).json").path))")
-        }
-        do { try AtomicFile.write(try ReportJSON.encode(report), to: output) } catch {
-            throw DataCommandFailure("\(output.path): cannot write the report (\((error as NSError).localizedDescription))")
-        }
+        let (report, output) = try TrainingWorkflows.evaluate(setting, checkpoint: URL(fileURLWithPath: checkpoint),
+                                                              categories: category.isEmpty ? nil : category,
+                                                              start: start.flatMap(CivilDate.parseISO), oosYears: oosYears,
+                                                              out: out.map { URL(fileURLWithPath: $0) })
         print(report.table)
         print("evaluate: \(report.categories.count) categories; \(output.relativePath)")
     }

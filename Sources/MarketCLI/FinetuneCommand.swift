@@ -4,6 +4,7 @@ import Foundation
 import MarketData
 import MarketOps
 import MarketModel
+import MarketPipeline
 import MarketTensor
 import MarketSynthetic
 import MarketTraining
@@ -77,20 +78,15 @@ struct FinetuneCommand: ParsableCommand {
         options.trainMonths = trainMonths == 0 ? nil : trainMonths
         options.maxStepsPerWindow = maxStepsPerWindow
         options.seed = training.seed
-        let checkpointDirectory = try source.folder("checkpoints", run: training.run)
-        let runner = FineTuneRunner(checkpointURL: URL(fileURLWithPath: from ?? checkpointDirectory.appendingPathComponent("pretrained.safetensors").path),
-                                    checkpointDirectory: checkpointDirectory,
-                                    runDirectory: try source.folder("runs", run: training.run),
-                                    run: training.run, options: options, training: training)
+        let checkpointDirectory = try RunFolders().checkpointDirectory(training.run)
         let record = CommandRun(kind: .finetune, name: training.run, config: config, universe: training.universe, seed: training.seed,
                                 notify: setting.config.notify)
-        let report: WalkForwardReport
-        do {
-            report = try record.run { try runner.run(store: setting.store, idTable: setting.idTable, categories: names) { TrainingUniverse.log($0) } }
-        } catch let error as TrainingError {
-            throw DataCommandFailure("finetune: \(error.description)")
-        } catch let error as TensorError {
-            throw DataCommandFailure(error.description)
+        let report = try record.run {
+            try TrainingWorkflows.finetune(setting, categories: names, checkpoint: from.map { URL(fileURLWithPath: $0) },
+                                           options: options, onCheckpoint: { category in
+                record.post(.checkpoint, text: "MarketGPT finetune \(training.run): checkpoint model_finetuned_\(category) written",
+                            fields: ["category": category])
+            }) { TrainingUniverse.log($0) }
         }
         print(report.table)
         for result in report.categories where result.outOfSampleOverlapsPretraining {

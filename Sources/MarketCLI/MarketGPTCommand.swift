@@ -18,9 +18,11 @@ struct MarketGPTCommand: ParsableCommand {
             FinetuneCommand.self,
             EvaluateCommand.self,
             PretrainCommand.self,
+            ExperimentCommand.self,
             SignalsCommand.self,
             CalibrateSignalsCommand.self,
             BacktestCommand.self,
+            ServeCommand.self,
             FeaturesCommand.self,
             FetchCommand.self,
             RunsCommand.self,
@@ -28,4 +30,14 @@ struct MarketGPTCommand: ParsableCommand {
             NightlyCommand.self,
         ]
     )
+
+    /// Parses the command line and runs the subcommand; every error goes through `ExitStatus`.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            ExitStatus.exit(with: error)
+        }
+    }
 }

@@ -4,6 +4,7 @@ import Foundation
 import MarketData
 import MarketOps
 import MarketSignals
+import MarketPipeline
 
 /// The whole nightly job in one command, with one JSON summary on stdout (and in `runs/nightly/<date>.json`).
 struct NightlyCommand: ParsableCommand {
@@ -49,30 +50,9 @@ struct NightlyCommand: ParsableCommand {
 
     /// The signal step: the signals config's models, each category with a production checkpoint scored by it.
     static func signals(settings: SignalsConfig, date: DayNumber, production: [String: URL]) throws -> NightlySignalsOutcome {
-        let definition: Universe
-        do { definition = try Universe.load(URL(fileURLWithPath: settings.universe)) } catch let error as DataError {
-            throw DataCommandFailure(error.description)
-        }
-        var models: SignalModelSet
-        do {
-            if let file = settings.checkpoint {
-                models = SignalModelSet(fallback: try SignalModel.load(URL(fileURLWithPath: file)))
-            } else {
-                models = try SignalModelSet.load(directory: URL(fileURLWithPath: settings.checkpoints), categories: definition.categories.map(\.name))
-            }
-            for (category, url) in production { models.byCategory[category] = try SignalModel.load(url) }
-        } catch let error as SignalError { throw DataCommandFailure(error.description) }
-        if models.isEmpty { throw DataCommandFailure(SignalError.noCheckpoint(directory: settings.checkpoints).description) }
-        let rule = SignalRule(confidenceThreshold: settings.confidenceThreshold, minReturn: settings.minReturn,
-                              horizon: settings.horizon, maxStaleDays: settings.maxStaleDays)
-        let job = SignalsJob(definition: definition, dataDirectory: URL(fileURLWithPath: settings.data), models: models,
-                             options: SignalRunOptions(samples: settings.samples, seed: settings.seed, rule: rule), gapFill: settings.gapFill)
-        let records: [SignalRecord]
-        do { records = try job.records(date: date) } catch let error as SignalError { throw DataCommandFailure(error.description) }
-        let file: URL
-        do { file = try SignalsJob.write(records, date: date, out: URL(fileURLWithPath: settings.out)) } catch {
-            throw DataCommandFailure("\(settings.out): cannot write the signal files (\(error.localizedDescription))")
-        }
+        let job = try SignalsJob(settings: settings, readUpTo: date, production: production)
+        let (records, file) = try job.runNightly(date: date, out: URL(fileURLWithPath: settings.out))
+        let definition = job.definition, models = job.models
         FileHandle.standardError.write(Data(SignalSummary.format(records).utf8))
         var counts: [String: Int] = [:]
         for record in records { counts[record.signal.rawValue, default: 0] += 1 }

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import MarketData
 import MarketModel
+import MarketPipeline
 import MarketOps
 import MarketSynthetic
 import MarketTensor
@@ -47,26 +48,17 @@ struct PretrainCommand: ParsableCommand {
 
     func run() throws {
         let setting = try source.load(config: config, seed: seed, command: "pretrain")
-        let runConfig = setting.config, training = setting.config.training
-        let store = setting.store, idTable = setting.idTable
-
-        var options = PretrainingOptions(config: runConfig, stopStep: steps,
-                                         checkpointDirectory: try source.folder("checkpoints", run: training.run),
-                                         runDirectory: try source.folder("runs", run: training.run),
-                                         resume: resume, overwrite: overwrite)
-        options.syntheticAugmentation = setting.syntheticAugmentation
+        let training = setting.config.training
         let record = CommandRun(kind: .pretrain, name: training.run, config: config, universe: training.universe,
-                                seed: training.seed, notify: runConfig.notify)
-        options.onCheckpoint = { step in record.post(.checkpoint, text: "MarketGPT pretrain \(training.run): checkpoint at step \(step)", fields: ["step": String(step)]) }
-        options.onEpoch = { epoch, loss in
-            record.post(.epoch, text: "MarketGPT pretrain \(training.run): epoch \(epoch) done, loss \(String(format: "%.4f", loss))",
-                        fields: ["epoch": String(epoch), "loss": String(loss)])
-        }
-        let summary: PretrainingSummary
-        do { summary = try record.run { try Pretrainer.run(store: store, idTable: idTable, options: options) } } catch let error as TrainingError {
-            throw DataCommandFailure("pretrain: \(error.description)")
-        } catch let error as TensorError {
-            throw DataCommandFailure(error.description)
+                                seed: training.seed, notify: setting.config.notify)
+        let summary = try record.run {
+            try TrainingWorkflows.pretrain(setting, stopStep: steps, resume: resume, overwrite: overwrite) { options in
+                options.onCheckpoint = { step in record.post(.checkpoint, text: "MarketGPT pretrain \(training.run): checkpoint at step \(step)", fields: ["step": String(step)]) }
+                options.onEpoch = { epoch, loss in
+                    record.post(.epoch, text: "MarketGPT pretrain \(training.run): epoch \(epoch) done, loss \(String(format: "%.4f", loss))",
+                                fields: ["epoch": String(epoch), "loss": String(loss)])
+                }
+            }
         }
         var metrics: [String: Double] = ["step": Double(summary.step), "samples_per_s": summary.samplesPerSecond, "seconds": summary.seconds,
                                          "parameters": Double(summary.parameterCount)]

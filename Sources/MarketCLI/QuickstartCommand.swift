@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import MarketSignals
+import MarketPipeline
 
 /// Runs `QuickstartPipeline` and prints the closing summary (every artefact's path and the key figures).
 struct QuickstartCommand: ParsableCommand {

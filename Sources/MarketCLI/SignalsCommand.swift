@@ -126,9 +126,6 @@ struct SignalsCommand: ParsableCommand {
     }
 
     private func run(_ settings: SignalsConfig, record: CommandRun) throws {
-        let job = try Self.job(settings, overrides: ruleOverrides)
-        for line in job.ruleNotes { log(line) }
-        let weights = settings.weightsOut.map { WeightsWriter(out: URL(fileURLWithPath: $0), options: settings.sizingOptions) }
         let outURL = URL(fileURLWithPath: settings.out)
         let started = Date()
         var artefacts: [String: String] = [:]
@@ -141,37 +138,28 @@ struct SignalsCommand: ParsableCommand {
                               text: "MarketGPT signals: \(written)")
             }
         }
-        do {
-            if let date, let day = Self.day(date) {
-                let records = try job.records(date: day)
-                let file = try SignalsJob.write(records, date: day, out: outURL)
-                if var weights { try weights.write(records, date: day) }
-                artefacts["signals"] = file.relativePath
-                for r in records { counts["signals_\(r.signal.rawValue.lowercased())", default: 0] += 1 }
-                print(SignalSummary.format(records), terminator: "")
-                print("signals: \(records.count) assets at \(date) → \(file.relativePath) (+ .json) in "
-                      + String(format: "%.2f s", Date().timeIntervalSince(started)))
-            } else if let from, let to, let d1 = Self.day(from), let d2 = Self.day(to) {
-                let dates = job.tradingDates(from: d1, to: d2)
-                guard !dates.isEmpty else { throw SignalError.noData(date: to) }
-                var last: [SignalRecord] = []
-                var weightsWriter = weights
-                for (index, day) in dates.enumerated() {
-                    last = try job.records(date: day)
-                    try SignalsJob.write(last, date: day, out: outURL)
-                    try weightsWriter?.write(last, date: day)
-                    log("signals: \(CivilDate.isoString(day)) (\(index + 1)/\(dates.count))")
-                }
-                artefacts["signals"] = outURL.relativePath
-                counts["dates"] = Double(dates.count)
-                print(SignalSummary.format(last), terminator: "")
-                print("signals: \(dates.count) trading dates \(CivilDate.isoString(dates[0]))…\(CivilDate.isoString(dates[dates.count - 1])) "
-                      + "→ \(outURL.relativePath)/ in " + String(format: "%.1f s", Date().timeIntervalSince(started)))
+        if let date, let day = Self.day(date) {
+            let job = try SignalsJob(settings: settings, readUpTo: day, overrides: ruleOverrides)
+            for line in job.ruleNotes { log(line) }
+            let (records, file) = try job.runNightly(date: day, out: outURL)
+            artefacts["signals"] = file.relativePath
+            if let weights = settings.weightsOut { artefacts["weights"] = weights }
+            for r in records { counts["signals_\(r.signal.rawValue.lowercased())", default: 0] += 1 }
+            print(SignalSummary.format(records), terminator: "")
+            print("signals: \(records.count) assets at \(date) → \(file.relativePath) (+ .json) in "
+                  + String(format: "%.2f s", Date().timeIntervalSince(started)))
+        } else if let from, let to, let d1 = Self.day(from), let d2 = Self.day(to) {
+            let job = try SignalsJob(settings: settings, readUpTo: d2, overrides: ruleOverrides)
+            for line in job.ruleNotes { log(line) }
+            let (dates, records) = try job.runHistory(from: d1, to: d2, out: outURL) { index, count, day in
+                log("signals: \(CivilDate.isoString(day)) (\(index + 1)/\(count))")
             }
-        } catch let error as SignalError {
-            throw DataCommandFailure(error.description)
-        } catch let error as CocoaError {
-            throw DataCommandFailure("\(settings.out): cannot write the signal files (\(error.localizedDescription))")
+            artefacts["signals"] = outURL.relativePath
+            if let weights = settings.weightsOut { artefacts["weights"] = weights }
+            counts["dates"] = Double(dates.count)
+            print(SignalSummary.format(records.last ?? []), terminator: "")
+            print("signals: \(dates.count) trading dates \(CivilDate.isoString(dates[0]))…\(CivilDate.isoString(dates[dates.count - 1])) "
+                  + "→ \(outURL.relativePath)/ in " + String(format: "%.1f s", Date().timeIntervalSince(started)))
         }
     }
 
@@ -180,13 +168,11 @@ struct SignalsCommand: ParsableCommand {
         var settings: SignalsConfig
         let url = URL(fileURLWithPath: config)
         if FileManager.default.fileExists(atPath: url.path) {
-            do { settings = try SignalsConfig.load(url) } catch let error as CustomStringConvertible & Error {
-                throw DataCommandFailure(error.description)
-            }
+            settings = try PipelineError.wrap { try SignalsConfig.load(url) }
         } else if config == "configs/signals.yaml" {
             settings = SignalsConfig()   // the default path may be absent: defaults + options
         } else {
-            throw DataCommandFailure("\(config): config file not found")
+            throw PipelineError("\(config): config file not found")
         }
         if let checkpoint { settings.checkpoint = checkpoint }
         if let checkpoints { settings.checkpoints = checkpoints; if checkpoint == nil { settings.checkpoint = nil } }
@@ -210,7 +196,7 @@ struct SignalsCommand: ParsableCommand {
         if let maxGross { settings.maxGross = maxGross }
         if let noTradeBand { settings.noTradeBand = noTradeBand }
         do { try settings.validate() } catch let error as CustomStringConvertible & Error {
-            throw DataCommandFailure("options: \(error.description)")
+            throw PipelineError("options: \(error.description)")
         }
         return settings
     }
@@ -218,43 +204,6 @@ struct SignalsCommand: ParsableCommand {
     /// The rule values given on the command line: they override a rule file's.
     var ruleOverrides: SignalRuleOverrides {
         SignalRuleOverrides(confidenceThreshold: confidenceThreshold, minReturn: minReturn, horizon: horizon, confidence: confidence)
-    }
-
-    /// The job of `settings`: universe, data folder and models loaded and checked.
-    static func job(_ settings: SignalsConfig, overrides: SignalRuleOverrides = SignalRuleOverrides()) throws -> SignalsJob {
-        let definition: Universe
-        do { definition = try Universe.load(URL(fileURLWithPath: settings.universe)) } catch let error as DataError {
-            throw DataCommandFailure(error.description)
-        }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: settings.data, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw DataCommandFailure("\(settings.data): data folder not found")
-        }
-        let models: SignalModelSet
-        do {
-            if let file = settings.checkpoint {
-                models = SignalModelSet(fallback: try SignalModel.load(URL(fileURLWithPath: file)))
-            } else {
-                models = try SignalModelSet.load(directory: URL(fileURLWithPath: settings.checkpoints),
-                                                 categories: definition.categories.map(\.name))
-                if models.isEmpty { throw SignalError.noCheckpoint(directory: settings.checkpoints) }
-            }
-        } catch let error as SignalError {
-            throw DataCommandFailure(error.description)
-        }
-        let rules: SignalRuleSet
-        do {
-            rules = try SignalRuleSet(base: SignalRule(confidenceThreshold: settings.confidenceThreshold, minReturn: settings.minReturn,
-                                                       horizon: settings.horizon, maxStaleDays: settings.maxStaleDays),
-                                      confidenceName: settings.confidence, epistemicScale: settings.epistemicScale, models: models,
-                                      categories: definition.categories.map(\.name), useRuleFiles: settings.signalRule, overrides: overrides)
-        } catch let error as SignalError {
-            throw DataCommandFailure(error.description)
-        }
-        return SignalsJob(definition: definition, dataDirectory: URL(fileURLWithPath: settings.data), models: models,
-                          options: SignalRunOptions(samples: settings.samples, seed: settings.seed, rule: rules.base,
-                                                    rulesByCategory: rules.byCategory),
-                          gapFill: settings.gapFill, ruleNotes: rules.notes)
     }
 
     /// A strict `YYYY-MM-DD` date.

@@ -35,7 +35,7 @@ extension SynthCommand {
         for (i, scenario) in scenarios.enumerated() {
             let folder = outURL.appendingPathComponent("scenario_\(i)")
             for (ticker, series) in Swift.zip(source.tickers, scenario.series) {
-                try AtomicFile.write(Self.csvText(series), to: folder.appendingPathComponent("\(ticker).csv"))
+                try AtomicFile.write(OHLCVCSV.text(series, prices: .significant8), to: folder.appendingPathComponent("\(ticker).csv"))
             }
             rows.append(["folder": "scenario_\(i)", "candidate": scenario.candidate, "attempts": scenario.attempts,
                          "joint_fidelity": scenario.jointFidelity, "mean_fidelity": scenario.meanFidelity,

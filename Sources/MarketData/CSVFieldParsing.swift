@@ -1,4 +1,5 @@
 // Byte-level parsing of one CSV field as a number or a date: no String, no Foundation, no allocation.
+import MarketSupport
 
 /// The outcome of parsing a numeric field.
 @usableFromInline

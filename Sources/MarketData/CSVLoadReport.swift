@@ -1,4 +1,5 @@
 // What loading one CSV file found: dropped rows by reason with line numbers, order, duplicates, gaps.
+import MarketSupport
 
 /// Why a row was dropped (each dropped row becomes a gap for the synthetic engine to fill).
 public enum DropReason: String, Sendable, CaseIterable, Codable, Comparable {

@@ -1,4 +1,5 @@
 // Options for the layouts of OHLCV CSV files that users really have (date order, decimal comma, preambles, names).
+import MarketSupport
 
 /// The order of day, month and year in a date field.
 public enum DateOrder: String, Sendable, CaseIterable, Codable {

@@ -1,5 +1,6 @@
 // Line scanning, header mapping and the row buffer behind the CSV loader.
 import Foundation
+import MarketSupport
 
 /// Walks the lines of a byte buffer (LF or CRLF), counting 1-based line numbers.
 struct LineScanner {

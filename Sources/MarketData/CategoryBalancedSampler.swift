@@ -1,4 +1,5 @@
 // A seeded sampler drawing windows by the universe's category weights: a pure function of (seed, epoch, index).
+import MarketSupport
 
 /// Draws training windows: a category by its batch weight, an asset uniformly inside it, a window
 /// start uniformly inside the asset's range. Each draw is a pure function of (seed, epoch, index)

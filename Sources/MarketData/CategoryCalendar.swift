@@ -1,4 +1,5 @@
 // The trading calendar of a category: the dates most of its live assets trade (every day for crypto).
+import MarketSupport
 
 /// Builds a category's calendar, the dates its assets are expected to have a bar on.
 ///

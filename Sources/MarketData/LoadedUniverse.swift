@@ -1,5 +1,6 @@
 // A universe loaded from CSV files: per asset its real series, load report, gaps and shortfall on its category calendar.
 import Foundation
+import MarketSupport
 
 /// Whether an asset has real data, was filled by the synthetic engine, or has nothing.
 public enum AssetStatus: String, Sendable, Codable {

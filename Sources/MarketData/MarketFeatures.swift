@@ -1,5 +1,6 @@
 // Per-bar input features (F = 7) and next-H log-return targets, each bar using only bars at or before it.
 import Foundation
+import MarketSupport
 
 /// The input features of one bar. Every feature of bar t is computed from bars 0...t only.
 ///

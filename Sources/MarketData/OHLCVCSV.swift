@@ -1,5 +1,6 @@
 // The daily OHLCV CSV loader: header mapping, a byte-level row scan, validation, sorting and the load report.
 import Foundation
+import MarketSupport
 
 /// A loaded CSV file: the valid bars (ascending, adjusted) and what was found on the way.
 public struct CSVLoadResult: Sendable {

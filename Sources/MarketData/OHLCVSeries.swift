@@ -1,4 +1,5 @@
 // One asset's daily bars as parallel arrays (structure of arrays), with a synthetic flag per bar.
+import MarketSupport
 
 /// Daily OHLCV bars of one asset, sorted by date, as parallel arrays of equal length.
 ///

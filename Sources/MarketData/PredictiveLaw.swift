@@ -93,6 +93,11 @@ public struct PredictiveLaw: Equatable, Sendable {
     /// M.
     public var memberCount: Int { locations.count }
 
+    /// The law with every member scale multiplied by `factor` (variance × factor²): a recalibration.
+    public func scaled(by factor: Double) -> PredictiveLaw {
+        PredictiveLaw(family: family, locations: locations, scales: scales.map { $0 * factor })
+    }
+
     /// True when every location is finite and every scale finite and > 0.
     public var isValid: Bool {
         for m in locations.indices where !(locations[m].isFinite && scales[m].isFinite && scales[m] > 0) { return false }

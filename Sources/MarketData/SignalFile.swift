@@ -1,5 +1,6 @@
 // Reads and writes signal files (`signals/<date>.csv` + `.json`): a file or a folder of them, errors with file and line.
 import Foundation
+import MarketSupport
 
 /// Signal files in the CONTRACT.md layout.
 ///
@@ -116,21 +117,7 @@ public enum SignalFile {
     public static func jsonData(_ records: [SignalRecord]) -> Data {
         let horizon = max(1, records.map(\.horizon).max() ?? 1)
         func value(_ x: Double) -> String { x.isFinite ? format(x) : "null" }
-        func string(_ s: String) -> String {
-            var out = "\""
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-                }
-            }
-            return out + "\""
-        }
+        func string(_ s: String) -> String { JSONText.quoted(s) }
         var rows: [String] = []
         for record in records {
             var pairs: [(String, String)] = [

@@ -1,4 +1,5 @@
 // One row of a signal file: the plain data that MarketSignals writes and MarketBacktest reads.
+import MarketSupport
 
 /// The action of a signal row.
 public enum SignalAction: String, Sendable, Equatable, CaseIterable, Codable {

@@ -1,4 +1,5 @@
 // Train/validation/test splits and sklearn-style expanding time-series folds, as index ranges (never copies).
+import MarketSupport
 
 /// Index ranges of one asset's bars: train, then validation, then test (the last bars, never trained on).
 public struct SplitRanges: Sendable, Equatable, Codable {

@@ -1,6 +1,7 @@
-// Reading a universe from YAML (universes/*.yaml) with Yams: unknown keys and wrong types name their key path.
+// Reading a universe from YAML (universes/*.yaml) through the strict reader (`StrictYAML`): unknown keys,
+// duplicate keys and wrong types name their key path and line.
 import Foundation
-import Yams
+import MarketSupport
 
 extension Universe {
     /// Loads a universe file. Throws `DataError` naming the file, the line and the key path
@@ -21,119 +22,117 @@ extension Universe {
     /// `categories`: a list of `{name, batch_weight, trading_days_per_year, history_years, assets}`,
     /// `assets`: a list of `{ticker, name (default: the ticker), group (default: the category name)}`.
     public static func parse(yaml: String, file: String) throws -> Universe {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw DataError(file: file, reason: "invalid YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")
+        let document: UniverseDocument
+        do { document = try StrictYAML.decode(UniverseDocument.self, from: yaml, file: file) } catch let error as ConfigError {
+            let reason = error.keyPath.isEmpty ? error.reason : "\(error.keyPath): \(error.reason)"
+            throw DataError(file: file, line: error.line, reason: reason)
         }
-        guard let root else { throw DataError(file: file, reason: "empty universe file") }
-        let reader = YAMLReader(file: file)
-        let top = try reader.mapping(root, path: "", allowed: ["name", "bar", "categories"])
-        let name = try top["name"].map { try reader.string($0, path: "name") } ?? ""
-        let bar = try top["bar"].map { try reader.string($0, path: "bar") } ?? "1d"
-        guard bar == "1d" else { throw reader.error(top["bar"]!, path: "bar", "only daily bars (1d) are supported, found '\(bar)'") }
-        guard let categoriesNode = top["categories"] else { throw reader.error(root, path: "categories", "missing key") }
-        var categories: [UniverseCategory] = []
-        var tickers: Set<String> = []
-        for (index, node) in try reader.sequence(categoriesNode, path: "categories").enumerated() {
-            let path = "categories[\(index)]"
-            let fields = try reader.mapping(node, path: path, allowed: ["name", "batch_weight", "trading_days_per_year", "history_years", "assets"])
-            func required(_ key: String) throws -> Node {
-                guard let value = fields[key] else { throw reader.error(node, path: "\(path).\(key)", "missing key") }
-                return value
-            }
-            let categoryName = try reader.string(required("name"), path: "\(path).name")
-            if let problem = PathName.problem(categoryName) {
-                throw reader.error(fields["name"]!, path: "\(path).name", "invalid category name \(PathName.quoted(categoryName)): \(problem) (it names a data folder)")
-            }
-            guard !categories.contains(where: { $0.name == categoryName }) else {
-                throw reader.error(node, path: "\(path).name", "category '\(categoryName)' appears twice")
-            }
-            let weight = try reader.double(required("batch_weight"), path: "\(path).batch_weight")
-            let days = try reader.int(required("trading_days_per_year"), path: "\(path).trading_days_per_year")
-            let years = try reader.double(required("history_years"), path: "\(path).history_years")
-            guard weight >= 0 else { throw reader.error(fields["batch_weight"]!, path: "\(path).batch_weight", "must be ≥ 0, found \(weight)") }
-            guard (1...366).contains(days) else { throw reader.error(fields["trading_days_per_year"]!, path: "\(path).trading_days_per_year", "must be in 1...366, found \(days)") }
-            guard years > 0 else { throw reader.error(fields["history_years"]!, path: "\(path).history_years", "must be > 0, found \(years)") }
-            var assets: [UniverseAsset] = []
-            for (assetIndex, assetNode) in try reader.sequence(required("assets"), path: "\(path).assets").enumerated() {
-                let assetPath = "\(path).assets[\(assetIndex)]"
-                let assetFields = try reader.mapping(assetNode, path: assetPath, allowed: ["ticker", "name", "group"])
-                guard let tickerNode = assetFields["ticker"] else { throw reader.error(assetNode, path: "\(assetPath).ticker", "missing key") }
-                let ticker = try reader.string(tickerNode, path: "\(assetPath).ticker")
-                if let problem = PathName.problem(ticker) {
-                    throw reader.error(tickerNode, path: "\(assetPath).ticker", "invalid ticker \(PathName.quoted(ticker)): \(problem) (it names a CSV file)")
-                }
-                guard tickers.insert(ticker).inserted else { throw reader.error(tickerNode, path: "\(assetPath).ticker", "ticker '\(ticker)' appears twice") }
-                let assetName = try assetFields["name"].map { try reader.string($0, path: "\(assetPath).name") } ?? ticker
-                let group = try assetFields["group"].map { try reader.string($0, path: "\(assetPath).group") } ?? categoryName
-                assets.append(UniverseAsset(ticker: ticker, name: assetName, group: group))
-            }
-            categories.append(UniverseCategory(name: categoryName, batchWeight: weight, tradingDaysPerYear: days,
-                                               historyYears: years, assets: assets))
-        }
-        guard !categories.isEmpty else { throw reader.error(categoriesNode, path: "categories", "no categories") }
-        let total = categories.reduce(0) { $0 + $1.batchWeight }
-        guard abs(total - 1) <= 1e-3 else {
-            throw reader.error(categoriesNode, path: "categories", "batch_weight values sum to \(total), expected 1")
-        }
-        return Universe(name: name, bar: bar, categories: categories)
+        return document.universe
     }
 }
 
-/// Typed access to Yams nodes with errors that name the key path and line.
-private struct YAMLReader {
-    let file: String
+/// The file layout of a universe (snake_case keys, optional fields as optionals).
+private struct UniverseDocument: Codable, ValidatedConfig {
+    struct Asset: Codable {
+        var ticker: String
+        var name: String?
+        var group: String?
 
-    func error(_ node: Node, path: String, _ reason: String) -> DataError {
-        DataError(file: file, line: node.mark?.line, reason: "\(path): \(reason)")
-    }
+        enum CodingKeys: String, CodingKey { case ticker, name, group }
 
-    func kind(_ node: Node) -> String {
-        switch node {
-        case .scalar(let scalar): return "'\(scalar.string)'"
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            ticker = try c.strictDecode(String.self, forKey: .ticker)
+            name = try c.strictDecodeIfPresent(String.self, forKey: .name)
+            group = try c.strictDecodeIfPresent(String.self, forKey: .group)
+        }
+
+        func encode(to encoder: Encoder) throws {   // optionals as explicit nulls, so every key is "allowed"
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(ticker, forKey: .ticker)
+            try container.encode(name, forKey: .name)
+            try container.encode(group, forKey: .group)
         }
     }
 
-    func mapping(_ node: Node, path: String, allowed: Set<String>) throws -> [String: Node] {
-        guard case .mapping(let mapping) = node else { throw error(node, path: path.isEmpty ? "(top level)" : path, "expected a mapping, found \(kind(node))") }
-        var result: [String: Node] = [:]
-        for (keyNode, value) in mapping {
-            guard case .scalar(let key) = keyNode else { throw error(keyNode, path: path, "keys must be strings") }
-            let keyPath = path.isEmpty ? key.string : "\(path).\(key.string)"
-            guard allowed.contains(key.string) else {
-                throw error(keyNode, path: keyPath, "unknown key (allowed: \(allowed.sorted().joined(separator: ", ")))")
+    struct Category: Codable {
+        var name: String
+        var batch_weight: Double
+        var trading_days_per_year: Int
+        var history_years: Double
+        var assets: [Asset]
+
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try c.strictDecode(String.self, forKey: .name)
+            batch_weight = try c.strictDecode(Double.self, forKey: .batch_weight)
+            trading_days_per_year = try c.strictDecode(Int.self, forKey: .trading_days_per_year)
+            history_years = try c.strictDecode(Double.self, forKey: .history_years)
+            assets = try c.decode([Asset].self, forKey: .assets)
+        }
+    }
+
+    var name: String?
+    var bar: String?
+    var categories: [Category]
+
+    enum CodingKeys: String, CodingKey { case name, bar, categories }
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.strictDecodeIfPresent(String.self, forKey: .name)
+        bar = try c.strictDecodeIfPresent(String.self, forKey: .bar)
+        categories = try c.decode([Category].self, forKey: .categories)
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(bar, forKey: .bar)
+        try container.encode(categories, forKey: .categories)
+    }
+
+    func validate() throws {
+        func fail(_ path: [String], _ reason: String) -> ConfigValueError { ConfigValueError(keyPath: path, reason: reason) }
+        let bar = self.bar ?? "1d"
+        guard bar == "1d" else { throw fail(["bar"], "only daily bars (1d) are supported, found '\(bar)'") }
+        guard !categories.isEmpty else { throw fail(["categories"], "no categories") }
+        var names: Set<String> = []
+        var tickers: Set<String> = []
+        for (index, category) in categories.enumerated() {
+            let path = ["categories", "[\(index)]"]
+            if let problem = PathName.problem(category.name) {
+                throw fail(path + ["name"], "invalid category name \(PathName.quoted(category.name)): \(problem) (it names a data folder)")
             }
-            guard result[key.string] == nil else { throw error(keyNode, path: keyPath, "duplicate key") }
-            result[key.string] = value
+            guard names.insert(category.name).inserted else { throw fail(path + ["name"], "category '\(category.name)' appears twice") }
+            guard category.batch_weight >= 0, category.batch_weight.isFinite else {
+                throw fail(path + ["batch_weight"], "must be ≥ 0, found \(category.batch_weight)")
+            }
+            guard (1...366).contains(category.trading_days_per_year) else {
+                throw fail(path + ["trading_days_per_year"], "must be in 1...366, found \(category.trading_days_per_year)")
+            }
+            guard category.history_years > 0, category.history_years.isFinite else {
+                throw fail(path + ["history_years"], "must be > 0, found \(category.history_years)")
+            }
+            for (assetIndex, asset) in category.assets.enumerated() {
+                let tickerPath = path + ["assets", "[\(assetIndex)]", "ticker"]
+                if let problem = PathName.problem(asset.ticker) {
+                    throw fail(tickerPath, "invalid ticker \(PathName.quoted(asset.ticker)): \(problem) (it names a CSV file)")
+                }
+                guard tickers.insert(asset.ticker).inserted else { throw fail(tickerPath, "ticker '\(asset.ticker)' appears twice") }
+            }
         }
-        return result
+        let total = categories.reduce(0) { $0 + $1.batch_weight }
+        guard abs(total - 1) <= 1e-3 else { throw fail(["categories"], "batch_weight values sum to \(total), expected 1") }
     }
 
-    func sequence(_ node: Node, path: String) throws -> [Node] {
-        guard case .sequence(let sequence) = node else { throw error(node, path: path, "expected a list, found \(kind(node))") }
-        return Array(sequence)
-    }
-
-    func string(_ node: Node, path: String) throws -> String {
-        guard case .scalar(let scalar) = node else { throw error(node, path: path, "expected a string, found \(kind(node))") }
-        return scalar.string
-    }
-
-    func double(_ node: Node, path: String) throws -> Double {
-        guard case .scalar(let scalar) = node, let value = Double(scalar.string), value.isFinite else {
-            throw error(node, path: path, "expected a number, found \(kind(node))")
-        }
-        return value
-    }
-
-    func int(_ node: Node, path: String) throws -> Int {
-        guard case .scalar(let scalar) = node, let value = Int(scalar.string) else {
-            throw error(node, path: path, "expected an integer, found \(kind(node))")
-        }
-        return value
+    var universe: Universe {
+        Universe(name: name ?? "", bar: bar ?? "1d", categories: categories.map { category in
+            UniverseCategory(name: category.name, batchWeight: category.batch_weight,
+                             tradingDaysPerYear: category.trading_days_per_year, historyYears: category.history_years,
+                             assets: category.assets.map {
+                                 UniverseAsset(ticker: $0.ticker, name: $0.name ?? $0.ticker, group: $0.group ?? category.name)
+                             })
+        })
     }
 }

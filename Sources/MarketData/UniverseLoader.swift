@@ -1,5 +1,6 @@
 // Loads every asset of a universe from a data folder (in parallel) and computes calendars, gaps and shortfalls.
 import Foundation
+import MarketSupport
 
 /// Options of a universe load.
 public struct UniverseLoadOptions: Sendable {
@@ -45,7 +46,17 @@ public enum UniverseLoader {
 
     /// Loads every asset of `universe` from `dataDirectory`. Never throws for one bad file: its
     /// `error` is recorded and the asset is missing (callers decide whether that is fatal).
+    /// Equal to `assemble(read(universe, dataDirectory:, options:), asOf: options.asOf)`.
     public static func load(_ universe: Universe, dataDirectory: URL, options: UniverseLoadOptions = UniverseLoadOptions()) -> LoadedUniverse {
+        let started = Date()
+        var loaded = assemble(read(universe, dataDirectory: dataDirectory, options: options), asOf: options.asOf)
+        loaded.seconds = Date().timeIntervalSince(started)
+        return loaded
+    }
+
+    /// Reads (in parallel) and validates every asset's CSV file up to `options.asOf`: the files of a
+    /// universe, before calendars. Never throws for one bad file (see `load`).
+    public static func read(_ universe: Universe, dataDirectory: URL, options: UniverseLoadOptions = UniverseLoadOptions()) -> UniverseFiles {
         let started = Date()
         var csvOptions = options.csv
         csvOptions.asOf = options.asOf
@@ -79,10 +90,36 @@ public enum UniverseLoader {
                 }
             }
         }
-        var loaded = LoadedUniverse(universe: universe, assets: assets, calendars: [], groupCalendars: [], historyStart: [], categoryEnd: [],
-                                    asOf: options.asOf, seconds: 0)
+        return UniverseFiles(universe: universe, assets: assets, asOf: options.asOf, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// The universe as of `asOf` from files read once: every real series cut after `asOf` (in memory),
+    /// then calendars, gaps, shortfalls and stale tails placed as `load(…, asOf:)` would.
+    ///
+    /// No look-ahead and the same bytes as a fresh load: the CSV reader validates each row on its own and
+    /// skips rows after its `asOf` before validating, so the rows a load as of D keeps are exactly the rows
+    /// on or before D of a load as of any later day. An asset left with no row gets the error a fresh
+    /// load gives (`no data rows`); its CSV report stays the one of the read (as of `files.asOf`).
+    /// `asOf` later than `files.asOf` (or nil) cuts nothing.
+    public static func assemble(_ files: UniverseFiles, asOf: DayNumber?) -> LoadedUniverse {
+        var assets = files.assets
+        if let asOf, asOf < (files.asOf ?? .max) {
+            for index in assets.indices {
+                guard let real = assets[index].real, let lastDate = real.dates.last, lastDate > asOf else { continue }
+                if let last = real.lastIndex(onOrBefore: asOf) {
+                    let cut = real.slice(0..<(last + 1))
+                    assets[index].real = cut
+                    assets[index].series = cut
+                } else {
+                    assets[index].real = nil
+                    assets[index].series = nil
+                    assets[index].error = DataError(file: assets[index].file?.path ?? assets[index].asset.ticker, reason: "no data rows")
+                }
+            }
+        }
+        var loaded = LoadedUniverse(universe: files.universe, assets: assets, calendars: [], groupCalendars: [], historyStart: [],
+                                    categoryEnd: [], asOf: asOf ?? files.asOf, seconds: files.seconds)
         computeCalendars(&loaded)
-        loaded.seconds = Date().timeIntervalSince(started)
         return loaded
     }
 
@@ -146,4 +183,17 @@ public enum UniverseLoader {
         asset.staleDates = stale
         asset.offCalendarBars = dates.count - matched
     }
+}
+
+/// The CSV files of a universe, read and validated once (`UniverseLoader.read`): the input of
+/// `UniverseLoader.assemble`, which places them on calendars as of any day up to `asOf`.
+public struct UniverseFiles: Sendable {
+    /// The universe definition.
+    public var universe: Universe
+    /// Every asset (id order) with its file, real series up to `asOf`, report or error; no calendar fields yet.
+    public var assets: [LoadedAsset]
+    /// The day the files were read up to (nil: every row).
+    public var asOf: DayNumber?
+    /// Wall-clock seconds the read took.
+    public var seconds: Double
 }

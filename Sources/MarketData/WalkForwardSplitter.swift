@@ -1,4 +1,5 @@
 // Walk-forward windows by calendar months: evaluate each window, train on what came before it (purged).
+import MarketSupport
 
 /// One walk-forward step: train on `train`, then evaluate on `evaluation` (index ranges of one asset).
 public struct WalkForwardWindow: Sendable, Equatable, Codable {

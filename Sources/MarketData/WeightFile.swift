@@ -1,5 +1,6 @@
 // Target-weight files (`weights/<date>.csv`: date,ticker,weight): the plain data between sizing and the backtester.
 import Foundation
+import MarketSupport
 
 /// One target weight: the fraction of equity `ticker` should hold from the first open after `date`'s close.
 /// Positive = long, negative = short (long_only backtests treat a negative weight as flat).

@@ -118,13 +118,21 @@ public final class MarketGPT {
         precondition(batch.assetIds.count == b && batch.categoryIds.count == b, "MarketGPT: need B=\(b) asset and category ids")
         let features = Tensor(batch.features, shape: [b, t, f], pool: pool)              // (B, T, F)
         var perPosition = [Int32](repeating: 0, count: b * t)
-        for i in 0..<b { for p in 0..<t { perPosition[i * t + p] = batch.assetIds[i] } }
+        for i in 0..<b { for p in 0..<t { perPosition[i * t + p] = max(batch.assetIds[i], 0) } }
+        // Asset id −1: an asset the model has not seen — no asset embedding (zero-shot: features, category
+        // and position only, the path asset-embedding dropout trains).
+        let zeroShot = batch.assetIds.contains { $0 < 0 }
         var categoryPerPosition = [Int32](repeating: 0, count: b * t)
         for i in 0..<b { for p in 0..<t { categoryPerPosition[i * t + p] = batch.categoryIds[i] } }
         let positions = embedding(positionEmbedding, ids: (0..<Int32(t)).map { $0 })  // (T, C)
         let category = embedding(categoryEmbedding, ids: categoryPerPosition, shape: [b, t])  // (B, T, C)
-        let asset = dropout(embedding(assetEmbedding, ids: perPosition, shape: [b, t]),      // (B, T, C)
+        var asset = dropout(embedding(assetEmbedding, ids: perPosition, shape: [b, t]),      // (B, T, C)
                             probability: config.assetEmbeddingDropout, mode: mode, rng: &rng, groupSize: t * c)
+        if zeroShot {
+            var mask = [Float](repeating: 1, count: b * t * c)
+            for i in 0..<b where batch.assetIds[i] < 0 { for k in (i * t * c)..<((i + 1) * t * c) { mask[k] = 0 } }
+            asset = asset * Tensor(mask, shape: [b, t, c], pool: pool)                        // (B, T, C)
+        }
         var x = input(features) + positions + category + asset                             // (B, T, C)
         x = dropout(x, probability: config.dropout, mode: mode, rng: &rng)
         if lastPositionOnly && !Autograd.isRecording {

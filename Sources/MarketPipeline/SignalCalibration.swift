@@ -4,6 +4,7 @@ import MarketBacktest
 import MarketData
 import MarketSignals
 import MarketSynthetic
+import MarketSupport
 
 /// The settings of a rule search (CLI `marketgpt calibrate-signals`; defaults = the backtester's and the nightly run's).
 public struct SignalCalibrationOptions: Sendable {
@@ -31,12 +32,13 @@ public struct SignalCalibrationOptions: Sendable {
 ///
 /// No look-ahead by construction: the validation period of each category is [`split.validation_start.<category>`
 /// or `split.validation_start`, the day before `split.test_start.<category>` or `split.test_start`] from the
-/// checkpoint's metadata; the universe is loaded *as of* the latest validation end (rows after it are never read) and
-/// gap-filled from that data only. (Inside the period, a filled gap may use bars later in the period; the last real
-/// bar of a date is never synthetic, so no decision reads them.) Each trading date of the period is forecast from
-/// bars up to that date with the nightly run's MC seed, the grid is walked per category, and every configuration's
-/// actions are backtested over the period on the category's real bars with `options.backtest` (fills at the next
-/// open, costs, equal weight), annualised with the category's trading days per year.
+/// checkpoint's metadata; the files are read once up to the latest validation end (rows after it are never read,
+/// `UniverseSession`), and each category's assets are cut and gap-filled *as of its own validation end*, so no
+/// filled gap of a category uses a bar after its period. (Inside the period, a filled gap may use bars later in the
+/// period; the last real bar of a date is never synthetic, so no decision reads them.) Each trading date of the
+/// period is forecast from bars up to that date with the nightly run's MC seed, the grid is walked per category, and
+/// every configuration's actions are backtested over the period on the category's bars with `options.backtest`
+/// (fills at the next open, costs, equal weight), annualised with the category's trading days per year.
 public enum SignalCalibration {
     /// The validation period of `category` in `metadata`, inclusive: (start, the day before the test start).
     public static func validationPeriod(metadata: [String: String], category: String) -> (start: DayNumber, end: DayNumber)? {
@@ -70,20 +72,17 @@ public enum SignalCalibration {
             throw SignalError.checkpoint(file: checkpoint.path, reason: "no split.validation_start / split.test_start in __metadata__ "
                                          + "for any category of the universe: nothing to calibrate on")
         }
-        var loaded = UniverseLoader.load(universe, dataDirectory: dataDirectory, options: UniverseLoadOptions(asOf: loadEnd))
-        if options.gapFill {
-            loaded = GapFiller.fill(loaded, options: GapFillOptions(seed: options.seed, synthesizeMissing: false)).universe
-        }
-        let assets = SignalAsset.assets(of: loaded)
+        let session = UniverseSession(definition: universe, dataDirectory: dataDirectory, readUpTo: loadEnd)
+        let views = assetsAsOfValidationEnd(session: session, periods: periods, gapFill: options.gapFill, seed: options.seed)
+        let assets = views.map(\.asset)
         let models = SignalModelSet(fallback: model)
         let run = SignalRunOptions(samples: options.samples, seed: options.seed)
 
         // The trading dates of each category inside its period (a real bar of any of its assets).
         var categoryDates: [String: [DayNumber]] = [:]
-        for asset in loaded.assets {
-            let name = universe.categories[asset.categoryID].name
-            guard let period = periods[name], let real = asset.real else { continue }
-            categoryDates[name, default: []] += real.dates.filter { $0 >= period.start && $0 <= period.end }
+        for view in views {
+            guard let period = periods[view.asset.category] else { continue }
+            categoryDates[view.asset.category, default: []] += view.realDates.filter { $0 >= period.start && $0 <= period.end }
         }
         categoryDates = categoryDates.mapValues { Array(Set($0)).sorted() }
         let names = universe.categories.map(\.name).filter { categoryDates[$0]?.isEmpty == false }
@@ -160,4 +159,27 @@ public enum SignalCalibration {
                               backtest: .init(mode: b.mode.rawValue, commission: b.commission, slippageBps: b.slippageBps, borrowRate: b.borrowRate),
                               categories: fitted)
     }
+
+    /// Every asset of the universe (universe order) as of its category's validation end — cut there and, when
+    /// `gapFill`, gap-filled from that cut only (as `UniverseSession.signalAssets`) — with the dates of its real
+    /// bars. Assets of categories without a period are listed as of the latest end (they are never scored).
+    static func assetsAsOfValidationEnd(session: UniverseSession, periods: [String: (start: DayNumber, end: DayNumber)],
+                                        gapFill: Bool, seed: UInt64) -> [(asset: SignalAsset, realDates: [DayNumber])] {
+        let latest = periods.values.map(\.end).max()
+        var views: [DayNumber?: (assets: [SignalAsset], real: [[DayNumber]])] = [:]
+        func view(asOf end: DayNumber?) -> (assets: [SignalAsset], real: [[DayNumber]]) {
+            if let cached = views[end] { return cached }
+            var universe = session.loaded(asOf: end)
+            let real = universe.assets.map { $0.real?.dates ?? [] }
+            if gapFill { universe = GapFiller.fill(universe, options: GapFillOptions(seed: seed, synthesizeMissing: false)).universe }
+            views[end] = (SignalAsset.assets(of: universe), real)
+            return views[end]!
+        }
+        return session.definition.assets.indices.map { index in
+            let category = session.definition.categories[session.definition.assets[index].categoryID].name
+            let cut = view(asOf: periods[category]?.end ?? latest)
+            return (cut.assets[index], cut.real[index])
+        }
+    }
+
 }

@@ -19,6 +19,8 @@ public final class SignalModel {
     public let metadata: [String: String]
     /// Ticker → asset id in `idTable` (the embedding row and the normaliser key).
     public let assetIDs: [String: Int]
+    /// The checkpoint's post-hoc scale calibration (per category and step), applied to every predictive law.
+    public var calibration: PredictiveCalibration?
     /// Workers of the MC-dropout predictive: fixed (not the machine's core count) so that the split of a
     /// batch — and with it every dropout draw — is the same on every machine.
     public static let predictiveWorkers = 2
@@ -58,8 +60,12 @@ public final class SignalModel {
                 throw SignalError.checkpoint(file: url.path, reason: "model expects \(model.config.featureCount) features per bar, "
                                              + "its normaliser names \(normalizer.featureCount) (\(normalizer.features))")
             }
-            return SignalModel(model: model, normalizer: normalizer, idTable: idTable, url: url, contentHash: checkpoint.contentHash,
-                               metadata: checkpoint.metadata)
+            let signalModel = SignalModel(model: model, normalizer: normalizer, idTable: idTable, url: url, contentHash: checkpoint.contentHash,
+                                          metadata: checkpoint.metadata)
+            do { signalModel.calibration = try PredictiveCalibration.read(checkpoint.metadata, file: url.path) } catch {
+                throw SignalError.checkpoint(file: url.path, reason: String(describing: error))
+            }
+            return signalModel
         } catch let error as TensorError {
             throw SignalError.checkpoint(file: url.path, reason: String(describing: error))
         }

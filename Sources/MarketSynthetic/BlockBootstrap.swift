@@ -1,4 +1,5 @@
 // Stationary and circular block bootstrap: which source days a synthetic path is made of.
+import MarketSupport
 
 /// How blocks of source days are drawn.
 public enum BootstrapMethod: String, Sendable, CaseIterable, Codable {
@@ -16,7 +17,7 @@ public enum BlockBootstrap {
     @inlinable
     public static func drawIndices(into indices: UnsafeMutableBufferPointer<Int32>, sourceCount n: Int,
                                    method: BootstrapMethod, blockLength: Double,
-                                   rng: inout SyntheticRandom) {
+                                   rng: inout SeededRandom) {
         precondition(n > 0, "BlockBootstrap: empty source")
         let count = indices.count
         guard count > 0 else { return }

@@ -1,6 +1,7 @@
 // A seeded GARCH(1,1) OHLCV process: a known-stylized source for tests and benchmarks (no data files needed).
 import Foundation
 import MarketData
+import MarketSupport
 
 /// Simulates daily bars whose returns follow GARCH(1,1) with Student-t-like innovations, so they
 /// show fat tails and volatility clustering like real markets.
@@ -10,14 +11,15 @@ public enum GARCHReference {
     /// (a Gaussian divided by √(χ²₅/5), rescaled).
     public static func series(days: Int, seed: UInt64, omega: Double = 2e-6, alpha: Double = 0.08,
                               beta: Double = 0.9, drift: Double = 0.0003) -> OHLCVSeries {
-        var rng = SyntheticRandom(seed: seed, stream: 0x6A7C)
-        var variance = omega / max(1 - alpha - beta, 0.01)
+        var rng = SeededRandom(seed: seed, stream: 0x6A7C, salt: SeededRandom.syntheticSalt)
+        var process = GARCHProcess(omega: omega, alpha: alpha, beta: beta, variance: omega / max(1 - alpha - beta, 0.01))
         var previous = 100.0, previousReturn = 0.0
         var open = [Double](), high = [Double](), low = [Double](), close = [Double](), volume = [Double]()
         let dates = OHLCVReconstruction.dates(after: CivilDate.dayNumber(year: 2000, month: 1, day: 2), count: days,
                                               weekends: false)
         for _ in 0..<days {
-            variance = omega + alpha * previousReturn * previousReturn + beta * variance
+            process.update(innovation: previousReturn)
+            let variance = process.variance
             var chi = 0.0
             for _ in 0..<5 { let g = rng.gaussian(); chi += g * g }
             let z = rng.gaussian() / (chi / 5).squareRoot() * (3.0 / 5.0).squareRoot()

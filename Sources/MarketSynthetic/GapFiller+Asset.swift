@@ -1,5 +1,6 @@
 // Gap filling of one asset on plain values: bridged internal gaps, back-filled shortfall, peer-synthesised series.
 import Foundation
+import MarketSupport
 import MarketData
 
 /// What the filler did to one asset.
@@ -53,7 +54,7 @@ extension GapFiller {
         var out = SeriesBuilder(capacity: realCount + gaps.count + shortfall.count)
 
         if !shortfall.isEmpty {
-            var rng = SyntheticRandom(seed: seed ^ key, stream: UInt64(bitPattern: Int64(shortfall[0])))
+            var rng = SeededRandom(seed: seed ^ key, stream: UInt64(bitPattern: Int64(shortfall[0])), salt: SeededRandom.syntheticSalt)
             let days = draw(shortfall.count + 1, from: source.count, method, blockLength, &rng)
             // Backwards from the first real close: close_{k} = C_first / e^{r(d_{k+1})}, close_{j−1} = close_j / e^{r(d_j)}.
             var closes = [Double](repeating: 0, count: shortfall.count + 1)   // closes[0] = the implied previous close
@@ -75,7 +76,7 @@ extension GapFiller {
             guard k > 0 else { continue }
             let dates = Array(gaps[g..<(g + k)])
             g += k
-            var rng = SyntheticRandom(seed: seed ^ key, stream: UInt64(bitPattern: Int64(dates[0])))
+            var rng = SeededRandom(seed: seed ^ key, stream: UInt64(bitPattern: Int64(dates[0])), salt: SeededRandom.syntheticSalt)
             let allowed = ownPrefix && i >= BootstrapSource.minimumBars ? i : source.count
             let days = draw(k + 1, from: allowed, method, min(blockLength, Double(max(i, 1))), &rng)
             // Bridge: S_j = Σ_{l≤j} r(d_l), corrected by −(j/(k+1))·(S_{k+1} − log(C_{i+1}/C_i)).
@@ -96,14 +97,14 @@ extension GapFiller {
     public static func synthesize(dates: [DayNumber], from source: BootstrapSource, startPrice: Double, seed: UInt64,
                                   key: UInt64, method: BootstrapMethod = .stationary) -> OHLCVSeries {
         guard !dates.isEmpty else { return .empty }
-        var rng = SyntheticRandom(seed: seed ^ key, stream: UInt64(bitPattern: Int64(dates[0])))
+        var rng = SeededRandom(seed: seed ^ key, stream: UInt64(bitPattern: Int64(dates[0])), salt: SeededRandom.syntheticSalt)
         let blockLength = SyntheticEngine.automaticBlockLength(source.logReturn, method: method)
         let days = draw(dates.count, from: source.count, method, blockLength, &rng)
         return OHLCVReconstruction.bars(from: source, indices: days, startPrice: startPrice, dates: dates)
     }
 
     static func draw(_ count: Int, from n: Int, _ method: BootstrapMethod, _ blockLength: Double,
-                     _ rng: inout SyntheticRandom) -> [Int32] {
+                     _ rng: inout SeededRandom) -> [Int32] {
         var days = [Int32](repeating: 0, count: count)
         days.withUnsafeMutableBufferPointer {
             BlockBootstrap.drawIndices(into: $0, sourceCount: n, method: method, blockLength: blockLength, rng: &rng)

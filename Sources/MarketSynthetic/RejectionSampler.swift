@@ -23,10 +23,13 @@ public struct AcceptedCandidate: Sendable, Equatable {
 public enum RejectionSampler {
     /// Returns `count` accepted candidates of `length` days.
     /// - Throws: `SyntheticError.fidelityNotReached` when `maxAttempts` candidates in a row miss
-    ///   `minFidelity` (with the best fidelity seen among them), `.invalidArgument` for bad arguments.
+    ///   `minFidelity` (with the best fidelity seen among them), `.invalidArgument` for bad arguments,
+    ///   `CancellationError` when `onBatch` (called after each batch with the candidates tried so far and
+    ///   the number accepted) returns false.
     public static func sample(engine: SyntheticEngine, count: Int, minFidelity: Double, length: Int,
                               maxAttempts: Int, seed: UInt64, threads: Int = 2,
-                              progress: ((Int, Int) -> Void)? = nil) throws -> [AcceptedCandidate] {
+                              progress: ((Int, Int) -> Void)? = nil,
+                              onBatch: ((_ tried: Int, _ accepted: Int) -> Bool)? = nil) throws -> [AcceptedCandidate] {
         guard count >= 0 else { throw SyntheticError.invalidArgument("count must be ≥ 0, got \(count)") }
         guard length >= 32 else { throw SyntheticError.invalidArgument("length must be ≥ 32 days, got \(length)") }
         guard maxAttempts >= 1 else { throw SyntheticError.invalidArgument("max attempts must be ≥ 1, got \(maxAttempts)") }
@@ -71,6 +74,7 @@ public enum RejectionSampler {
                 }
             }
             next += batch
+            if let onBatch, !onBatch(next, accepted.count), accepted.count < count { throw CancellationError() }
         }
         return accepted
     }

@@ -1,5 +1,6 @@
 // One source series prepared for synthesis: components, block length, source metrics, candidate scoring.
 import Foundation
+import MarketSupport
 import MarketData
 
 /// A source series ready for block-bootstrap synthesis. Immutable after `init`, so one engine can be
@@ -41,8 +42,8 @@ public final class SyntheticEngine: @unchecked Sendable {
 
     /// The random stream of candidate `index` of a run seeded with `seed`.
     @inlinable
-    public static func stream(seed: UInt64, candidate index: Int) -> SyntheticRandom {
-        SyntheticRandom(seed: seed, stream: UInt64(truncatingIfNeeded: index))
+    public static func stream(seed: UInt64, candidate index: Int) -> SeededRandom {
+        SeededRandom(seed: seed, stream: UInt64(truncatingIfNeeded: index), salt: SeededRandom.syntheticSalt)
     }
 
     /// The source days candidate `index` is made of (L = `length`).

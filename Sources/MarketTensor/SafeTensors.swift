@@ -1,5 +1,6 @@
 // safetensors reader/writer (F32 + `__metadata__`), validating every header field; never crashes on bad files.
 import Foundation
+import MarketSupport
 
 /// One tensor read from a safetensors file: its shape and row-major values.
 public typealias SafeTensorsEntry = (shape: [Int], values: [Float])
@@ -26,7 +27,7 @@ public enum SafeTensors {
 
     /// Writes `tensors` (sorted by name, contiguous offsets) and `metadata` atomically to `url`.
     public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
-        try encode(tensors, metadata: metadata).write(to: url, options: .atomic)
+        try AtomicFile.write(encode(tensors, metadata: metadata), to: url)
     }
 
     /// The file bytes for `tensors` and `metadata`.
@@ -150,19 +151,5 @@ public enum SafeTensors {
         return nil
     }
 
-    private static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
-    }
+    private static func jsonString(_ s: String) -> String { JSONText.quoted(s) }
 }

@@ -2,6 +2,7 @@
 import XCTest
 @testable import MarketData
 @testable import MarketBacktest
+import MarketSupport
 
 final class FillOrderTests: XCTestCase {
     /// `closes[a]` per day (open = close of the same day, so fills are at round numbers) under `tickers[a]`.
@@ -77,7 +78,7 @@ final class FillOrderTests: XCTestCase {
     /// Random walks and random signals, costs and slippage on: renaming the tickers (reversing their order)
     /// changes neither the equity curve (up to summation order, 1e-12 relative) nor any trade.
     func testRenamingTickersGivesTheSameRun() throws {
-        var rng = DemoRandom(seed: 7, stream: 0)
+        var rng = PairedNormalRandom(seed: 7, stream: 0)
         let n = 6, days = 120
         var bars: [[(Double, Double)]] = []
         for _ in 0..<n {

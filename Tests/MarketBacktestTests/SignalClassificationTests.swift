@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 import MarketData
 @testable import MarketBacktest
+import MarketTestSupport
 
 final class SignalClassificationTests: XCTestCase {
     /// 10 predictions by hand: per-class precision/recall/F1, macro-F1 and accuracy.

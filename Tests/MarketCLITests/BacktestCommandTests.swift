@@ -4,6 +4,7 @@ import Foundation
 import FoundationXML
 #endif
 import XCTest
+import MarketTestSupport
 
 final class BacktestCommandTests: XCTestCase {
     var folder: URL!

@@ -1,6 +1,7 @@
 // End-to-end `marketgpt backtest --weights`: a folder of weights/<date>.csv traded like signals, and the signal classification.
 import Foundation
 import XCTest
+import MarketTestSupport
 
 final class BacktestWeightsCommandTests: XCTestCase {
     var folder: URL!

@@ -1,6 +1,7 @@
 // End-to-end `marketgpt calibrate-signals`: the rule file, its canary, no silent overwrite, and `signals` using it (+ weights).
 import Foundation
 import XCTest
+import MarketTestSupport
 
 final class CalibrateSignalsCommandTests: XCTestCase {
     /// A copy of the signals tests' workspace (demo data + a 2-step tiny checkpoint) in a folder of its own, so the

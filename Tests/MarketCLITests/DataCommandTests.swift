@@ -1,6 +1,7 @@
 // End-to-end checks of `marketgpt check-csv` and `marketgpt universe` on the shared real and messy data.
 import Foundation
 import XCTest
+import MarketTestSupport
 
 final class DataCommandTests: XCTestCase {
     func shared(_ name: String) throws -> String {

@@ -2,6 +2,8 @@
 import Foundation
 import XCTest
 @testable import MarketCLI
+import MarketTestSupport
+import MarketPipeline
 
 final class DemoDataCommandTests: XCTestCase {
     /// The folder holding Package.swift.

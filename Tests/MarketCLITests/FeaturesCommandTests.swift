@@ -2,6 +2,7 @@
 import Foundation
 import XCTest
 import MarketTensor
+import MarketTestSupport
 
 final class FeaturesCommandTests: XCTestCase {
     private func workspace() throws -> URL {

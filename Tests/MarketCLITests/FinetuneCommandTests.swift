@@ -1,13 +1,16 @@
 // End-to-end: `marketgpt pretrain` (tiny) → `finetune --category K` → `evaluate`, on generated demo data.
 import Foundation
 import XCTest
+import MarketTestSupport
 
 final class FinetuneCommandTests: XCTestCase {
     func testFinetuneWritesCheckpointWindowCSVReportAndPlotsAndEvaluateWritesJSON() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("finetune-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        try PretrainCommandTests.config.write(to: directory.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
+        // Pre-training stops at 60 % of each category's dates, so the walk-forward year before the 1-year OOS lies after train_end.
+        let config = PretrainCommandTests.config.replacingOccurrences(of: "seed: 3}", with: "seed: 3, split: {train: 0.6, validation: 0.2, test: 0.2}}")
+        try config.write(to: directory.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
         let universe = DemoDataCommandTests.packageRoot.appendingPathComponent("universes/demo.yaml").path
         try FileManager.default.copyItem(atPath: universe, toPath: directory.appendingPathComponent("demo.yaml").path)
         let demo = try CLIRunner.run(["demo-data", "--universe", "demo.yaml", "--out", "data", "--seed", "4"], in: directory)

@@ -1,6 +1,7 @@
 // End-to-end `runs`, `drift`, `fetch` and `nightly`: registration by real commands, promotion, exit codes, the lock.
 import Foundation
 import XCTest
+import MarketTestSupport
 
 final class OpsCommandTests: XCTestCase {
     /// Demo data (seed 4) and a 2-step tiny pre-training (run `t`), registered in its `runs/registry.sqlite`:

@@ -2,6 +2,7 @@
 import Foundation
 import XCTest
 import MarketTensor
+import MarketTestSupport
 import MarketData
 
 final class PretrainCommandTests: XCTestCase {

@@ -4,6 +4,8 @@ import XCTest
 @testable import MarketCLI
 import MarketData
 import MarketTraining
+import MarketTestSupport
+@testable import MarketPipeline
 
 final class QuickstartCommandTests: XCTestCase {
     private func temporaryDirectory() throws -> URL {

@@ -1,5 +1,6 @@
 // End-to-end checks of the root command: help and version.
 import XCTest
+import MarketTestSupport
 
 final class RootCommandTests: XCTestCase {
     func testVersionPrintsSemver() throws {

@@ -1,6 +1,7 @@
 // End-to-end `marketgpt signals`: files and summary, determinism, the garbage-after-the-date canary, range = nightly, exit codes.
 import Foundation
 import XCTest
+import MarketTestSupport
 
 final class SignalsCommandTests: XCTestCase {
     /// One workspace for the class: demo data (seed 4) and a 2-step tiny pre-trained checkpoint.

@@ -1,6 +1,7 @@
 // End-to-end checks of `marketgpt synth`: CSVs + report, ZIP output, determinism and clear input errors.
 import Foundation
 import XCTest
+import MarketTestSupport
 
 final class SynthCommandTests: XCTestCase {
     private var folder: URL!

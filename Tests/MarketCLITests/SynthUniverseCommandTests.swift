@@ -1,6 +1,7 @@
 // End-to-end `marketgpt synth --universe U --data D --category K`: correlated scenarios per asset, stress draws, report, errors.
 import Foundation
 import XCTest
+import MarketTestSupport
 
 final class SynthUniverseCommandTests: XCTestCase {
     func testCategoryScenariosStressAndErrors() throws {

@@ -1,6 +1,7 @@
 // End-to-end: `marketgpt universe` fills gaps, back-fills and synthesises a missing asset from a named peer.
 import Foundation
 import XCTest
+import MarketTestSupport
 
 final class UniverseFillTests: XCTestCase {
     func testMissingAssetIsSynthesisedFromAPeerAndCounted() throws {

@@ -2,6 +2,7 @@
 import Foundation
 import XCTest
 @testable import MarketData
+import MarketTestSupport
 
 final class IndicatorTALibTests: XCTestCase {
     /// TA-Lib's value (or the same transform of it: ratio to the close, /100, log) for every indicator name,
@@ -79,7 +80,7 @@ final class IndicatorTALibTests: XCTestCase {
         let series = try OHLCVCSV.load(url).series
         let ours = TechnicalIndicators.compute(series)
         let width = IndicatorCatalog.count
-        let reference = try PythonScript.run(Self.script, input: ["open": series.open, "high": series.high, "low": series.low,
+        let reference = try PythonRunner.json(Self.script, input: ["open": series.open, "high": series.high, "low": series.low,
                                                                    "close": series.close, "volume": series.volume])
         guard let values = reference["values"] as? [String: [Any]], let first = reference["first"] as? [String: Int] else {
             return XCTFail("no TA-Lib output")

@@ -1,6 +1,7 @@
 // The three real messy files load with the right options and fail with a one-line error without them.
 import XCTest
 @testable import MarketData
+import MarketTestSupport
 
 final class MessyFileTests: XCTestCase {
     func url(_ name: String) throws -> URL { try SharedData.folder("raw-messy").appendingPathComponent(name) }

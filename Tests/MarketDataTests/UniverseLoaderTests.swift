@@ -1,6 +1,7 @@
 // Loading a universe from a folder: calendars by majority, gaps, shortfall, stale tails, missing assets, as-of.
 import XCTest
 @testable import MarketData
+import MarketTestSupport
 
 final class UniverseLoaderTests: XCTestCase {
     /// Writes `files` (relative path → CSV text) to a fresh temporary folder.

@@ -1,6 +1,7 @@
 // Universe YAML: the real sample and the global universe load; unknown keys and wrong types name their key path.
 import XCTest
 @testable import MarketData
+import MarketTestSupport
 
 final class UniverseYAMLTests: XCTestCase {
     let minimal = """

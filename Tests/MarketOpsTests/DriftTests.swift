@@ -3,6 +3,7 @@ import Foundation
 import MarketData
 @testable import MarketOps
 import XCTest
+import MarketTestSupport
 
 /// SplitMix64 for test data (seeded, deterministic).
 struct TestRandom {
@@ -77,7 +78,7 @@ final class DriftTests: XCTestCase {
                 print(repr(float(r.statistic)), repr(float(r.pvalue)))
             print(" ".join(repr(float(q)) for q in stats.false_discovery_control(ps)))
             """
-        let lines = try PythonCrossCheck.run(script, arguments: [folder.path, String(cases.count)]).split(separator: "\n")
+        let lines = try PythonRunner.run(script, arguments: [folder.path, String(cases.count)]).split(separator: "\n")
         XCTAssertEqual(lines.count, cases.count + 1)
         for (k, line) in lines.prefix(cases.count).enumerated() {
             let parts = line.split(separator: " ").compactMap { Double($0) }
@@ -106,7 +107,7 @@ final class DriftTests: XCTestCase {
     }
 
     /// A universe of CSVs with i.i.d. returns; the last `tail` bars have volatility × `tailScale`.
-    func writeUniverse(_ folder: URL, assets: Int, bars: Int, tail: Int, tailScale: Double, seed: UInt64) throws -> Universe {
+    static func writeUniverse(_ folder: URL, assets: Int, bars: Int, tail: Int, tailScale: Double, seed: UInt64) throws -> Universe {
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("data/us_stocks"), withIntermediateDirectories: true)
         var random = TestRandom(state: seed)
         let start = CivilDate.parseISO("2015-01-05")!
@@ -134,7 +135,7 @@ final class DriftTests: XCTestCase {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gate-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         for (scale, expectDrift) in [(1.0, false), (3.0, true)] {
-            let universe = try writeUniverse(folder, assets: 4, bars: 800, tail: 60, tailScale: scale, seed: 11)
+            let universe = try Self.writeUniverse(folder, assets: 4, bars: 800, tail: 60, tailScale: scale, seed: 11)
             let loaded = UniverseLoader.load(universe, dataDirectory: folder.appendingPathComponent("data"))
             let store = FeatureStore(loaded: loaded)
             let reference = FeatureReference.fitted(store, ranges: store.assets.map { _ in 0..<600 }, categoryNames: ["us_stocks"])

@@ -3,6 +3,7 @@ import Foundation
 import MarketTraining
 @testable import MarketOps
 import XCTest
+import MarketSupport
 
 final class NotifyTests: XCTestCase {
     func settings(_ url: String?, format: NotifySettings.Format = .slack, events: [NotifyEvent] = [.finish, .failure, .drift],

@@ -2,10 +2,11 @@
 import XCTest
 import MarketData
 @testable import MarketSynthetic
+import MarketSupport
 
 final class BlockBootstrapTests: XCTestCase {
     private func draw(_ method: BootstrapMethod, blockLength: Double, n: Int, count: Int, seed: UInt64) -> [Int32] {
-        var rng = SyntheticRandom(seed: seed)
+        var rng = SeededRandom(seed: seed, salt: SeededRandom.syntheticSalt)
         var out = [Int32](repeating: -1, count: count)
         out.withUnsafeMutableBufferPointer {
             BlockBootstrap.drawIndices(into: $0, sourceCount: n, method: method, blockLength: blockLength, rng: &rng)

@@ -1,6 +1,7 @@
 // Fidelity: resamples of the source score high, an i.i.d. Gaussian of the same variance clearly lower.
 import XCTest
 @testable import MarketSynthetic
+import MarketSupport
 
 final class FidelityTests: XCTestCase {
     func testSourceAgainstItselfIsPerfect() throws {
@@ -13,7 +14,7 @@ final class FidelityTests: XCTestCase {
         let workspace = CandidateWorkspace(length: engine.source.count)
         let bootstrap = (0..<30).map { engine.evaluate(seed: 5, candidate: $0, workspace: workspace).fidelity }.sorted()
         let sigma = engine.sourceFacts.volatility
-        var rng = SyntheticRandom(seed: 99)
+        var rng = SeededRandom(seed: 99, salt: SeededRandom.syntheticSalt)
         let gaussian = (0..<30).map { _ -> Double in
             let r = (0..<engine.source.count).map { _ in sigma * rng.gaussian() }
             return FidelityScore.score(StylizedFacts(returns: r), to: engine.sourceFacts)

@@ -8,7 +8,7 @@ final class JointBootstrapTests: XCTestCase {
     /// A one-factor category: r_i = 0.01·s_t·(0.7·f_t + 0.714·e_i,t) with volatility regimes s_t ∈ {1, 2.5}
     /// switching every 50 days, so pairwise correlations are about 0.49.
     static func factorCategory(assets: Int = 6, days: Int = 3000, seed: UInt64 = 7) -> [(ticker: String, assetID: Int, series: OHLCVSeries)] {
-        var rng = SyntheticRandom(seed: seed)
+        var rng = SeededRandom(seed: seed, salt: SeededRandom.syntheticSalt)
         var level = 1.0
         let regime: [Double] = (0..<days).map { t in
             if t % 50 == 0 { level = rng.uniform() < 0.3 ? 2.5 : 1 }

@@ -1,6 +1,8 @@
 // Politis–White block length: fixed values (from arch 7.x) and a live cross-check against arch.
 import XCTest
 @testable import MarketSynthetic
+import MarketSupport
+import MarketTestSupport
 
 final class OptimalBlockLengthTests: XCTestCase {
     func testFixedSequenceMatchesArch() {
@@ -23,7 +25,7 @@ final class OptimalBlockLengthTests: XCTestCase {
     }
 
     func testWhiteNoiseGivesShortBlocks() {
-        var rng = SyntheticRandom(seed: 3)
+        var rng = SeededRandom(seed: 3, salt: SeededRandom.syntheticSalt)
         let x = (0..<4000).map { _ in rng.gaussian() }
         XCTAssertLessThan(OptimalBlockLength(x).stationary, 5)
     }
@@ -31,7 +33,7 @@ final class OptimalBlockLengthTests: XCTestCase {
     func testMatchesArchOnGARCHReturns() throws {
         let source = try BootstrapSource(series: GARCHReference.series(days: 3000, seed: 11))
         let absolute = source.logReturn.map(abs)
-        let result = try PythonReference.run("""
+        let result = try PythonRunner.json("""
         import sys, json, numpy as np
         from arch.bootstrap import optimal_block_length
         d = json.load(sys.stdin)

@@ -2,6 +2,8 @@
 import XCTest
 import CBLAS
 @testable import MarketSynthetic
+import MarketSupport
+import MarketTestSupport
 
 final class StylizedFactsTests: XCTestCase {
     func testChiSquareSurvivalFixedValues() {
@@ -25,7 +27,7 @@ final class StylizedFactsTests: XCTestCase {
     }
 
     func testGaussianNoiseHasNoStylizedFacts() {
-        var rng = SyntheticRandom(seed: 9)
+        var rng = SeededRandom(seed: 9, salt: SeededRandom.syntheticSalt)
         let r = (0..<5000).map { _ in 0.01 * rng.gaussian() }
         let facts = StylizedFacts(returns: r)
         XCTAssertEqual(facts.volatility, 0.01, accuracy: 0.0005)
@@ -39,7 +41,7 @@ final class StylizedFactsTests: XCTestCase {
     func testMatchesPythonReferences() throws {
         let r = try BootstrapSource(series: GARCHReference.series(days: 2500, seed: 21)).logReturn
         let facts = StylizedFacts(returns: r)
-        let result = try PythonReference.run("""
+        let result = try PythonRunner.json("""
         import sys, json, warnings
         import numpy as np
         from scipy import stats

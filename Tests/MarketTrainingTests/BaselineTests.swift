@@ -4,6 +4,7 @@ import Foundation
 import XCTest
 @testable import MarketTraining
 import MarketData
+import MarketTestSupport
 
 final class BaselineTests: XCTestCase {
     func testRollingVolatilityAndEWMARecursions() {
@@ -96,7 +97,7 @@ final class BaselineTests: XCTestCase {
                           'loglik': float(res.loglikelihood)}))
         """
         let input = String(decoding: try JSONSerialization.data(withJSONObject: r), as: UTF8.self)
-        let output = try PythonCrossCheck.run(script, arguments: [input])
+        let output = try PythonRunner.run(script, arguments: [input])
         let arch = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Double])
         let archModel = GARCH11(omega: arch["omega"]!, alpha: arch["alpha"]!, beta: arch["beta"]!)
         XCTAssertEqual(archModel.logLikelihood(returns: r), arch["loglik"]!, accuracy: 1e-6 * abs(arch["loglik"]!))
@@ -152,7 +153,7 @@ final class GARCHRealDataTests: XCTestCase {
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("garch-real-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: series).write(to: input)
         defer { try? FileManager.default.removeItem(at: input) }
-        let output = try PythonCrossCheck.run(script, arguments: [input.path])
+        let output = try PythonRunner.run(script, arguments: [input.path])
         let arch = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[Double]])
         for (index, r) in series.enumerated() {
             let fit = GARCH11.fit(returns: r)

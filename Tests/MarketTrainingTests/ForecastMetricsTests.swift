@@ -4,6 +4,7 @@ import Foundation
 import XCTest
 @testable import MarketTraining
 import MarketData
+import MarketTestSupport
 
 final class ForecastMetricsTests: XCTestCase {
     /// Seeded standard normal draws (SplitMix64 + Box–Muller).
@@ -128,7 +129,7 @@ final class ForecastMetricsTests: XCTestCase {
         print(json.dumps(out))
         """
         let input = try JSONSerialization.data(withJSONObject: ["d": d, "mean": mean, "target": target])
-        let output = try PythonCrossCheck.run(script, arguments: [String(decoding: input, as: UTF8.self)])
+        let output = try PythonRunner.run(script, arguments: [String(decoding: input, as: UTF8.self)])
         let python = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Double])
         for lags in [0, 3, 7] {
             XCTAssertEqual(DieboldMariano.test(differential: d, lags: lags).statistic, python[String(lags)]!, accuracy: 1e-9)

@@ -4,6 +4,7 @@ import XCTest
 import MarketData
 import MarketTensor
 @testable import MarketTraining
+import MarketTestSupport
 
 final class PredictiveLawTests: XCTestCase {
     /// Quantile inverts the CDF, the density integrates to the CDF, and a huge ν is the Gaussian (no Python).
@@ -85,7 +86,7 @@ final class PredictiveLawTests: XCTestCase {
         print(json.dumps(out))
         """
         func json(_ value: Any) -> String { String(decoding: try! JSONSerialization.data(withJSONObject: value), as: UTF8.self) }
-        let output = try PythonCrossCheck.run(script, arguments: [json(cases.map { [$0.0, $0.1] }), json(mixLocations), json(mixScales)])
+        let output = try PythonRunner.run(script, arguments: [json(cases.map { [$0.0, $0.1] }), json(mixLocations), json(mixScales)])
         let reference = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: [Any]])
         for (k, (z, nu)) in cases.enumerated() {
             let row = try XCTUnwrap(reference["t"]?[k] as? [Double])
@@ -130,7 +131,7 @@ final class PredictiveLawTests: XCTestCase {
                           'nu': float(p['nu']), 'loglik': float(res.loglikelihood)}))
         """
         let input = String(decoding: try JSONSerialization.data(withJSONObject: r), as: UTF8.self)
-        let output = try PythonCrossCheck.run(script, arguments: [input])
+        let output = try PythonRunner.run(script, arguments: [input])
         let arch = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Double])
         let archModel = GARCH11(omega: arch["omega"]!, alpha: arch["alpha"]!, beta: arch["beta"]!)
         XCTAssertEqual(archModel.studentTLogLikelihood(returns: r, degreesOfFreedom: arch["nu"]!), arch["loglik"]!, accuracy: 1e-6 * abs(arch["loglik"]!))

@@ -160,7 +160,10 @@ final class PretrainerTests: XCTestCase {
         XCTAssertEqual(loaded.normalizer, normalizer)
         XCTAssertEqual(loaded.step, 10)
         XCTAssertEqual(PretrainingFixture.weights(loaded.model), PretrainingFixture.weights(model))
-        XCTAssertEqual(checkpoint.metadata["split.validation_start"], CivilDate.isoString(summary.split.validationStart))
+        for (id, name) in PretrainingFixture.idTable().categories.enumerated() {
+            XCTAssertEqual(checkpoint.metadata["split.validation_start.\(name)"], CivilDate.isoString(summary.categorySplit.cuts[id]!.validationStart))
+            XCTAssertEqual(checkpoint.metadata["train_end.\(name)"], CivilDate.isoString(summary.categorySplit.trainEnd[id]!))
+        }
 
         // A state file of another step: the pair is torn → clear error.
         let other = root.appendingPathComponent("other")

@@ -3,6 +3,7 @@
 import Foundation
 import XCTest
 @testable import MarketTraining
+import MarketTestSupport
 
 final class TensorBoardEventTests: XCTestCase {
     func testCRC32CKnownVectors() {
@@ -76,7 +77,7 @@ final class TensorBoardEventTests: XCTestCase {
         out = {tag: [[e.step, e.value] for e in acc.Scalars(tag)] for tag in acc.Tags()['scalars']}
         print(json.dumps(out))
         """
-        let output = try PythonCrossCheck.run(script, arguments: [run.path])
+        let output = try PythonRunner.run(script, arguments: [run.path])
         let scalars = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: [[Double]]])
         let loss = try XCTUnwrap(scalars["loss"])
         XCTAssertEqual(loss.map { Int($0[0]) }, [2, 4, 6, 8, 10, 12, 14, 16, 18, 20])

@@ -4,6 +4,7 @@ import Foundation
 import XCTest
 import Yams
 @testable import MarketTraining
+import MarketSupport
 
 final class TrainingConfigTests: XCTestCase {
     /// The package root: walk up from this file to the folder holding Package.swift.

@@ -3,6 +3,8 @@
 import Foundation
 import XCTest
 @testable import MarketTraining
+import MarketTestSupport
+import MarketSupport
 
 final class TrainingMonitorTests: XCTestCase {
     /// Steady step times (0.2 s ± 20% uniform noise, seeded): once 10% of the run is done the

@@ -1,5 +1,6 @@
 // The features of one series as a CSV table (`marketgpt features --out`) and the catalog as text (`--list`).
 import Foundation
+import MarketSupport
 
 /// CSV and text renderings of features, for inspection.
 public enum FeatureTable {

@@ -1,6 +1,7 @@
 // The `fetch:` settings (of configs/nightly.yaml, or defaults + `marketgpt fetch` options).
 import Foundation
 import MarketTraining
+import MarketSupport
 
 /// How `fetch` talks to the provider. Every key is optional (defaults shown); unknown keys are an error.
 public struct FetchSettings: Codable, Equatable, Sendable, ValidatedConfig {

@@ -1,6 +1,7 @@
 // configs/nightly.yaml: the nightly run's settings (strict: unknown keys are an error, defaults documented).
 import Foundation
 import MarketTraining
+import MarketSupport
 
 /// What the drift gate does when it finds drift.
 public enum DriftGateMode: String, Codable, Sendable {

@@ -1,6 +1,7 @@
 // GARCH(1,1) with Gaussian innovations and zero mean: variance recursion, likelihood, h-step forecasts.
 
 import Foundation
+import MarketSupport
 
 /// σ²_t = ω + α r²_{t−1} + β σ²_{t−1}, r_t = σ_t ε_t, ε_t ~ N(0, 1) (zero mean).
 ///
@@ -111,26 +112,14 @@ public struct GARCH11: Codable, Equatable, Sendable {
         return VarianceForecasts(origins: returns.count, horizon: horizon, values: values)
     }
 
-    /// Simulates N returns from this model, starting at the unconditional variance (seeded, SplitMix64 +
-    /// Box–Muller), after discarding `burnIn` draws.
+    /// Simulates N returns from this model, starting at the unconditional variance, after discarding
+    /// `burnIn` draws (seeded: `SplitMix64` uniforms, Box–Muller normals; the recursion is `GARCHProcess`).
     public func simulate(count: Int, seed: UInt64, burnIn: Int = 500) -> [Double] {
-        var state = seed
-        func uniform() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return (Double((z ^ (z >> 31)) >> 11) + 0.5) / Double(1 << 53)
+        var random = SplitMix64(state: seed)
+        var process = GARCHProcess(omega: omega, alpha: alpha, beta: beta,
+                                   variance: persistence < 1 ? unconditionalVariance : omega)
+        return process.simulate(count: count, burnIn: burnIn) {
+            (-2 * log(random.uniformOpen())).squareRoot() * cos(2 * Double.pi * random.uniformOpen())
         }
-        var variance = persistence < 1 ? unconditionalVariance : omega
-        var out: [Double] = []
-        out.reserveCapacity(count)
-        for i in 0..<(count + burnIn) {
-            let epsilon = (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform())
-            let r = variance.squareRoot() * epsilon
-            if i >= burnIn { out.append(r) }
-            variance = omega + alpha * r * r + beta * variance
-        }
-        return out
     }
 }

@@ -1,4 +1,5 @@
 // The `augmentation:` section of a pre-training config: mixup within a category and synthetic series as extra training assets.
+import MarketSupport
 
 /// Pre-training regularisers beyond asset-embedding dropout (`model.asset_embedding_dropout`). Every one
 /// is off by default, and off means the run is byte-identical to a run without this section.

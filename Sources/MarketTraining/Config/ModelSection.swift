@@ -33,13 +33,15 @@ public struct ModelSection: Codable, Equatable, Sendable, ValidatedConfig {
     public var horizon: Int = 5
     /// `head` [gaussian]: `gaussian` or `student_t`.
     public var head: Head = .gaussian
+    /// `degrees_of_freedom` [5]: ν of the Student-t head (> 2 so its variance exists; ignored for `gaussian`).
+    public var degreesOfFreedom: Double = 5
 
     /// The defaults (the reference model).
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case contextLength = "context_length", features, width, layers, heads, mlpRatio = "mlp_ratio"
-        case dropout, assetEmbeddingDropout = "asset_embedding_dropout", horizon, head
+        case dropout, assetEmbeddingDropout = "asset_embedding_dropout", horizon, head, degreesOfFreedom = "degrees_of_freedom"
     }
 
     /// Decodes with a default for every missing key.
@@ -56,6 +58,7 @@ public struct ModelSection: Codable, Equatable, Sendable, ValidatedConfig {
         assetEmbeddingDropout = try c.decodeIfPresent(Double.self, forKey: .assetEmbeddingDropout) ?? d.assetEmbeddingDropout
         horizon = try c.decodeIfPresent(Int.self, forKey: .horizon) ?? d.horizon
         head = try c.decodeIfPresent(Head.self, forKey: .head) ?? d.head
+        degreesOfFreedom = try c.decodeIfPresent(Double.self, forKey: .degreesOfFreedom) ?? d.degreesOfFreedom
     }
 
     /// `features:` as a list of names, or the legacy count 7 (the standard set); nil when absent.
@@ -90,6 +93,7 @@ public struct ModelSection: Codable, Equatable, Sendable, ValidatedConfig {
         try c.encode(assetEmbeddingDropout, forKey: .assetEmbeddingDropout)
         try c.encode(horizon, forKey: .horizon)
         try c.encode(head, forKey: .head)
+        try c.encode(degreesOfFreedom, forKey: .degreesOfFreedom)
     }
 
     /// Positive sizes, width divisible by heads, dropouts in [0, 1).
@@ -100,6 +104,9 @@ public struct ModelSection: Codable, Equatable, Sendable, ValidatedConfig {
         }
         guard width % heads == 0 else {
             throw ConfigValueError(keyPath: [CodingKeys.heads.rawValue], reason: "width \(width) is not a multiple of heads \(heads)")
+        }
+        guard degreesOfFreedom > 2 else {
+            throw ConfigValueError(keyPath: [CodingKeys.degreesOfFreedom.rawValue], reason: "must be > 2, found \(degreesOfFreedom)")
         }
         for (key, value) in [(CodingKeys.dropout, dropout), (.assetEmbeddingDropout, assetEmbeddingDropout)] where !(0..<1).contains(value) {
             throw ConfigValueError(keyPath: [key.rawValue], reason: "must be in [0, 1), found \(value)")

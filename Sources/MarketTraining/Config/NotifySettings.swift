@@ -1,5 +1,6 @@
 // The `notify:` section of training and nightly configs: which webhook hears which events (sent by MarketOps).
 import Foundation
+import MarketSupport
 
 /// Events a webhook can be told about.
 public enum NotifyEvent: String, Codable, Sendable, CaseIterable {

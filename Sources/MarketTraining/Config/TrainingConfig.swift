@@ -1,4 +1,5 @@
 // The `training:` section of a training config: optimisation, schedule, evaluation, data and run settings.
+import MarketSupport
 import MarketData
 
 /// How the pre-trainer (and, as the starting point, the fine-tuner) trains. Every field has a
@@ -127,20 +128,25 @@ public struct SplitFractions: Codable, Equatable, Sendable, ValidatedConfig {
     public var train: Double = 0.90
     public var validation: Double = 0.05
     public var test: Double = 0.05
+    /// Explicit cut dates per category name (`{us_stocks: {validation_start: 2021-01-01, test_start: 2023-01-01}}`);
+    /// the other categories are cut at the fractions' quantiles of their own dates. Default none.
+    public var categories: [String: CategoryCutConfig]?
 
-    public init(train: Double = 0.90, validation: Double = 0.05, test: Double = 0.05) {
+    public init(train: Double = 0.90, validation: Double = 0.05, test: Double = 0.05, categories: [String: CategoryCutConfig]? = nil) {
         self.train = train
         self.validation = validation
         self.test = test
+        self.categories = categories
     }
 
-    enum CodingKeys: String, CodingKey { case train, validation, test }
+    enum CodingKeys: String, CodingKey { case train, validation, test, categories }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         train = try c.decodeIfPresent(Double.self, forKey: .train) ?? 0.90
         validation = try c.decodeIfPresent(Double.self, forKey: .validation) ?? 0.05
         test = try c.decodeIfPresent(Double.self, forKey: .test) ?? 0.05
+        categories = try c.decodeIfPresent([String: CategoryCutConfig].self, forKey: .categories)
     }
 
     public func validate() throws {
@@ -150,6 +156,11 @@ public struct SplitFractions: Codable, Equatable, Sendable, ValidatedConfig {
         guard train > 0 else { throw ConfigValueError(keyPath: ["train"], reason: "must be > 0") }
         guard abs(train + validation + test - 1) <= 1e-6 else {
             throw ConfigValueError(keyPath: [], reason: "train + validation + test = \(train + validation + test), expected 1")
+        }
+        for (name, cut) in categories ?? [:] {
+            do { _ = try cut.dateSplit(category: name) } catch let error as TrainingError {
+                throw ConfigValueError(keyPath: ["categories", name], reason: error.reason)
+            }
         }
     }
 }

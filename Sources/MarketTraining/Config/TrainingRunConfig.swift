@@ -1,6 +1,7 @@
 // A training config file: a `model:` section and a `training:` section (configs/tiny.yaml, configs/pretrain.yaml).
 
 import Foundation
+import MarketSupport
 
 /// The layout of `configs/pretrain.yaml` and `configs/tiny.yaml`:
 /// ```yaml

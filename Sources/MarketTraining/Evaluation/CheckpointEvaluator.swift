@@ -8,9 +8,19 @@ public struct CheckpointEvaluationReport: Codable, Sendable {
     public struct Category: Codable, Sendable {
         public var category: String
         public var assets: Int
-        /// First day scored (ISO) and where it came from (`finetune.oos_start`, `split.test_start`, `oos_years`, `from`).
+        /// First day scored (ISO) and where it came from (`finetune.oos_start`, `split.test_start.<category>`,
+        /// `oos_years`, `from`; `+train_end` when it was moved past the checkpoint's train_end).
         public var start: String
         public var startSource: String
+        /// The checkpoint's `train_end.<category>` (ISO): no target on or before it is scored.
+        public var trainEnd: String?
+        /// The model's own scores before the checkpoint's calibration (nil when it has none; `evaluation` is then raw).
+        public var uncalibrated: ForecastEvaluation?
+        /// Tickers of this category the checkpoint has not seen (forecast zero-shot: no asset embedding,
+        /// normaliser fitted on the asset's own bars before the scored period).
+        public var zeroShot: [String]
+        /// The zero-shot assets' rows alone (nil when there are none).
+        public var zeroShotEvaluation: ForecastEvaluation?
         public var evaluation: ForecastEvaluation
     }
     public var checkpoint: String
@@ -28,41 +38,64 @@ public struct CheckpointEvaluationReport: Codable, Sendable {
 }
 
 /// Scores a checkpoint per category on its held-out period: from `start` when given, else from the
-/// checkpoint's `finetune.oos_start` (a fine-tuned checkpoint, its own category) or `split.test_start`
-/// (pre-training's test split), else the last `oosYears` of each category. Baselines are fitted on
+/// checkpoint's `finetune.oos_start` (a fine-tuned checkpoint, its own category) or
+/// `split.test_start.<category>` (pre-training's test split of that category), else the last `oosYears`
+/// of each category — and never a target on or before the checkpoint's `train_end.<category>` (a start
+/// inside the training range is moved past it, and the report says so). Baselines are fitted on
 /// each asset's bars before that start (minus H); synthetic targets are never scored.
 public enum CheckpointEvaluator {
     public static func evaluate(checkpointURL: URL, store: FeatureStore, idTable: EmbeddingIDTable, categories: [String]?,
                                 start: DayNumber? = nil, oosYears: Int = 2) throws -> CheckpointEvaluationReport {
         let loaded = try PretrainedModel.load(checkpointURL)
         let metadata = loaded.checkpoint.metadata
-        guard loaded.idTable == idTable else {
-            throw TrainingError(step: nil, reason: "\(checkpointURL.path) was trained on another universe (asset/category id tables differ from the config's universe)")
-        }
+        // A universe that differs from the checkpoint's: assets by ticker (unseen ones zero-shot), categories by name.
         try loaded.requireFeatures(store.featureSet, file: checkpointURL.path)
+        let match = try UniverseMatch.match(store, universe: idTable, checkpoint: loaded.idTable)
+        let table = loaded.idTable
         let model = loaded.model
         let t = model.config.contextLength, h = model.config.horizon
-        let names = categories ?? metadata["finetune.category"].map { [$0] } ?? idTable.categories
+        let names = categories ?? metadata["finetune.category"].map { [$0] } ?? table.categories.filter { name in
+            idTable.categories.contains(name)
+        }
+        let cuts = CheckpointCuts(metadata: metadata, categories: table.categories)
+        let calibration = try PredictiveCalibration.read(metadata, file: checkpointURL.path)
         var results: [CheckpointEvaluationReport.Category] = []
         var pooled = ForecastRows(horizon: h)
         for name in names {
-            guard let categoryID = idTable.categoryID(of: name) else {
-                throw TrainingError(step: nil, reason: "unknown category '\(name)' (the universe has \(idTable.categories.joined(separator: ", ")))")
+            guard let categoryID = table.categoryID(of: name), idTable.categoryID(of: name) != nil else {
+                throw TrainingError(step: nil, reason: "unknown category '\(name)' (the universe has \(idTable.categories.joined(separator: ", ")); the checkpoint \(table.categories.joined(separator: ", ")))")
             }
-            let category = FeatureStore(assets: store.assets.filter { $0.categoryID == categoryID && $0.count >= t + h + 30 },
-                                        categoryWeights: store.categoryWeights, featureSet: store.featureSet)
+            let members = match.store.assets.indices.filter { match.store.assets[$0].categoryID == categoryID && match.store.assets[$0].count >= t + h + 30 }
+            let category = FeatureStore(assets: members.map { match.store.assets[$0] }, categoryWeights: match.store.categoryWeights,
+                                        featureSet: store.featureSet)
             guard let lastDay = category.assets.compactMap(\.dates.last).max() else { continue }
             let (day, source): (DayNumber, String)
             if let start { (day, source) = (start, "from") }
             else if let text = metadata["finetune.oos_start"], metadata["finetune.category"] == name, let d = CivilDate.parseISO(text) { (day, source) = (d, "finetune.oos_start") }
-            else if let text = metadata["split.test_start"], let d = CivilDate.parseISO(text), d <= lastDay { (day, source) = (d, "split.test_start") }
+            else if let d = cuts.testStart[name], d <= lastDay { (day, source) = (d, CheckpointCuts.Key.testStart(name)) }
             else { (day, source) = (outOfSampleStart(lastDay: lastDay, years: oosYears), "oos_years") }
-            let collector = ForecastCollector(store: category, normalizer: loaded.normalizer)
-            let bars = category.assets.map { $0.firstIndex(onOrAfter: day) }
+            // Never a target on or before train_end: the first origin is at or after it.
+            var (scoredDay, scoredSource) = (day, source)
+            if let end = cuts.trainEnd[name], end >= day { (scoredDay, scoredSource) = (end + 1, source + "+train_end") }
+            let bars = category.assets.map { asset in max(asset.firstIndex(onOrAfter: scoredDay), cuts.firstScorableOrigin(asset.dates, category: name) + 1) }
+            // Zero-shot assets: normaliser fitted on their own bars before the scored period (nothing after it is read).
+            var normalizer = loaded.normalizer
+            var zeroShot: [String] = [], zeroShotRows: Set<Int> = []
+            for (k, asset) in category.assets.enumerated() where asset.assetID >= table.assets.count {
+                normalizer.fit(asset, range: 0..<max(0, bars[k] - 1))
+                zeroShot.append(match.tickers[members[k]])
+                zeroShotRows.insert(k)
+            }
+            let collector = ForecastCollector(store: category, normalizer: normalizer)
             var rows = collector.modelRows(model, origins: zip(bars, category.assets).map { max($0 - 1, 0)..<$1.count }, limits: category.assets.map(\.count))
             collector.attachBaselines(to: &rows, trainingEnd: bars.map { $0 - h })
-            results.append(.init(category: name, assets: category.assets.count, start: CivilDate.isoString(day), startSource: source,
-                                 evaluation: ForecastEvaluation(rows)))
+            let raw = rows
+            if let calibration { rows = calibration.applied(to: rows, categoryNames: table.categories) }
+            let zeroShotEvaluation = zeroShotRows.isEmpty ? nil : ForecastEvaluation(rows.filtered { zeroShotRows.contains(rows.assets[$0]) })
+            results.append(.init(category: name, assets: category.assets.count, start: CivilDate.isoString(scoredDay), startSource: scoredSource,
+                                 trainEnd: cuts.trainEnd[name].map(CivilDate.isoString),
+                                 uncalibrated: calibration == nil ? nil : ForecastEvaluation(raw), zeroShot: zeroShot,
+                                 zeroShotEvaluation: zeroShotEvaluation, evaluation: ForecastEvaluation(rows)))
             pooled.append(rows)
         }
         return CheckpointEvaluationReport(checkpoint: checkpointURL.path, categories: results, pooled: pooled.count > 0 ? ForecastEvaluation(pooled) : nil)

@@ -57,7 +57,8 @@ public struct ForecastCollector {
                 for (k, block) in chunk.enumerated() {
                     let asset = store.assets[block.asset]
                     normalizer.normalize(asset, bars: (block.end - t)..<block.end, into: buffer.baseAddress! + k * t * f)
-                    assetIDs[k] = Int32(asset.assetID)
+                    // An id beyond the embedding table: an asset the model has not seen, forecast zero-shot.
+                    assetIDs[k] = asset.assetID < model.config.assetCount ? Int32(asset.assetID) : -1
                     categoryIDs[k] = Int32(asset.categoryID)
                 }
             }

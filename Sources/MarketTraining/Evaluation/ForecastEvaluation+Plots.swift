@@ -1,5 +1,6 @@
 // The fine-tuning run's SVG figures, drawn with the monitor's EvaluationPlots (MarketData's SVGChart).
 import MarketData
+import MarketCharts
 
 extension ForecastEvaluation {
     /// Forecasters in plot order (model first, then the baselines).

@@ -17,6 +17,12 @@ public struct FineTuneRunner {
     public var options: WalkForwardOptions
     /// Optimisation settings (learning rate, batch size, decay, clipping, synthetic target weight).
     public var training: TrainingConfig
+    /// Take each category's periods from the checkpoint's own split: the out-of-sample period from
+    /// `split.test_start.<K>` (instead of the last `oosYears`) and the windows from `split.validation_start.<K>`
+    /// (the bars after train_end), so that the walk-forward scores something. Default false.
+    public var periodsFromCheckpointSplit = false
+    /// Called with the category after its fine-tuned checkpoint is written (the `notify:` checkpoint event). Default none.
+    public var onCheckpoint: ((String) -> Void)?
 
     public init(checkpointURL: URL, checkpointDirectory: URL, runDirectory: URL, run: String, options: WalkForwardOptions, training: TrainingConfig) {
         self.checkpointURL = checkpointURL
@@ -45,7 +51,7 @@ public struct FineTuneRunner {
             throw TrainingError(step: nil, reason: "\(checkpointURL.path) was trained on another universe (asset/category id tables differ from the config's universe)")
         }
         try loaded.requireFeatures(store.featureSet, file: checkpointURL.path)
-        let pretrainValidationStart = loaded.checkpoint.metadata["split.validation_start"].flatMap(CivilDate.parseISO)
+        let cuts = CheckpointCuts(metadata: loaded.checkpoint.metadata, categories: idTable.categories)
         let tuner = WalkForwardFineTuner(store: store, normalizer: loaded.normalizer, options: options)
         var results: [CategoryWalkForwardResult] = []
         var pooledPretrained = ForecastRows(horizon: loaded.model.config.horizon), pooledFineTuned = pooledPretrained
@@ -56,13 +62,19 @@ public struct FineTuneRunner {
             }
             let model = try MarketGPT(checkpoint: try ModelCheckpoint.read(checkpointURL), file: checkpointURL.path)
             let (result, forecasts, trainer) = try tuner.run(model: model, training: training, categoryID: categoryID, name: name,
-                                                             pretrainValidationStart: pretrainValidationStart, progress: progress)
+                                                             trainEnd: cuts.trainEnd[name],
+                                                             outOfSampleStart: periodsFromCheckpointSplit ? cuts.testStart[name] : nil,
+                                                             windowsFrom: periodsFromCheckpointSplit ? cuts.validationStart[name] : nil, progress: progress)
             var extra = ["run": run, "finetune.category": name, "finetune.oos_start": result.outOfSampleStart,
                          "finetune.from": checkpointURL.lastPathComponent]
-            for key in ["split.validation_start", "split.test_start"] { extra[key] = loaded.checkpoint.metadata[key] }
+            // The cuts and the drift gate's reference carry over; this category's train_end moves to the last fine-tuning target.
+            for (key, value) in loaded.checkpoint.metadata where key.hasPrefix("split.") || key.hasPrefix("train_end.") { extra[key] = value }
+            extra[FeatureReference.metadataKey] = loaded.checkpoint.metadata[FeatureReference.metadataKey]
+            if let end = result.fineTuneTrainEnd { extra[CheckpointCuts.Key.trainEnd(name)] = end }
             let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: loaded.normalizer,
                                                                 step: trainer.state.step, extra: extra)
             try TrainingCheckpoint(directory: checkpointDirectory, name: "model_finetuned_\(name)").write(trainer, metadata: metadata)
+            onCheckpoint?(name)
             try AtomicFile.write(WalkForwardReport.windowCSV(result), to: runDirectory.appendingPathComponent("walkforward_\(name).csv"))
             try AtomicFile.write(result.outOfSampleFineTuned.coveragePlot(title: "\(name): out-of-sample interval coverage per horizon step"),
                                  to: runDirectory.appendingPathComponent("coverage_\(name).svg"))

@@ -15,7 +15,9 @@ public struct WalkForwardForecasts: Sendable {
 
 /// Walk-forward fine-tuning of one category (issue 6):
 /// 1. restrict the store to the category's assets; the out-of-sample (OOS) period is the last
-///    `oosYears` of the category and is never trained on nor used by any window;
+///    `oosYears` of the category (moved past the checkpoint's `train_end.<category>` when it starts on or
+///    before it) and is never trained on nor used by any window; no origin before train_end is ever scored
+///    (windows wholly inside the training range are fine-tuned on only, and counted);
 /// 2. score the pretrained model on the OOS period (phase 3 reference);
 /// 3. for each window of `windowMonths` before the OOS start: score the current model and the
 ///    baselines (GARCH fitted on bars before the window minus the purge) on the window's targets
@@ -51,8 +53,10 @@ public struct WalkForwardFineTuner {
         var baselineFitEnd: [Int]        // GARCH fitted on bars 0..<this per asset
     }
 
-    /// The windows of `category` (a category store) before `oosStart`.
-    func plan(_ category: FeatureStore, oosStart: DayNumber, contextLength: Int, horizon: Int) -> [PlannedWindow] {
+    /// The windows of `category` (a category store) before `oosStart`. Origins before `scorableFrom[i]`
+    /// (the first origin whose targets lie after the checkpoint's train_end) are never evaluated.
+    func plan(_ category: FeatureStore, oosStart: DayNumber, contextLength: Int, horizon: Int, scorableFrom: [Int]? = nil,
+              windowsFrom: DayNumber? = nil) -> [PlannedWindow] {
         let purge = options.purgeBars ?? horizon
         let first = category.assets.map { $0.dates.first ?? oosStart }.min() ?? oosStart
         let (fy, fm, _) = CivilDate.civil(first)
@@ -60,6 +64,10 @@ public struct WalkForwardFineTuner {
         if let years = options.walkForwardYears {
             let (oy, om, _) = CivilDate.civil(oosStart)
             startDay = max(startDay, CivilDate.dayNumber(year: oy - years, month: om, day: 1))
+        }
+        if let windowsFrom {
+            let (wy, wm, _) = CivilDate.civil(windowsFrom)
+            startDay = max(startDay, CivilDate.dayNumber(year: wy, month: wm, day: 1))
         }
         let oosBars = category.assets.map { $0.firstIndex(onOrAfter: oosStart) }
         let minimumHistory = max(contextLength, 200 * options.minimumHistoryYears)
@@ -75,7 +83,8 @@ public struct WalkForwardFineTuner {
             for (i, asset) in category.assets.enumerated() {
                 let lo = asset.firstIndex(onOrAfter: start), hi = min(asset.firstIndex(onOrAfter: end), oosBars[i])
                 let history = lo - purge
-                evaluation.append(history >= minimumHistory ? lo..<max(lo, hi) : lo..<lo)
+                let scored = max(lo, scorableFrom?[i] ?? 0)
+                evaluation.append(history >= minimumHistory ? scored..<max(scored, hi) : lo..<lo)
                 fitEnd.append(max(history, 0))
                 // After the window: train on bars before (end − purge); targets never reach `hi`.
                 let trainEnd = max(0, min(hi, oosBars[i]) - purge)
@@ -101,9 +110,12 @@ public struct WalkForwardFineTuner {
 
     /// Runs the walk-forward of category `categoryID` named `name`, fine-tuning `model` in place with
     /// `training` (its learning rate, batch size, clipping, decay; the schedule spans this run's steps).
-    /// `pretrainValidationStart`: the pre-training split's first validation day, to flag OOS overlap.
+    /// `trainEnd`: the checkpoint's `train_end.<category>` — no origin before it is scored (windows wholly
+    /// inside are fine-tuned on only and counted as skipped; an OOS period starting on or before it is moved past it).
+    /// `outOfSampleStart` (e.g. the category's pre-training test start) replaces the `oosYears` period;
+    /// `windowsFrom` (e.g. its validation start) is the earliest month a window may start.
     public func run(model: MarketGPT, training: TrainingConfig, categoryID: Int, name: String,
-                    pretrainValidationStart: DayNumber? = nil,
+                    trainEnd: DayNumber? = nil, outOfSampleStart explicitStart: DayNumber? = nil, windowsFrom: DayNumber? = nil,
                     progress: (String) -> Void = { _ in }) throws -> (result: CategoryWalkForwardResult, forecasts: WalkForwardForecasts, trainer: Trainer) {
         let started = Date()
         let t = model.config.contextLength, h = model.config.horizon
@@ -111,11 +123,15 @@ public struct WalkForwardFineTuner {
         guard let lastDay = category.assets.compactMap(\.dates.last).max() else {
             throw TrainingError(step: nil, reason: "category '\(name)' has no asset with at least \(t + h + 30) bars")
         }
-        let oosStart = outOfSampleStart(lastDay: lastDay, years: options.oosYears)
-        let oosBars = category.assets.map { $0.firstIndex(onOrAfter: oosStart) }
+        let plannedStart = explicitStart ?? outOfSampleStart(lastDay: lastDay, years: options.oosYears)
+        let overlaps = trainEnd.map { $0 >= plannedStart } ?? false
+        let oosStart = overlaps ? trainEnd! + 1 : plannedStart
+        // First origin whose targets all lie after train_end (origin day ≥ train_end).
+        let scorableFrom = category.assets.map { trainEnd.map($0.firstIndex(onOrAfter:)) ?? 0 }
+        let oosBars = zip(category.assets, scorableFrom).map { max($0.firstIndex(onOrAfter: oosStart), $1 + 1) }
         let purge = options.purgeBars ?? h
         let collector = ForecastCollector(store: category, normalizer: normalizer)
-        let windows = plan(category, oosStart: oosStart, contextLength: t, horizon: h)
+        let windows = plan(category, oosStart: oosStart, contextLength: t, horizon: h, scorableFrom: scorableFrom, windowsFrom: windowsFrom)
         let plannedSteps = windows.map { steps($0.fineTune, contextLength: t, batchSize: training.batchSize) }
         var config = training
         config.totalSteps = max(1, plannedSteps.reduce(0, +))
@@ -137,24 +153,60 @@ public struct WalkForwardFineTuner {
         progress("finetune \(name): \(category.assets.count) assets, OOS from \(CivilDate.isoString(oosStart)), \(windows.count) windows, \(config.totalSteps) steps")
 
         var results: [WalkForwardWindowResult] = [], windowRows: [ForecastRows] = []
+        var skipped = 0
+        var fineTuneEnd: DayNumber?
         for (w, window) in windows.enumerated() {
-            var rows = collector.modelRows(model, origins: window.evaluation, limits: oosBars)
+            // A window wholly on or before train_end is trained on, never scored.
+            let insideTraining = trainEnd.map { window.end <= $0 + 1 } ?? false
+            var rows = collector.modelRows(model, origins: insideTraining ? window.evaluation.map { $0.lowerBound..<$0.lowerBound } : window.evaluation,
+                                           limits: oosBars)
             collector.attachBaselines(to: &rows, trainingEnd: window.baselineFitEnd)
             let evaluation = ForecastEvaluation(rows)
+            for (asset, range) in zip(category.assets, window.fineTune) where !range.isEmpty {
+                fineTuneEnd = max(fineTuneEnd ?? asset.dates[range.upperBound - 1], asset.dates[range.upperBound - 1])
+            }
             var loss: Double?
+            var guardResult: FineTuneGuardResult?
             let count = plannedSteps[w]
             if count > 0 {
-                var dataset = WindowedDataset(store: category, normalizer: normalizer, ranges: window.fineTune, contextLength: t, horizon: h)
+                // The guard holds out the last `guardBars` bars of the fine-tuning range (plus the purge) as validation.
+                let guardBars = options.keepOnlyIfValidationImproves ? options.guardBars : 0
+                let trainRanges = window.fineTune.map { $0.lowerBound..<max($0.lowerBound, $0.upperBound - (guardBars > 0 ? guardBars + purge : 0)) }
+                let guardOrigins = zip(window.fineTune, trainRanges).map { full, train in
+                    guardBars > 0 && !train.isEmpty ? max(train.upperBound + purge - 1, 0)..<max(train.upperBound + purge - 1, full.upperBound - h) : full.upperBound..<full.upperBound
+                }
+                let guardLimits = window.fineTune.map(\.upperBound)
+                func guardNLL() -> Double {
+                    let rows = collector.modelRows(model, origins: guardOrigins, limits: guardLimits)
+                    return ForecastScoreCard(target: rows.targets, laws: rows.model).nll
+                }
+                let snapshot = guardBars > 0 ? TrainerSnapshot(trainer) : nil
+                let before = guardBars > 0 ? guardNLL() : .nan
+                var dataset = WindowedDataset(store: category, normalizer: normalizer, ranges: trainRanges, contextLength: t, horizon: h)
                 dataset.syntheticTargetWeight = Float(training.syntheticTargetWeight)
-                let data = try TrainingData(train: dataset, validation: nil, seed: options.seed &+ UInt64(w), validationWindowCount: 0)
-                var sum = 0.0, n = 0
-                try trainer.train(data, until: trainer.state.step + count, afterStep: { report in
-                    if report.loss.isFinite { sum += report.loss; n += 1 }
-                })
-                loss = n > 0 ? sum / Double(n) : nil
+                if dataset.windowCount > 0 {
+                    let data = try TrainingData(train: dataset, validation: nil, seed: options.seed &+ UInt64(w), validationWindowCount: 0)
+                    var sum = 0.0, n = 0
+                    try trainer.train(data, until: trainer.state.step + count, afterStep: { report in
+                        if report.loss.isFinite { sum += report.loss; n += 1 }
+                    })
+                    loss = n > 0 ? sum / Double(n) : nil
+                }
+                if let snapshot {
+                    let after = guardNLL()
+                    let kept = !(after > before) || !before.isFinite
+                    if !kept { snapshot.restore(trainer) }
+                    guardResult = FineTuneGuardResult(validationNLLBefore: before, validationNLLAfter: after, kept: kept)
+                }
+            }
+            if insideTraining {
+                skipped += 1
+                progress(String(format: "finetune %@: window %d/%d %@ inside the training range (train_end %@): fine-tuned on, not scored, %d steps",
+                                name, w + 1, windows.count, CivilDate.isoString(window.start), CivilDate.isoString(trainEnd!), count))
+                continue
             }
             results.append(WalkForwardWindowResult(start: CivilDate.isoString(window.start), end: CivilDate.isoString(window.end),
-                                                   fineTuneSteps: count, fineTuneLoss: loss, evaluation: evaluation))
+                                                   fineTuneSteps: count, fineTuneLoss: loss, guardResult: guardResult, evaluation: evaluation))
             windowRows.append(rows)
             let nll = evaluation.scores["model"]?.nll ?? .nan, garch = evaluation.scores["garch"]?.nll ?? .nan
             progress(String(format: "finetune %@: window %d/%d %@ targets %d nll model %.4f garch %.4f, %d steps loss %@",
@@ -167,9 +219,10 @@ public struct WalkForwardFineTuner {
         let result = CategoryWalkForwardResult(
             category: name, categoryID: categoryID, assets: category.assets.count,
             outOfSampleStart: CivilDate.isoString(oosStart), lastDay: CivilDate.isoString(lastDay),
-            outOfSampleOverlapsPretraining: pretrainValidationStart.map { $0 > oosStart } ?? false,
-            windows: results, walkForward: pooled.count > 0 ? ForecastEvaluation(pooled) : nil,
+            outOfSampleOverlapsPretraining: overlaps, trainEnd: trainEnd.map(CivilDate.isoString),
+            windowsSkippedInsideTraining: skipped, windows: results, walkForward: pooled.count > 0 ? ForecastEvaluation(pooled) : nil,
             outOfSamplePretrained: ForecastEvaluation(pretrainedRows), outOfSampleFineTuned: ForecastEvaluation(fineTunedRows),
+            fineTuneTrainEnd: [fineTuneEnd, trainEnd].compactMap { $0 }.max().map(CivilDate.isoString),
             fineTuneSteps: trainer.state.step, seconds: Date().timeIntervalSince(started))
         return (result, WalkForwardForecasts(windows: windowRows, outOfSamplePretrained: pretrainedRows, outOfSampleFineTuned: fineTunedRows), trainer)
     }

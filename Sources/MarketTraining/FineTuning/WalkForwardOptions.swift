@@ -24,6 +24,11 @@ public struct WalkForwardOptions: Codable, Equatable, Sendable {
     public var purgeBars: Int?
     /// Seed of the fine-tuning batches and dropout.
     public var seed: UInt64 = 42
+    /// Keep a window's update only when it does not worsen the NLL on the last `guardBars` bars of that
+    /// window's training range (held out of that update, after a purge). Default false.
+    public var keepOnlyIfValidationImproves = false
+    /// Bars per asset held out for the guard. Default 42 (two months).
+    public var guardBars = 42
 
     public init() {}
 }

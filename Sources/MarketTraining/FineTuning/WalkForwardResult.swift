@@ -9,8 +9,18 @@ public struct WalkForwardWindowResult: Codable, Sendable {
     public var fineTuneSteps: Int
     /// Mean training loss of those steps (nil when none ran).
     public var fineTuneLoss: Double?
+    /// The keep-only-if-better guard of this window's update (nil when the guard is off).
+    public var guardResult: FineTuneGuardResult?
     /// The model's and the baselines' metrics on the window's targets.
     public var evaluation: ForecastEvaluation
+}
+
+/// The guard of one fine-tuning update: the model's NLL on the held-out tail of the window's training
+/// range before and after the update; the update is kept only when it did not worsen it.
+public struct FineTuneGuardResult: Codable, Sendable {
+    public var validationNLLBefore: Double
+    public var validationNLLAfter: Double
+    public var kept: Bool
 }
 
 /// The run of one category.
@@ -21,16 +31,23 @@ public struct CategoryWalkForwardResult: Codable, Sendable {
     public var assets: Int
     /// First day of the out-of-sample period (ISO) and the category's last day.
     public var outOfSampleStart: String, lastDay: String
-    /// True when the pre-training split let the pretrained model train on part of this out-of-sample
-    /// period (its `split.validation_start` is after `outOfSampleStart`): the OOS numbers of the
-    /// pretrained model are then optimistic.
+    /// True when the `oos_years` period began on or before the checkpoint's `train_end.<category>`: its
+    /// start was then moved past train_end (`outOfSampleStart` is the moved start) — nothing the model
+    /// trained on is scored.
     public var outOfSampleOverlapsPretraining: Bool
+    /// The checkpoint's `train_end.<category>` (ISO; nil for a checkpoint that records none).
+    public var trainEnd: String?
+    /// Windows lying wholly on or before train_end: fine-tuned on, never scored (not in `windows`).
+    public var windowsSkippedInsideTraining: Int
+    /// The scored windows.
     public var windows: [WalkForwardWindowResult]
     /// All windows' targets pooled.
     public var walkForward: ForecastEvaluation?
     /// Phase 3: the pretrained model (no fine-tuning) and the fine-tuned one on the out-of-sample period.
     public var outOfSamplePretrained: ForecastEvaluation
     public var outOfSampleFineTuned: ForecastEvaluation
+    /// The last day any fine-tuning target came from (ISO): the fine-tuned checkpoint's train_end.<category>.
+    public var fineTuneTrainEnd: String?
     /// Total fine-tuning steps and seconds.
     public var fineTuneSteps: Int
     public var seconds: Double

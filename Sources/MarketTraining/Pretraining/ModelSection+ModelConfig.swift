@@ -17,6 +17,7 @@ extension ModelSection {
         config.assetEmbeddingDropout = Float(assetEmbeddingDropout)
         config.horizon = horizon
         config.head = head == .gaussian ? .gaussian : .studentT
+        config.degreesOfFreedom = Float(degreesOfFreedom)
         config.assetCount = max(assetCount, 1)
         config.categoryCount = max(categoryCount, 1)
         return config

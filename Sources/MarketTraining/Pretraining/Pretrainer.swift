@@ -60,7 +60,10 @@ public struct PretrainingSummary {
     public var samplesPerSecond: Double
     /// Seconds of this session's training loop.
     public var seconds: Double
+    /// The earliest validation start and the latest test start over the categories (one-line summaries).
     public var split: DateSplit
+    /// The per-category cuts (what the checkpoint records as `train_end.<category>` and the split starts).
+    public var categorySplit: CategorySplit
     /// Windows available in train / validation / test.
     public var windowCounts: (train: Int, validation: Int, test: Int)
     /// The checkpoint pair written.
@@ -68,8 +71,8 @@ public struct PretrainingSummary {
     public var parameterCount: Int
 }
 
-/// Multi-market pre-training: a date split of the whole universe (test = the last days, never
-/// trained on), a normaliser fitted on the train range only, category-weighted batches, validation
+/// Multi-market pre-training: a date split per category (`CategorySplit`: each category's own
+/// train/validation/test dates; test = its last days, never trained on; `train_end.<category>` recorded), a normaliser fitted on the train range only, category-weighted batches, validation
 /// with early stopping, the training monitor, and a checkpoint pair every `checkpoint_every` steps
 /// and at the end. `resume: true` continues exactly where the last checkpoint left off.
 public enum Pretrainer {
@@ -86,8 +89,9 @@ public enum Pretrainer {
         guard store.featureSet == options.config.model.features else {
             throw TrainingError(step: nil, reason: "model.features is [\(options.config.model.features)] but the data holds [\(store.featureSet)]")
         }
-        let split = try DateSplit.pooled(store, fractions: training.split)
-        let ranges = split.ranges(store)
+        let categorySplit = try CategorySplit.make(store, categoryNames: idTable.categories, fractions: training.split)
+        guard let split = categorySplit.envelope else { throw TrainingError(step: nil, reason: "the universe has no bars to split") }
+        let ranges = categorySplit.ranges(store)
         let files = TrainingCheckpoint(directory: options.checkpointDirectory)
         let lock: RunLock
         do { lock = try RunLock.acquire(folder: options.checkpointDirectory, command: "pretrain run '\(training.run)'") } catch let error as RunLockError {
@@ -153,7 +157,7 @@ public enum Pretrainer {
             data.augmentation = try TrainingAugmentation(config: augmentation, seed: training.seed, synthetic: synthetic)
         }
 
-        var extra = split.metadata
+        var extra = categorySplit.metadata(categoryNames: idTable.categories)
         extra["run"] = training.run
         // The drift gate's reference: each feature's training-range distribution per category.
         extra[FeatureReference.metadataKey] = try FeatureReference.fitted(store, ranges: ranges.map(\.train),
@@ -191,7 +195,7 @@ public enum Pretrainer {
                                   lastValidationLoss: lastValidation, bestValidationLoss: trainer.state.bestValidationLoss,
                                   bestStep: trainer.state.bestStep,
                                   samplesPerSecond: seconds > 0 ? Double(steps * training.batchSize) / seconds : 0,
-                                  seconds: seconds, split: split,
+                                  seconds: seconds, split: split, categorySplit: categorySplit,
                                   windowCounts: (train.windowCount, validation.windowCount, test.windowCount),
                                   checkpoint: files, parameterCount: trainer.model.parameterCount)
     }

@@ -1,6 +1,7 @@
 // SVG plots of the evaluation report — coverage per horizon, PIT histogram, per-window NLL — drawn with MarketData's SVGChart.
 
 import MarketData
+import MarketCharts
 
 /// One named series of an evaluation plot (a forecaster: `model`, `rw`, `ewma`, `garch`, …).
 public struct PlotSeries: Sendable, Equatable {

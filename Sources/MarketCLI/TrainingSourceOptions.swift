@@ -1,0 +1,27 @@
+// The options every training command shares: where the run's outputs go and which universe and data it reads.
+import ArgumentParser
+import MarketData
+import MarketPipeline
+
+/// `--run`, `--universe`, `--data` of pretrain, finetune and evaluate.
+struct TrainingSourceOptions: ParsableArguments {
+    @Option(name: .customLong("run"), help: "Run name: outputs go to runs/NAME/ and checkpoints/NAME/ (overrides training.run).")
+    var runName: String?
+
+    @Option(help: "Universe YAML (overrides training.universe).")
+    var universe: String?
+
+    @Option(help: "Data folder of OHLCV CSVs (overrides training.data).")
+    var data: String?
+
+    func validate() throws {
+        if let runName, let problem = PathName.problem(runName) {
+            throw ValidationError("--run must be one folder name (no '/', '\\', '..' or control characters): \(PathName.quoted(runName)) \(problem)")
+        }
+    }
+
+    /// Loads the config at `config` with these overrides (and `seed`) applied; see `TrainingUniverse.load`.
+    func load(config: String, seed: UInt64?, command: String) throws -> TrainingUniverse {
+        try TrainingUniverse.load(config: config, overrides: .init(seed: seed, run: runName, universe: universe, data: data), command: command)
+    }
+}

@@ -1,0 +1,97 @@
+// The outer middleware of every request: structured request log, per-request timeout, errors as JSON.
+import Foundation
+import MarketSupport
+import Hummingbird
+import Logging
+
+/// Wraps every route: answers any thrown error as `{error, detail}` (unknown errors → 500, detail logged,
+/// never sent), cuts a handler off after `timeout` seconds with 504, and logs one structured line per
+/// request (`method`, `path`, `status`, `ms`, request id) — never a header, so never a token.
+public struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
+    public let logger: Logger
+    public let timeout: Double
+
+    public init(logger: Logger, timeout: Double) {
+        self.logger = logger
+        self.timeout = timeout
+    }
+
+    public func handle(_ request: Request, context: Context,
+                       next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        var response: Response
+        do {
+            response = try await withTimeout(request, context: context, next: next)
+        } catch {
+            let apiError = APIError.from(error)
+            if apiError.status == .internalServerError {
+                logger.error("request failed", metadata: ["path": .string(request.uri.path), "error": .string(String(describing: error))])
+            }
+            response = try apiError.response(from: request, context: context)
+        }
+        let elapsed = ContinuousClock.now - started
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        logger.info("request", metadata: [
+            "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+            "status": .stringConvertible(response.status.code), "ms": .string(String(format: "%.2f", ms)),
+            "id": .string(context.id),
+        ])
+        return response
+    }
+
+    /// `next` raced against the timeout; the loser is cancelled (blocking work bridged with
+    /// `Blocking.run` gives up its wait on cancellation, so the 504 is not held up).
+    private func withTimeout(_ request: Request, context: Context,
+                             next: (Request, Context) async throws -> Response) async throws -> Response {
+        let seconds = timeout
+        return try await withoutActuallyEscaping(next) { next in
+            try await withThrowingTaskGroup(of: Response.self) { group in
+                group.addTask { try await next(request, context) }
+                group.addTask {
+                    try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+                    throw APIError(.gatewayTimeout, "timeout", "the request took longer than \(seconds) s")
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next() else { throw APIError(.internalServerError, "internal", "no response") }
+                return first
+            }
+        }
+    }
+}
+
+/// Requires `Authorization: Bearer <token>` on mutating requests (every method but GET/HEAD/OPTIONS,
+/// except the read-only `POST /v1/forecast`) when a token is set. The token is compared in constant time
+/// and never logged.
+public struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    public let token: String?
+
+    public init(token: String?) { self.token = token }
+
+    public func handle(_ request: Request, context: Context,
+                       next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token, Self.isMutating(request) else { return try await next(request, context) }
+        let given = request.headers[.authorization] ?? ""
+        guard given.hasPrefix("Bearer "), Self.constantTimeEqual(String(given.dropFirst(7)), token) else {
+            throw APIError(.unauthorized, "unauthorized", "this endpoint needs 'Authorization: Bearer <token>' (the server's token)")
+        }
+        return try await next(request, context)
+    }
+
+    /// True for requests that change state.
+    public static func isMutating(_ request: Request) -> Bool {
+        switch request.method {
+        case .get, .head, .options: return false
+        case .post where request.uri.path == "/v1/forecast": return false
+        default: return true
+        }
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var difference = UInt8(truncatingIfNeeded: x.count ^ y.count)
+        for i in 0..<max(x.count, y.count) {
+            difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
+        }
+        return difference == 0
+    }
+}

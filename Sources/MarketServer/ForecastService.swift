@@ -1,0 +1,105 @@
+// The served model: the universe, its data and checkpoints, scored on demand with the nightly signal rule.
+import Foundation
+import MarketData
+import MarketPipeline
+import MarketSignals
+import MarketSupport
+
+/// The forecasting state of the server: a `UniverseSession` (files read once at start, as-of views in
+/// memory), the checkpoint set (loaded once) and the signal options of `marketgpt signals` (samples, seed,
+/// rule, gap fill). A forecast for a date is `SignalsJob.records(date:)` — the call behind
+/// `marketgpt signals --date` — so it scores the *whole* universe as of that date (same assets in the same
+/// batches, same dropout streams) and a ticker's numbers equal its row of that command's file for the same
+/// seed; the rows of the last few (date, samples, horizon) keys are cached.
+///
+/// Not thread-safe by itself: every call goes through `Blocking.serial` (the MC-dropout replicas are shared).
+public final class ForecastService: @unchecked Sendable {
+    public let universe: Universe?
+    public let dataDirectory: URL
+    /// The data read once (nil without a universe or data folder).
+    public let session: UniverseSession?
+    public let models: SignalModelSet?
+    /// Why the model is not loaded (nil when it is).
+    public let modelProblem: String?
+    public let defaults: SignalRunOptions
+    public let gapFill: Bool
+    /// The universe loaded once at start (no as-of cut), for `/v1/universe` and the latest date.
+    public private(set) var loaded: LoadedUniverse?
+    private var cache: [String: [SignalRecord]] = [:]
+    private var cacheOrder: [String] = []
+    private static let cacheSize = 16
+
+    /// Loads the universe YAML and the checkpoint folder; a missing or damaged file leaves the service
+    /// up without a model (`modelProblem` says why) — the rest of the API keeps working.
+    public init(config: ServeConfig, workingDirectory: URL) {
+        dataDirectory = ServerPaths.resolve(config.dataPath, in: workingDirectory)
+        gapFill = config.gapFill
+        defaults = SignalRunOptions(samples: config.samples, seed: config.seed,
+                                    rule: SignalRule(confidenceThreshold: config.confidenceThreshold, minReturn: config.minReturn,
+                                                     horizon: config.horizon, maxStaleDays: config.maxStaleDays))
+        let universeURL = ServerPaths.resolve(config.universePath, in: workingDirectory)
+        var problem: String?
+        var definition: Universe?
+        do { definition = try Universe.load(universeURL) } catch {
+            problem = "\(config.universePath): \(error)"
+        }
+        universe = definition
+        var set: SignalModelSet?
+        var opened: UniverseSession?
+        if let definition {
+            do {
+                let loadedSet = try SignalModelSet.load(directory: ServerPaths.resolve(config.checkpointsPath, in: workingDirectory),
+                                                        categories: definition.categories.map(\.name))
+                if loadedSet.isEmpty { problem = "\(config.checkpointsPath): no checkpoint (pretrained.safetensors or model_finetuned_<category>.safetensors)" } else { set = loadedSet }
+            } catch {
+                problem = "\(error)"
+            }
+            if ServerPaths.isDirectory(dataDirectory) {
+                opened = UniverseSession(definition: definition, dataDirectory: dataDirectory)
+                loaded = opened?.loaded()
+            } else {
+                problem = problem ?? "\(config.dataPath): data folder not found"
+            }
+        }
+        models = set
+        session = opened
+        modelProblem = problem
+    }
+
+    /// True when forecasts can be made.
+    public var modelLoaded: Bool { models != nil && loaded != nil }
+
+    /// The latest real bar date of any asset.
+    public var latestDate: DayNumber? { loaded?.assets.compactMap { $0.real?.dates.last }.max() }
+
+    /// The category of `ticker` when it is in the universe.
+    public func category(of ticker: String) -> String? {
+        guard let universe else { return nil }
+        for category in universe.categories where category.assets.contains(where: { $0.ticker == ticker }) { return category.name }
+        return nil
+    }
+
+    /// Every row of `date` (the whole universe, universe order), scored with `samples` passes and decision
+    /// horizon `horizon` (the configured ones when nil). Throws `SignalError` as `marketgpt signals` does.
+    public func records(date: DayNumber, samples: Int?, horizon: Int?) throws -> [SignalRecord] {
+        guard let session, let models else { throw APIError.unavailable(modelProblem ?? "no model loaded") }
+        var options = defaults
+        if let samples { options.samples = samples }
+        if let horizon { options.rule.horizon = horizon }
+        let key = "\(date)|\(options.samples)|\(options.rule.horizon)"
+        if let hit = cache[key] { return hit }
+        let rows = try SignalsJob(session: session, models: models, options: options, gapFill: gapFill).records(date: date)
+        cache[key] = rows
+        cacheOrder.append(key)
+        if cacheOrder.count > Self.cacheSize { cache[cacheOrder.removeFirst()] = nil }
+        return rows
+    }
+
+    /// The real bars of `ticker` up to `date` (for the fan chart), or nil.
+    public func history(ticker: String, upTo date: DayNumber, days: Int) -> (dates: [DayNumber], close: [Double])? {
+        guard let asset = loaded?.assets.first(where: { $0.asset.ticker == ticker }), let real = asset.real,
+              let last = real.lastIndex(onOrBefore: date) else { return nil }
+        let first = max(0, last - days + 1)
+        return (Array(real.dates[first...last]), Array(real.close[first...last]))
+    }
+}

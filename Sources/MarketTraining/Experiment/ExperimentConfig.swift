@@ -1,0 +1,104 @@
+// ExperimentConfig: configs/experiment.yaml — pre-training, fine-tuning and walk-forward settings of the whole forecasting protocol.
+import Foundation
+import MarketSupport
+
+/// The walk-forward settings of an experiment (`walk_forward:`), snake_case; every key optional.
+public struct WalkForwardSection: Codable, Equatable, Sendable {
+    /// Calendar months per window. Default 6.
+    public var windowMonths = 6
+    /// Passes over each window's training bars. Default 1.
+    public var epochs = 1
+    /// Months of history each fine-tuning pass uses (nil: all). Default 24.
+    public var trainMonths: Int? = 24
+    /// Upper bound on optimizer steps per window. Default 30.
+    public var maxStepsPerWindow: Int? = 30
+    /// Bars purged between training targets and the next scored bar (nil: H).
+    public var purgeBars: Int?
+    /// Keep a window's update only if the NLL on its held-out tail does not worsen. Default true.
+    public var keepOnlyIfValidationImproves = true
+    /// Bars per asset held out for that guard. Default 42.
+    public var guardBars = 42
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case windowMonths = "window_months", epochs, trainMonths = "train_months", maxStepsPerWindow = "max_steps_per_window"
+        case purgeBars = "purge_bars", keepOnlyIfValidationImproves = "keep_only_if_validation_improves", guardBars = "guard_bars"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self), d = WalkForwardSection()
+        windowMonths = try c.decodeIfPresent(Int.self, forKey: .windowMonths) ?? d.windowMonths
+        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
+        trainMonths = try c.decodeIfPresent(Int.self, forKey: .trainMonths) ?? d.trainMonths
+        maxStepsPerWindow = try c.decodeIfPresent(Int.self, forKey: .maxStepsPerWindow) ?? d.maxStepsPerWindow
+        purgeBars = try c.decodeIfPresent(Int.self, forKey: .purgeBars)
+        keepOnlyIfValidationImproves = try c.decodeIfPresent(Bool.self, forKey: .keepOnlyIfValidationImproves) ?? d.keepOnlyIfValidationImproves
+        guardBars = try c.decodeIfPresent(Int.self, forKey: .guardBars) ?? d.guardBars
+    }
+
+    /// The fine-tuner's options (seed from the experiment).
+    public func options(seed: UInt64) -> WalkForwardOptions {
+        var o = WalkForwardOptions()
+        o.windowMonths = windowMonths
+        o.epochs = epochs
+        o.trainMonths = trainMonths
+        o.maxStepsPerWindow = maxStepsPerWindow
+        o.purgeBars = purgeBars
+        o.keepOnlyIfValidationImproves = keepOnlyIfValidationImproves
+        o.guardBars = guardBars
+        o.minimumHistoryYears = 0
+        o.seed = seed
+        return o
+    }
+}
+
+/// `configs/experiment.yaml`:
+/// ```yaml
+/// model:        { … }   # ModelSection (as configs/pretrain.yaml)
+/// training:     { … }   # TrainingConfig of pre-training (its split: per-category cuts; universe, data, run, seed)
+/// finetune:     { … }   # TrainingConfig of fine-tuning (learning_rate, batch_size, clip_norm, …)
+/// walk_forward: { … }   # WalkForwardSection
+/// calibrate: true       # fit the post-hoc scale calibration on held-out rows (never the test period)
+/// categories: [crypto]  # default: every category
+/// ```
+/// Protocol per category K: pre-train on bars before K's validation start; walk forward over K's
+/// validation period (score each window, then fine-tune on it); score pre-trained and fine-tuned models
+/// and the baselines on K's test period (from its test start). Unknown keys are an error.
+public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
+    public var model = ModelSection()
+    public var training = TrainingConfig()
+    public var finetune = TrainingConfig()
+    public var walkForward = WalkForwardSection()
+    public var calibrate = true
+    public var categories: [String]?
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey { case model, training, finetune, walkForward = "walk_forward", calibrate, categories }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.decodeIfPresent(ModelSection.self, forKey: .model) ?? ModelSection()
+        training = try c.decodeIfPresent(TrainingConfig.self, forKey: .training) ?? TrainingConfig()
+        finetune = try c.decodeIfPresent(TrainingConfig.self, forKey: .finetune) ?? TrainingConfig()
+        walkForward = try c.decodeIfPresent(WalkForwardSection.self, forKey: .walkForward) ?? WalkForwardSection()
+        calibrate = try c.decodeIfPresent(Bool.self, forKey: .calibrate) ?? true
+        categories = try c.decodeIfPresent([String].self, forKey: .categories)
+    }
+
+    public func validate() throws {
+        do { try model.validate() } catch let error as ConfigValueError { throw error.prefixed("model") }
+        do { try training.validate() } catch let error as ConfigValueError { throw error.prefixed("training") }
+        do { try finetune.validate() } catch let error as ConfigValueError { throw error.prefixed("finetune") }
+        guard walkForward.windowMonths >= 1 else { throw ConfigValueError(keyPath: ["walk_forward", "window_months"], reason: "must be ≥ 1, found \(walkForward.windowMonths)") }
+        guard walkForward.epochs >= 1 else { throw ConfigValueError(keyPath: ["walk_forward", "epochs"], reason: "must be ≥ 1, found \(walkForward.epochs)") }
+        guard walkForward.guardBars >= 1 else { throw ConfigValueError(keyPath: ["walk_forward", "guard_bars"], reason: "must be ≥ 1, found \(walkForward.guardBars)") }
+    }
+
+    /// Loads and strictly decodes a config file (see `StrictYAML`).
+    public static func load(_ url: URL) throws -> ExperimentConfig { try StrictYAML.load(ExperimentConfig.self, from: url) }
+
+    /// The pre-training run config.
+    public var pretraining: TrainingRunConfig { TrainingRunConfig(model: model, training: training) }
+}

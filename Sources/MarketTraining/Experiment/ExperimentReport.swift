@@ -1,0 +1,93 @@
+// ExperimentReport: the numbers of one experiment run (report.json) and its readable Markdown report.
+import Foundation
+import MarketSupport
+import MarketData
+
+/// One group (a category or everything pooled) of the experiment's test period: every forecaster on the
+/// same targets, Diebold–Mariano tests of each model variant against GARCH-t, and fine-tuned vs pre-trained.
+public struct ExperimentGroup: Codable, Sendable {
+    public var name: String
+    /// Scored targets (the same for every forecaster) and the test period's first day.
+    public var targets: Int
+    public var testStart: String?
+    public var trainEnd: String?
+    /// Walk-forward windows scored, skipped (inside training), and updates kept / rejected by the guard.
+    public var windowsScored: Int, windowsSkipped: Int, updatesKept: Int, updatesRejected: Int
+    /// Score card per forecaster: `pretrained`, `pretrained_calibrated`, `finetuned`, `finetuned_calibrated`,
+    /// `rw`, `ewma`, `garch`, `garch_t`.
+    public var scores: [String: ForecastScoreCard]
+    /// Coverage per horizon step (50 %, 90 %) per forecaster.
+    public var coverage50PerHorizon: [String: [Double]], coverage90PerHorizon: [String: [Double]]
+    /// DM of each model variant's NLL against GARCH-t (negative: the model is better).
+    public var dmVersusGarchT: [String: DieboldMarianoResult]
+    /// DM of the fine-tuned (calibrated) NLL against the pre-trained (calibrated) one (negative: fine-tuning helped).
+    public var dmFinetunedVersusPretrained: DieboldMarianoResult?
+    /// Scale factors per step of the calibrations (pre-trained: fitted on the validation period; fine-tuned:
+    /// on the walk-forward windows' out-of-sample rows).
+    public var calibrationPretrained: [Double]?, calibrationFinetuned: [Double]?
+}
+
+/// Whether the issue's targets were met, per group.
+public struct ExperimentTargets: Codable, Sendable {
+    /// Categories whose calibrated fine-tuned model has 50 % and 90 % coverage within ±2 pp.
+    public var coverageWithin2pp: [String]
+    /// Categories where the calibrated fine-tuned model beats GARCH-t in NLL with DM p < 0.05.
+    public var beatsGarchT: [String]
+    /// Categories where the calibrated fine-tuned NLL ≤ the calibrated pre-trained NLL.
+    public var finetunedNoWorse: [String]
+    public var categories: Int
+}
+
+/// `runs/<run>/report.json`.
+public struct ExperimentReport: Codable, Sendable {
+    public var run: String
+    public var seed: UInt64
+    public var pretrainSteps: Int
+    public var pretrainSeconds: Double
+    public var categories: [ExperimentGroup]
+    public var pooled: ExperimentGroup?
+    public var targets: ExperimentTargets
+    public var seconds: Double
+
+    /// Pretty, key-sorted JSON (NaN as null).
+    public func jsonData() throws -> Data { try ReportJSON.encode(self) }
+
+    static let forecasters = ["pretrained", "pretrained_calibrated", "finetuned", "finetuned_calibrated", "rw", "ewma", "garch", "garch_t"]
+
+    /// The readable report: protocol, the table per category, targets met or not, and the SVG charts.
+    public func markdown() -> String {
+        func f(_ x: Double?, _ format: String = "%.4f") -> String { x.map { $0.isFinite ? String(format: format, $0) : "–" } ?? "–" }
+        var lines = ["# Experiment `\(run)`", "",
+                     "Seed \(seed). Pre-training: \(pretrainSteps) steps in \(f(pretrainSeconds, "%.0f")) s; whole run \(f(seconds, "%.0f")) s.",
+                     "Protocol per category: pre-train on bars before the category's validation start (`train_end` recorded);",
+                     "walk forward over the validation period (score each window, then fine-tune on it, guarded);",
+                     "score every forecaster on the category's test period (never trained on, never used for any choice).",
+                     "Calibration: a scale factor per category and horizon step minimising NLL — pre-trained on the validation",
+                     "period, fine-tuned on the walk-forward windows' out-of-sample rows.", "",
+                     "## Targets", "",
+                     "- coverage (50 % and 90 %) within ±2 pp: \(targets.coverageWithin2pp.count)/\(targets.categories) (\(targets.coverageWithin2pp.joined(separator: ", ")))",
+                     "- NLL better than GARCH-t with DM p < 0.05: \(targets.beatsGarchT.count)/\(targets.categories) (\(targets.beatsGarchT.joined(separator: ", "))) — target ≥ 4/6",
+                     "- fine-tuned no worse than pre-trained: \(targets.finetunedNoWorse.count)/\(targets.categories) (\(targets.finetunedNoWorse.joined(separator: ", ")))", ""]
+        for group in categories + (pooled.map { [$0] } ?? []) {
+            lines += ["## \(group.name)", "",
+                      "\(group.targets) targets from \(group.testStart ?? "–") (train_end \(group.trainEnd ?? "–")); walk-forward windows scored \(group.windowsScored), skipped inside training \(group.windowsSkipped); updates kept \(group.updatesKept), rejected \(group.updatesRejected).", "",
+                      "| forecaster | NLL | CRPS×100 | cov50 | cov90 | DM vs GARCH-t (p) |", "|---|---|---|---|---|---|"]
+            for name in Self.forecasters {
+                guard let card = group.scores[name] else { continue }
+                let dm = group.dmVersusGarchT[name].map { "\(f($0.statistic, "%+.2f")) (\(f($0.pValue, "%.3f")))" } ?? ""
+                lines.append("| \(name) | \(f(card.nll)) | \(f(card.crps * 100)) | \(f(card.coverage50, "%.3f")) | \(f(card.coverage90, "%.3f")) | \(dm) |")
+            }
+            if let dm = group.dmFinetunedVersusPretrained {
+                lines.append("")
+                lines.append("Fine-tuned vs pre-trained (calibrated): DM \(f(dm.statistic, "%+.2f")), p \(f(dm.pValue, "%.3f")).")
+            }
+            if let c = group.calibrationPretrained { lines.append("Calibration factors (pre-trained, per step): \(c.map { f($0, "%.3f") }.joined(separator: ", ")).") }
+            if let c = group.calibrationFinetuned { lines.append("Calibration factors (fine-tuned, per step): \(c.map { f($0, "%.3f") }.joined(separator: ", ")).") }
+            if group.name != "pooled" {
+                lines += ["", "![coverage per horizon](coverage_\(group.name).svg) ![PIT before/after calibration](pit_\(group.name).svg) ![NLL per window](nll_windows_\(group.name).svg)"]
+            }
+            lines.append("")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

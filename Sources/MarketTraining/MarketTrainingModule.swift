@@ -1,3 +1,0 @@
-// MarketTraining: module marker; the real files arrive with their issue.
-/// The name and purpose of this module, for diagnostics.
-public enum MarketTrainingModule { public static let name = "MarketTraining" }

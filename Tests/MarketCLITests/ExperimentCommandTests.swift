@@ -1,0 +1,66 @@
+// End-to-end: `marketgpt experiment` on generated demo data with a tiny model — report.json, report.md, charts, checkpoints.
+import Foundation
+import XCTest
+import MarketTestSupport
+
+final class ExperimentCommandTests: XCTestCase {
+    static let config = """
+        model: {context_length: 16, features: 7, width: 16, layers: 1, heads: 2, mlp_ratio: 2, dropout: 0.1,
+                asset_embedding_dropout: 0.1, horizon: 3, head: student_t, degrees_of_freedom: 5}
+        training: {batch_size: 8, learning_rate: 2.0e-3, warmup_steps: 5, total_steps: 30, eval_every: 10,
+                   eval_batches: 1, checkpoint_every: 10, log_every: 5, early_stopping_patience: 0, seed: 3,
+                   split: {train: 0.7, validation: 0.15, test: 0.15}}
+        finetune: {batch_size: 8, learning_rate: 1.0e-4, warmup_steps: 1, seed: 3}
+        walk_forward: {window_months: 6, epochs: 1, max_steps_per_window: 2, guard_bars: 20}
+        categories: [crypto, forex]
+        """
+
+    func testExperimentWritesTheReportWithEveryForecasterOnTheSameTargets() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("experiment-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        try Self.config.write(to: directory.appendingPathComponent("experiment.yaml"), atomically: true, encoding: .utf8)
+        let universe = DemoDataCommandTests.packageRoot.appendingPathComponent("universes/demo.yaml").path
+        try FileManager.default.copyItem(atPath: universe, toPath: directory.appendingPathComponent("demo.yaml").path)
+        let demo = try CLIRunner.run(["demo-data", "--universe", "demo.yaml", "--out", "data", "--seed", "4"], in: directory)
+        XCTAssertEqual(demo.status, 0, demo.stderr)
+        let common = ["experiment", "--config", "experiment.yaml", "--universe", "demo.yaml", "--data", "data", "--run", "e"]
+        let result = try CLIRunner.run(common, in: directory)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("beats GARCH-t"), result.stdout)
+        XCTAssertTrue(result.stderr.contains("experiment [3/4]: crypto walk-forward"), result.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("runs/e/report.json"))) as? [String: Any])
+        let categories = try XCTUnwrap(report["categories"] as? [[String: Any]])
+        XCTAssertEqual(categories.map { $0["name"] as? String }, ["crypto", "forex"])
+        for group in categories {
+            let scores = try XCTUnwrap(group["scores"] as? [String: [String: Any]])
+            XCTAssertEqual(Set(scores.keys), ["pretrained", "pretrained_calibrated", "finetuned", "finetuned_calibrated", "rw", "ewma", "garch", "garch_t"])
+            let counts = Set(scores.values.compactMap { $0["count"] as? Int })
+            XCTAssertEqual(counts.count, 1, "every forecaster on the same targets: \(counts)")
+            XCTAssertGreaterThan(counts.first ?? 0, 100)
+            XCTAssertNotNil((group["dm_versus_garch_t"] as? [String: Any])?["finetuned_calibrated"] ?? (group["dmVersusGarchT"] as? [String: Any])?["finetuned_calibrated"])
+            let trainEnd = try XCTUnwrap(group["train_end"] as? String ?? group["trainEnd"] as? String)
+            let testStart = try XCTUnwrap(group["test_start"] as? String ?? group["testStart"] as? String)
+            XCTAssertLessThan(trainEnd, testStart)
+        }
+        XCTAssertNotNil(report["pooled"] as? [String: Any])
+        let markdown = try String(contentsOf: directory.appendingPathComponent("runs/e/report.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.contains("| garch_t |") && markdown.contains("## crypto"), markdown)
+        for file in ["runs/e/coverage_crypto.svg", "runs/e/pit_crypto.svg", "runs/e/pit_raw_crypto.svg", "runs/e/nll_windows_forex.svg",
+                     "checkpoints/e/pretrained.safetensors", "checkpoints/e/model_finetuned_crypto.safetensors"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), file)
+        }
+        // The calibrated checkpoints evaluate (calibration applied, raw kept beside it).
+        let evaluate = try CLIRunner.run(["evaluate", "--checkpoint", "checkpoints/e/model_finetuned_crypto.safetensors", "--config", "experiment.yaml",
+                                          "--universe", "demo.yaml", "--data", "data", "--run", "e"], in: directory)
+        // experiment.yaml is not a pretrain config: evaluate rejects its extra keys with a clear one-line error.
+        XCTAssertNotEqual(evaluate.status, 0)
+        XCTAssertTrue(evaluate.stderr.contains("experiment.yaml"), evaluate.stderr)
+        // An unknown category is an error naming it.
+        try Self.config.replacingOccurrences(of: "[crypto, forex]", with: "[crypto, mars]")
+            .write(to: directory.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        let bad = try CLIRunner.run(["experiment", "--config", "bad.yaml", "--universe", "demo.yaml", "--data", "data", "--run", "b"], in: directory)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("'mars'"), bad.stderr)
+    }
+}
