@@ -50,17 +50,7 @@ struct BacktestCommand: ParsableCommand {
     @Option(help: "Universe YAML: categories of tickers missing one in the signals, and trading days per year for annualising.")
     var universe: String?
 
-    @Option(help: "long_only (BUY opens, SELL closes) or long_short (BUY long, SELL short, HOLD keeps).")
-    var mode: String = BacktestMode.longOnly.rawValue
-
-    @Option(help: "Commission per side, a fraction of the traded value (0.00125 = 0.125%).")
-    var commission: Double = 0.00125
-
-    @Option(help: "Borrow cost of shorts, a yearly fraction charged per calendar day held (0.0025 = 0.25%).")
-    var borrow: Double = 0.0025
-
-    @Option(help: "Slippage in basis points against every fill.")
-    var slippageBps: Double = 0
+    @OptionGroup var costs: BacktestCostOptions
 
     @Option(help: "Stop-loss, a fraction of the entry price (0.05 = 5%); checked against each day's High/Low.")
     var stopLoss: Double?
@@ -94,11 +84,8 @@ struct BacktestCommand: ParsableCommand {
         guard labelThreshold >= 0 && labelThreshold < 1, labelHorizon >= 1 else {
             throw ValidationError("--label-threshold must be in [0, 1) and --label-horizon ≥ 1")
         }
-        guard BacktestMode(rawValue: mode) != nil else { throw ValidationError("--mode must be long_only or long_short, not '\(mode)'") }
         guard sizing == "equal" || sizing == "fixed" else { throw ValidationError("--sizing must be equal or fixed, not '\(sizing)'") }
         guard fraction > 0 && fraction <= 1 else { throw ValidationError("--fraction must be in (0, 1], not \(fraction)") }
-        guard commission >= 0 && commission < 0.5 else { throw ValidationError("--commission must be a fraction in [0, 0.5)") }
-        guard borrow >= 0, slippageBps >= 0 else { throw ValidationError("--borrow and --slippage-bps must be ≥ 0") }
         for (name, value) in [("--stop-loss", stopLoss), ("--take-profit", takeProfit)] {
             if let value, !(value > 0 && value < 10) { throw ValidationError("\(name) must be a positive fraction, not \(value)") }
         }
@@ -134,10 +121,7 @@ struct BacktestCommand: ParsableCommand {
                                          universe: loadedUniverse, dataDirectory: URL(fileURLWithPath: data))
 
         var configuration = BacktestConfiguration()
-        configuration.mode = BacktestMode(rawValue: mode)!
-        configuration.commission = commission
-        configuration.borrowRate = borrow
-        configuration.slippageBps = slippageBps
+        costs.apply(to: &configuration)
         configuration.stopLoss = stopLoss
         configuration.takeProfit = takeProfit
         configuration.sizing = sizing == "fixed" ? .fixedFraction(fraction) : .equalWeight

@@ -47,17 +47,8 @@ struct CalibrateSignalsCommand: ParsableCommand {
     @Option(help: "Seed of the MC draws and gap fills (as in signals).")
     var seed: UInt64 = 0
 
-    @Option(help: "Backtest mode of the objective: long_only or long_short.")
-    var mode: String = BacktestMode.longOnly.rawValue
-
-    @Option(help: "Commission per side, a fraction of traded value.")
-    var commission: Double = 0.00125
-
-    @Option(help: "Slippage in basis points against every fill.")
-    var slippageBps: Double = 0
-
-    @Option(help: "Borrow cost of shorts, a yearly fraction.")
-    var borrow: Double = 0.0025
+    /// The costs and side of the validation backtest (the same flags and defaults as `backtest`).
+    @OptionGroup var costs: BacktestCostOptions
 
     @Option(help: "Output file (default <checkpoint>.signal_rule.json).")
     var out: String?
@@ -76,10 +67,6 @@ struct CalibrateSignalsCommand: ParsableCommand {
             throw ValidationError("--confidence must be one of \(ConfidenceMeasure.names.joined(separator: ", ")), not '\(confidence)'")
         }
         guard samples >= 1 && samples <= 1_000 else { throw ValidationError("--samples must be in 1…1000") }
-        guard BacktestMode(rawValue: mode) != nil else { throw ValidationError("--mode must be long_only or long_short, not '\(mode)'") }
-        guard commission >= 0 && commission < 0.5, slippageBps >= 0, borrow >= 0 else {
-            throw ValidationError("--commission must be in [0, 0.5), --slippage-bps and --borrow ≥ 0")
-        }
     }
 
     func run() throws {
@@ -97,10 +84,7 @@ struct CalibrateSignalsCommand: ParsableCommand {
         options.confidence = confidence
         options.samples = samples
         options.seed = seed
-        options.backtest.mode = BacktestMode(rawValue: mode)!
-        options.backtest.commission = commission
-        options.backtest.slippageBps = slippageBps
-        options.backtest.borrowRate = borrow
+        costs.apply(to: &options.backtest)
         let file = try PipelineError.wrap {
             let file = try SignalCalibration.fit(checkpoint: checkpointURL, universe: definition, dataDirectory: URL(fileURLWithPath: data),
                                                  options: options) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }

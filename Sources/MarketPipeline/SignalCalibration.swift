@@ -4,6 +4,7 @@ import MarketBacktest
 import MarketData
 import MarketSignals
 import MarketSynthetic
+import MarketTraining
 import MarketSupport
 
 /// The settings of a rule search (CLI `marketgpt calibrate-signals`; defaults = the backtester's and the nightly run's).
@@ -40,15 +41,22 @@ public struct SignalCalibrationOptions: Sendable {
 /// every configuration's actions are backtested over the period on the category's bars with `options.backtest`
 /// (fills at the next open, costs, equal weight), annualised with the category's trading days per year.
 public enum SignalCalibration {
-    /// The validation period of `category` in `metadata`, inclusive: (start, the day before the test start).
+    /// The validation period of `category` in `metadata`, inclusive: (its validation start — or, when later, the day
+    /// after its `train_end` — through the day before its test start), read by `CheckpointCuts`
+    /// (`split.validation_start.<category>`, else the global key). A fine-tuned checkpoint trained into or through its
+    /// validation period keeps only the days after its last training target (nil when none are left): a rule is never
+    /// fitted on forecasts of bars the checkpoint was trained on.
     public static func validationPeriod(metadata: [String: String], category: String) -> (start: DayNumber, end: DayNumber)? {
-        func day(_ key: String) -> DayNumber? {
-            (metadata["\(key).\(category)"] ?? metadata[key]).flatMap(CivilDate.parseISO)
-        }
-        guard let start = day("split.validation_start"), let test = day("split.test_start"), test > start else { return nil }
+        let cuts = CheckpointCuts(metadata: metadata, categories: [category])
+        guard var start = cuts.validationStart[category], let test = cuts.testStart[category] else { return nil }
+        if let trainEnd = cuts.trainEnd[category] { start = max(start, trainEnd + 1) }
+        guard test > start else { return nil }
         return (start, test - 1)
     }
 
+    /// Fits the rule of every category of `universe` that `checkpoint` knows and that has a validation period in its
+    /// metadata (see the type's documentation). Throws `SignalError` for an unusable checkpoint, a grid horizon beyond
+    /// its H, an unknown confidence definition, or a checkpoint without any validation period.
     public static func fit(checkpoint: URL, universe: Universe, dataDirectory: URL, options: SignalCalibrationOptions,
                            log: (String) -> Void = { _ in }) throws -> SignalRuleFile {
         let model = try SignalModel.load(checkpoint)
@@ -163,7 +171,7 @@ public enum SignalCalibration {
     /// Every asset of the universe (universe order) as of its category's validation end — cut there and, when
     /// `gapFill`, gap-filled from that cut only (as `UniverseSession.signalAssets`) — with the dates of its real
     /// bars. Assets of categories without a period are listed as of the latest end (they are never scored).
-    static func assetsAsOfValidationEnd(session: UniverseSession, periods: [String: (start: DayNumber, end: DayNumber)],
+    public static func assetsAsOfValidationEnd(session: UniverseSession, periods: [String: (start: DayNumber, end: DayNumber)],
                                         gapFill: Bool, seed: UInt64) -> [(asset: SignalAsset, realDates: [DayNumber])] {
         let latest = periods.values.map(\.end).max()
         var views: [DayNumber?: (assets: [SignalAsset], real: [[DayNumber]])] = [:]
