@@ -3,7 +3,7 @@
 # Required: OpenBLAS, LAPACKE and SQLite (the run registry). For the server's tests and benchmark (optional:
 # those tests skip cleanly where they cannot be installed): chromium + chromium-driver (browser test), wrk.
 set -euo pipefail
-packages=(libopenblas-dev liblapacke-dev libsqlite3-dev)
+packages=(libopenblas-dev liblapacke-dev libsqlite3-dev strace)   # strace: the checkpoint kill-at-every-rename test
 optional=(chromium chromium-driver wrk)
 missing=()
 for package in "${packages[@]}"; do

@@ -118,7 +118,7 @@ struct BacktestCommand: ParsableCommand {
         var hints: [String: String] = [:]
         for record in records where !record.category.isEmpty { hints[record.ticker] = record.category }
         let prices = try BacktestPrices.load(tickers: Set(records.map(\.ticker) + weightRows.map(\.ticker)).sorted(), categories: hints,
-                                         universe: loadedUniverse, dataDirectory: URL(fileURLWithPath: data))
+                                         universe: loadedUniverse, dataDirectory: URL(fileURLWithPath: data), source: input)
 
         var configuration = BacktestConfiguration()
         costs.apply(to: &configuration)

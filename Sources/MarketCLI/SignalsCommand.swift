@@ -110,7 +110,7 @@ struct SignalsCommand: ParsableCommand {
         if let from, let to, let d1 = Self.day(from), let d2 = Self.day(to), d1 > d2 {
             throw ValidationError("--from \(from) is after --to \(to)")
         }
-        if let samples, samples < 1 { throw ValidationError("--samples must be ≥ 1, found \(samples)") }
+        if let samples, !(1...10_000).contains(samples) { throw ValidationError("--samples must be in 1...10000, found \(samples)") }
         if let horizon, horizon < 1 { throw ValidationError("--horizon must be ≥ 1, found \(horizon)") }
         if let confidenceThreshold, !(0...1).contains(confidenceThreshold) {
             throw ValidationError("--confidence-threshold must be in [0, 1], found \(confidenceThreshold)")
@@ -127,6 +127,7 @@ struct SignalsCommand: ParsableCommand {
 
     private func run(_ settings: SignalsConfig, record: CommandRun) throws {
         let outURL = URL(fileURLWithPath: settings.out)
+        for name in SignalFile.removeOrphans(in: outURL) { log("signals: removed \(name), left by an interrupted run") }
         let started = Date()
         var artefacts: [String: String] = [:]
         var counts: [String: Double] = [:]

@@ -140,8 +140,22 @@ public struct FeatureNormalizer: Codable, Sendable, Equatable {
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
-    /// Reads `jsonString()` output.
+    /// Reads `jsonString()` output; every mean and std must hold `featureCount` finite values (std > 0).
     public init(jsonString: String) throws {
         self = try JSONDecoder().decode(FeatureNormalizer.self, from: Data(jsonString.utf8))
+        guard (1...256).contains(featureCount) else { throw NormalizerError(reason: "feature count \(featureCount) is not in 1...256") }
+        for (asset, values) in mean.sorted(by: { $0.key < $1.key }) {
+            guard let spread = std[asset], values.count == featureCount, spread.count == featureCount,
+                  values.allSatisfy(\.isFinite), spread.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw NormalizerError(reason: "asset \(asset): mean/std must be \(featureCount) finite values each (std > 0)")
+            }
+        }
+        guard Set(mean.keys) == Set(std.keys) else { throw NormalizerError(reason: "mean and std cover different assets") }
     }
+}
+
+/// A stored normaliser that disagrees with itself (wrong lengths, non-finite values).
+public struct NormalizerError: Error, CustomStringConvertible, Sendable {
+    public let reason: String
+    public var description: String { reason }
 }

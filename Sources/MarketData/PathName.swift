@@ -9,7 +9,8 @@ public enum PathName {
     /// Why `name` cannot be one path component, or nil when it can.
     public static func problem(_ name: String) -> String? {
         if name.isEmpty { return "is empty" }
-        if name == "." || name == ".." { return "is '\(name)'" }
+        if name == "." { return "names the current folder" }
+        if name == ".." { return "names the parent folder" }
         if name.utf8.count > 255 { return "is longer than 255 bytes" }
         if name.contains("/") || name.contains("\\") { return "contains a path separator" }
         if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) { return "contains a control character" }

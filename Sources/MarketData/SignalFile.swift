@@ -138,9 +138,30 @@ public enum SignalFile {
     }
 
     /// Writes `records` atomically as CSV to `csv` and, when given, as JSON to `json`.
+    /// Writes the CSV (and the JSON) atomically. The JSON is renamed into place first and the CSV last, so a CSV
+    /// — what readers look for — always has its JSON; `removeOrphans(in:)` clears a JSON left alone by a crash
+    /// between the two renames.
     public static func write(_ records: [SignalRecord], csv: URL, json: URL? = nil) throws {
-        try AtomicFile.write(Data(csvText(records).utf8), to: csv)
         if let json { try AtomicFile.write(jsonData(records), to: json) }
+        try AtomicFile.write(Data(csvText(records).utf8), to: csv)
+    }
+
+    /// Removes what a killed signal run can leave in `folder`: a `<date>.json` without its `<date>.csv`, and
+    /// temporaries (`.<name>.csv.tmp-*`, `.<name>.json.tmp-*`). Returns the names removed.
+    @discardableResult
+    public static func removeOrphans(in folder: URL) -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let present = Set(entries)
+        var removed: [String] = []
+        for entry in entries {
+            let stem = String(entry.dropLast(5))
+            let orphan = entry.hasSuffix(".json") && CivilDate.parseISO(stem) != nil && !present.contains(stem + ".csv")
+            let temporary = entry.hasPrefix(".") && (entry.contains(".csv.tmp-") || entry.contains(".json.tmp-"))
+            if orphan || temporary, (try? FileManager.default.removeItem(at: folder.appendingPathComponent(entry))) != nil {
+                removed.append(entry)
+            }
+        }
+        return removed
     }
 
     /// Numbers as `%.10g` (deterministic, round-trips to ~1e-10 relative); NaN as an empty field.

@@ -111,8 +111,10 @@ private struct UniverseDocument: Codable, ValidatedConfig {
             guard (1...366).contains(category.trading_days_per_year) else {
                 throw fail(path + ["trading_days_per_year"], "must be in 1...366, found \(category.trading_days_per_year)")
             }
-            guard category.history_years > 0, category.history_years.isFinite else {
-                throw fail(path + ["history_years"], "must be > 0, found \(category.history_years)")
+            guard category.history_years > 0, category.history_years <= 100 else {
+                let years = category.history_years
+                throw fail(path + ["history_years"], "must be a number of years in (0, 100], found \(years)"
+                           + (years >= 1900 && years <= 2200 ? " (a calendar year? give a count of years)" : ""))
             }
             for (assetIndex, asset) in category.assets.enumerated() {
                 let tickerPath = path + ["assets", "[\(assetIndex)]", "ticker"]

@@ -3,8 +3,9 @@ import Foundation
 import MarketTensor
 
 extension MarketGPT {
-    /// The model of `checkpoint`: config from `model_config`, every weight loaded (missing, extra or
-    /// mis-shaped tensors are errors naming `file`).
+    /// The model of `checkpoint`: config from `model_config`, every weight loaded. Errors name `file`: missing,
+    /// extra or mis-shaped tensors, non-finite weights, and an `id_table` whose asset or category counts (or
+    /// category ids) disagree with the embedding rows of the config.
     public convenience init(checkpoint: ModelCheckpoint, file: String = "<checkpoint>") throws {
         guard let text = checkpoint.metadata[ModelCheckpoint.Key.modelConfig] else {
             throw TensorError.malformedFile(file: file, reason: "no '\(ModelCheckpoint.Key.modelConfig)' in __metadata__")
@@ -12,6 +13,21 @@ extension MarketGPT {
         let config: ModelConfig
         do { config = try ModelConfig.fromJSON(text) } catch {
             throw TensorError.malformedFile(file: file, reason: "bad '\(ModelCheckpoint.Key.modelConfig)' in __metadata__ (\(error))")
+        }
+        if checkpoint.metadata[ModelCheckpoint.Key.idTable] != nil {
+            let table = try checkpoint.idTable(file: file)
+            guard table.assets.count == config.assetCount, table.categories.count == config.categoryCount else {
+                throw TensorError.malformedFile(file: file, reason: "id_table lists \(table.assets.count) assets and \(table.categories.count) categories, "
+                                                + "the embeddings have \(config.assetCount) and \(config.categoryCount) rows")
+            }
+            if let bad = table.assets.first(where: { !(0..<config.categoryCount).contains($0.category) }) {
+                throw TensorError.malformedFile(file: file, reason: "id_table: asset '\(bad.ticker)' has category id \(bad.category), not in 0..<\(config.categoryCount)")
+            }
+        }
+        for (name, entry) in checkpoint.tensors.sorted(by: { $0.key < $1.key }) {
+            if let index = entry.values.firstIndex(where: { !$0.isFinite }) {
+                throw TensorError.malformedFile(file: file, reason: "tensor '\(name)' holds a non-finite value (\(entry.values[index]) at element \(index))")
+            }
         }
         self.init(config: config, seed: 0)
         try loadWeights(checkpoint.tensors, file: file)

@@ -58,14 +58,21 @@ public struct ModelCheckpoint {
     /// atomically (temp file + rename) to `url`; returns the content hash.
     @discardableResult
     public static func write(_ tensors: [String: Tensor], metadata: [String: String], to url: URL) throws -> String {
+        let (data, hash) = encoded(tensors, metadata: metadata)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: url, options: .atomic)
+        return hash
+    }
+
+    /// The bytes `write` would store (format and `content_hash` added) and the content hash, for callers that
+    /// place the file themselves (e.g. `TrainingCheckpoint`'s crash-safe generations).
+    public static func encoded(_ tensors: [String: Tensor], metadata: [String: String]) -> (data: Data, hash: String) {
         var all = metadata
         all.removeValue(forKey: Key.contentHash)
         all[Key.format] = all[Key.format] ?? formatVersion
         let hash = contentHashOf(tensors, metadata: all)
         all[Key.contentHash] = hash
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try SafeTensors.write(tensors, metadata: all, to: url)
-        return hash
+        return (SafeTensors.encode(tensors, metadata: all), hash)
     }
 
     /// Reads `url`, checks its `content_hash` (and that it has one) and returns the checkpoint.

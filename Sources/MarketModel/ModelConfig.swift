@@ -80,13 +80,41 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         try validate()
     }
 
+    /// The valid range of every size, checked by `validate()` before anything is allocated (README: "Valid ranges").
+    public enum Limits {
+        public static let contextLength = 1...2048
+        public static let featureCount = 1...256
+        public static let width = 1...4096
+        public static let layers = 1...64
+        public static let heads = 1...64
+        public static let mlpRatio = 1...16
+        public static let horizon = 1...64
+        public static let assetCount = 1...100_000
+        public static let categoryCount = 1...1_000
+        /// Largest model: weights + gradients + two AdamW moments take 16 bytes per parameter (3.2 GB here).
+        public static let parameters = 200_000_000
+    }
+
+    /// Parameters of the transformer blocks and embeddings (an upper estimate, computed without overflow).
+    public static func estimatedParameters(width: Int, layers: Int, mlpRatio: Int, rows: Int) -> Double {
+        let c = Double(width)
+        return Double(layers) * (Double(4 + 2 * mlpRatio) * c * c + Double(10 + 2 * mlpRatio) * c) + Double(rows) * c
+    }
+
     /// Throws `ModelConfigError` naming the first invalid field.
     public func validate() throws {
         func bad(_ key: CodingKeys, _ reason: String) -> ModelConfigError { ModelConfigError(key: key.rawValue, reason: reason) }
-        for (key, value) in [(CodingKeys.contextLength, contextLength), (.featureCount, featureCount), (.width, width),
-                             (.layers, layers), (.heads, heads), (.mlpRatio, mlpRatio), (.horizon, horizon),
-                             (.assetCount, assetCount), (.categoryCount, categoryCount)] where value < 1 {
-            throw bad(key, "must be ≥ 1, got \(value)")
+        for (key, value, range) in [(CodingKeys.contextLength, contextLength, Limits.contextLength), (.featureCount, featureCount, Limits.featureCount),
+                                    (.width, width, Limits.width), (.layers, layers, Limits.layers), (.heads, heads, Limits.heads),
+                                    (.mlpRatio, mlpRatio, Limits.mlpRatio), (.horizon, horizon, Limits.horizon),
+                                    (.assetCount, assetCount, Limits.assetCount), (.categoryCount, categoryCount, Limits.categoryCount)]
+            where !range.contains(value) {
+            throw bad(key, "must be in \(range.lowerBound)...\(range.upperBound), got \(value)")
+        }
+        let parameters = Self.estimatedParameters(width: width, layers: layers, mlpRatio: mlpRatio,
+                                                  rows: assetCount + categoryCount + contextLength + featureCount + 2 * horizon)
+        if parameters > Double(Limits.parameters) {
+            throw bad(.width, "width \(width) × layers \(layers) × mlp_ratio \(mlpRatio) makes ≈ \(Int(parameters)) parameters, above the \(Limits.parameters) limit")
         }
         if width % heads != 0 { throw bad(.heads, "\(heads) heads do not divide width \(width)") }
         if !(0..<1).contains(dropout) { throw bad(.dropout, "must be in [0, 1), got \(dropout)") }

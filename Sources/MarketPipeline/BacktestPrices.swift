@@ -6,14 +6,16 @@ import MarketData
 /// Backtest price loading (`marketgpt backtest`, the quickstart's stage 7, any server job).
 public enum BacktestPrices {
     /// Loads the prices of `tickers` (category from the universe, else from `categories`, e.g. the signal rows').
-    public static func load(tickers: [String], categories: [String: String], universe: Universe?, dataDirectory: URL) throws -> PriceMatrix {
+    /// `source` (the signal or weight file) names the file in errors about the names it holds.
+    public static func load(tickers: [String], categories: [String: String], universe: Universe?, dataDirectory: URL,
+                            source: String = "") throws -> PriceMatrix {
         var category = categories
         for entry in universe?.assets ?? [] {
             category[entry.asset.ticker] = universe!.categories[entry.categoryID].name
         }
         for (what, name) in tickers.map({ ("ticker", $0) }) + Set(tickers.compactMap { category[$0] }).sorted().map({ ("category", $0) })
         where !name.isEmpty {   // names become file paths: nothing outside --data is read
-            if let problem = PathName.problem(name) { throw PipelineError("\(what) \(PathName.quoted(name)) \(problem)") }
+            if let problem = PathName.problem(name) { throw PipelineError("\(source.isEmpty ? "" : source + ": ")\(what) \(PathName.quoted(name)) \(problem)") }
         }
         var found: [String] = [], series: [OHLCVSeries] = []
         for ticker in tickers {

@@ -98,7 +98,7 @@ public struct SignalsConfig: Codable, Equatable, Sendable {
 extension SignalsConfig: ValidatedConfig {
     public func validate() throws {
         func bad(_ key: CodingKeys, _ reason: String) -> ConfigValueError { ConfigValueError(keyPath: [key.rawValue], reason: reason) }
-        if samples < 1 { throw bad(.samples, "must be ≥ 1, found \(samples)") }
+        if !(1...10_000).contains(samples) { throw bad(.samples, "must be in 1...10000, found \(samples)") }
         if horizon < 1 { throw bad(.horizon, "must be ≥ 1, found \(horizon)") }
         if !(0...1).contains(confidenceThreshold) { throw bad(.confidenceThreshold, "must be in [0, 1], found \(confidenceThreshold)") }
         if !(minReturn >= 0) { throw bad(.minReturn, "must be ≥ 0 (a fraction, 0.02 = 2%), found \(minReturn)") }

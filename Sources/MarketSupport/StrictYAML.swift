@@ -71,6 +71,9 @@ public protocol ValidatedConfig {
 public enum StrictYAML {
     /// Reads and decodes `url`.
     public static func load<T: Codable>(_ type: T.Type, from url: URL) throws -> T {
+        if let size = YAMLLimits.oversize(url) {
+            throw ConfigError(file: url.path, line: nil, keyPath: "", reason: "\(size) bytes, above the \(YAMLLimits.maximumBytes)-byte limit for a config file")
+        }
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw ConfigError(file: url.path, line: nil, keyPath: "", reason: "cannot read the config file (\(error.localizedDescription))")
@@ -81,6 +84,9 @@ public enum StrictYAML {
     /// Decodes `yaml`; `file` names the source in errors.
     public static func decode<T: Codable>(_ type: T.Type, from yaml: String, file: String) throws -> T {
         let root: Node
+        if let (line, reason) = YAMLLimits.nestingProblem(in: yaml) {
+            throw ConfigError(file: file, line: line, keyPath: "", reason: reason)
+        }
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
                 throw ConfigError(file: file, line: nil, keyPath: "", reason: "empty config file")
@@ -89,6 +95,9 @@ public enum StrictYAML {
         } catch let error as YamlError {
             throw ConfigError(file: file, line: yamlErrorLine(error), keyPath: "",
                               reason: "invalid YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")
+        }
+        if let duplicate = YAMLLimits.duplicateKey(in: root) {
+            throw ConfigError(file: file, line: duplicate.line, keyPath: duplicate.path, reason: "duplicate key")
         }
         let value: T
         do {

@@ -86,6 +86,9 @@ public enum SafeTensors {
             throw fail("header is not valid JSON")
         }
         guard let object = json as? [String: Any] else { throw fail("header is not a JSON object") }
+        guard headerLength > 0, data[8] == UInt8(ascii: "{") else {
+            throw fail("header does not start with '{' (first byte 0x\(String(headerLength > 0 ? data[8] : 0, radix: 16)); a BOM or other bytes before the JSON)")
+        }
         var result = SafeTensorsFile()
         var ranges: [(begin: Int, end: Int, name: String)] = []
         var specs: [(name: String, shape: [Int], begin: Int, end: Int)] = []
@@ -124,9 +127,20 @@ public enum SafeTensors {
             ranges.append((begin, end, name))
             specs.append((name, shape, begin, end))
         }
+        // Strict layout: the tensors tile the data section exactly — no overlap, no gap, no trailing bytes.
         ranges.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
-        for i in ranges.indices.dropFirst() where ranges[i].begin < ranges[i - 1].end {
-            throw fail("tensors '\(ranges[i - 1].name)' and '\(ranges[i].name)' have overlapping data_offsets")
+        var covered = 0
+        for (i, range) in ranges.enumerated() {
+            if range.begin < covered {
+                throw fail("tensors '\(ranges[i - 1].name)' and '\(range.name)' have overlapping data_offsets")
+            }
+            if range.begin > covered {
+                throw fail("\(range.begin - covered) unused bytes before tensor '\(range.name)' (data_offsets must leave no gap)")
+            }
+            covered = range.end
+        }
+        guard covered == dataLength else {
+            throw fail("\(dataLength - covered) trailing bytes after the last tensor (the data section is \(dataLength) bytes, the tensors use \(covered))")
         }
         data.withUnsafeBytes { raw in
             for spec in specs {

@@ -14,30 +14,11 @@ final class PretrainCommandTests: XCTestCase {
                    eval_batches: 1, checkpoint_every: 10, log_every: 1, early_stopping_patience: 0, seed: 3}
         """
 
-    private func workspace() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("pretrain-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        try Self.config.write(to: url.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
-        let universe = DemoDataCommandTests.packageRoot.appendingPathComponent("universes/demo.yaml").path
-        try FileManager.default.copyItem(atPath: universe, toPath: url.appendingPathComponent("demo.yaml").path)
-        let demo = try CLIRunner.run(["demo-data", "--universe", "demo.yaml", "--out", "data", "--seed", "4"], in: url)
-        XCTAssertEqual(demo.status, 0, demo.stderr)
-        return url
-    }
+    private func workspace() throws -> URL { try PretrainWorkspace.make(config: Self.config, test: self) }
 
-    private func arguments(run: String, steps: Int) -> [String] {
-        ["pretrain", "--config", "tiny.yaml", "--universe", "demo.yaml", "--data", "data", "--run", run, "--steps", String(steps)]
-    }
+    private func arguments(run: String, steps: Int) -> [String] { PretrainWorkspace.arguments(run: run, steps: steps) }
 
-    /// The largest `step` in runs/<run>/metrics.jsonl (0 when absent).
-    private func loggedStep(_ directory: URL, run: String) -> Int {
-        guard let text = try? String(contentsOf: directory.appendingPathComponent("runs/\(run)/metrics.jsonl"), encoding: .utf8) else { return 0 }
-        return text.split(separator: "\n").compactMap { line -> Int? in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
-            return (object["step"] as? NSNumber)?.intValue
-        }.max() ?? 0
-    }
+    private func loggedStep(_ directory: URL, run: String) -> Int { PretrainWorkspace.loggedStep(directory, run: run) }
 
     func testKilledBetweenCheckpointsAndResumedEqualsTheUninterruptedRunBitForBit() throws {
         let directory = try workspace()

@@ -108,5 +108,14 @@ final class SafeTensorsTests: XCTestCase {
         assertMalformed(header("{\"__metadata__\":{\"k\":3}}", data: 0), "not a string")
         assertMalformed(header("{\"a\":{\"dtype\":\"F32\",\"shape\":[99999999999,99999999999],\"data_offsets\":[0,0]}}", data: 0), "too large")
         XCTAssertThrowsError(try SafeTensors.read(URL(fileURLWithPath: "/nonexistent/file.safetensors")))
+        // Strict layout: no BOM before the header, no gap between tensors, no trailing bytes.
+        let tensor = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}"
+        XCTAssertNoThrow(try SafeTensors.decode(header(tensor, data: 8)))
+        assertMalformed(header("\u{FEFF}" + tensor, data: 8), "does not start with '{'")
+        assertMalformed(header(tensor, data: 9), "1 trailing bytes")
+        assertMalformed(header("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", data: 12), "4 unused bytes before tensor 'b'")
+        var appended = good
+        appended.append(0)
+        assertMalformed(appended, "trailing bytes")
     }
 }

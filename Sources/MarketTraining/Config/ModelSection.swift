@@ -1,5 +1,6 @@
 // The `model:` section of a training config — MarketTraining's own mirror until MarketModel's ModelConfig lands.
 
+import MarketModel
 import MarketData
 
 /// The model hyper-parameters as read from a config's `model:` section (defaults = the reference
@@ -96,11 +97,18 @@ public struct ModelSection: Codable, Equatable, Sendable, ValidatedConfig {
         try c.encode(degreesOfFreedom, forKey: .degreesOfFreedom)
     }
 
-    /// Positive sizes, width divisible by heads, dropouts in [0, 1).
+    /// Sizes within `ModelConfig.Limits` (and the model within its parameter budget), width divisible by
+    /// heads, dropouts in [0, 1).
     public func validate() throws {
-        for (key, value) in [(CodingKeys.contextLength, contextLength), (.width, width),
-                             (.layers, layers), (.heads, heads), (.mlpRatio, mlpRatio), (.horizon, horizon)] where value < 1 {
-            throw ConfigValueError(keyPath: [key.rawValue], reason: "must be ≥ 1, found \(value)")
+        typealias Limits = ModelConfig.Limits
+        for (key, value, range) in [(CodingKeys.contextLength, contextLength, Limits.contextLength), (.features, features.count, Limits.featureCount),
+                                    (.width, width, Limits.width), (.layers, layers, Limits.layers), (.heads, heads, Limits.heads),
+                                    (.mlpRatio, mlpRatio, Limits.mlpRatio), (.horizon, horizon, Limits.horizon)] where !range.contains(value) {
+            throw ConfigValueError(keyPath: [key.rawValue], reason: "must be in \(range.lowerBound)...\(range.upperBound), found \(value)")
+        }
+        let parameters = ModelConfig.estimatedParameters(width: width, layers: layers, mlpRatio: mlpRatio, rows: contextLength + features.count)
+        guard parameters <= Double(Limits.parameters) else {
+            throw ConfigValueError(keyPath: [CodingKeys.width.rawValue], reason: "width \(width) × layers \(layers) × mlp_ratio \(mlpRatio) makes ≈ \(Int(parameters)) parameters, above the \(Limits.parameters) limit")
         }
         guard width % heads == 0 else {
             throw ConfigValueError(keyPath: [CodingKeys.heads.rawValue], reason: "width \(width) is not a multiple of heads \(heads)")

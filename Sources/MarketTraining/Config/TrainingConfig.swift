@@ -99,10 +99,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable, ValidatedConfig {
         func check(_ ok: Bool, _ key: CodingKeys, _ reason: String) throws {
             if !ok { throw ConfigValueError(keyPath: [key.rawValue], reason: reason) }
         }
-        try check(batchSize >= 1, .batchSize, "must be ≥ 1, found \(batchSize)")
-        try check(learningRate > 0 && learningRate.isFinite, .learningRate, "must be > 0, found \(learningRate)")
+        try check((1...65_536).contains(batchSize), .batchSize, "must be in 1...65536, found \(batchSize)")
+        try check(learningRate > 0 && learningRate <= 1, .learningRate, "must be in (0, 1], found \(learningRate)")
         try check((0...1).contains(minLearningRateFraction), .minLearningRateFraction, "must be in [0, 1], found \(minLearningRateFraction)")
-        try check(totalSteps >= 1, .totalSteps, "must be ≥ 1, found \(totalSteps)")
+        try check((1...100_000_000).contains(totalSteps), .totalSteps, "must be in 1...100000000, found \(totalSteps)")
         try check(warmupSteps >= 0 && warmupSteps <= totalSteps, .warmupSteps, "must be in 0…total_steps (\(totalSteps)), found \(warmupSteps)")
         try check(weightDecay >= 0, .weightDecay, "must be ≥ 0, found \(weightDecay)")
         try check((0..<1).contains(adamBeta1), .adamBeta1, "must be in [0, 1), found \(adamBeta1)")
@@ -110,7 +110,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable, ValidatedConfig {
         try check(adamEpsilon > 0, .adamEpsilon, "must be > 0, found \(adamEpsilon)")
         try check(clipNorm >= 0, .clipNorm, "must be ≥ 0 (0 = off), found \(clipNorm)")
         try check(evalEvery >= 1, .evalEvery, "must be ≥ 1, found \(evalEvery)")
-        try check(evalBatches >= 1, .evalBatches, "must be ≥ 1, found \(evalBatches)")
+        try check((1...100_000).contains(evalBatches), .evalBatches, "must be in 1...100000, found \(evalBatches)")
+        try check(evalBatches * batchSize <= 1_000_000, .evalBatches, "eval_batches × batch_size must be ≤ 1000000 validation windows, found \(evalBatches) × \(batchSize)")
         try check(checkpointEvery >= 1, .checkpointEvery, "must be ≥ 1, found \(checkpointEvery)")
         try check(logEvery >= 1, .logEvery, "must be ≥ 1, found \(logEvery)")
         try check(earlyStoppingPatience >= 0, .earlyStoppingPatience, "must be ≥ 0 (0 = never stop early), found \(earlyStoppingPatience)")

@@ -43,7 +43,17 @@ public struct TrainingRunConfig: Codable, Equatable, Sendable, ValidatedConfig {
         do { try training.validate() } catch let error as ConfigValueError { throw error.prefixed("training") }
         do { try augmentation.validate() } catch let error as ConfigValueError { throw error.prefixed("augmentation") }
         do { try notify?.validate() } catch let error as ConfigValueError { throw error.prefixed("notify") }
+        // Activations of one batch: (B, T) positions × layers × ((12 + 2·mlp_ratio)·C floats + NH·T attention weights).
+        let floats = Double(training.batchSize) * Double(model.contextLength) * Double(model.layers)
+            * (Double(12 + 2 * model.mlpRatio) * Double(model.width) + Double(model.heads) * Double(model.contextLength))
+        guard floats <= Self.activationLimit else {
+            throw ConfigValueError(keyPath: ["training", "batch_size"], reason: "batch_size \(training.batchSize) with context_length \(model.contextLength), "
+                                   + "width \(model.width) and \(model.layers) layers needs ≈ \(Int(floats * 4 / 1e6)) MB of activations, above \(Int(Self.activationLimit * 4 / 1e6)) MB")
+        }
     }
+
+    /// Largest activation memory of one training batch, in Float32 values (4 GB).
+    public static let activationLimit = 1.0e9
 
     /// Loads and strictly decodes a config file (see `StrictYAML`).
     public static func load(_ url: URL) throws -> TrainingRunConfig {

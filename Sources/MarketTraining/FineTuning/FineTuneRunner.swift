@@ -73,7 +73,9 @@ public struct FineTuneRunner {
             if let end = result.fineTuneTrainEnd { extra[CheckpointCuts.Key.trainEnd(name)] = end }
             let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: loaded.normalizer,
                                                                 step: trainer.state.step, extra: extra)
-            try TrainingCheckpoint(directory: checkpointDirectory, name: "model_finetuned_\(name)").write(trainer, metadata: metadata)
+            let files = TrainingCheckpoint(directory: checkpointDirectory, name: "model_finetuned_\(name)")
+            for action in try files.recover() { progress("finetune: \(checkpointDirectory.path): \(action)") }
+            try files.write(trainer, metadata: metadata)
             onCheckpoint?(name)
             try AtomicFile.write(WalkForwardReport.windowCSV(result), to: runDirectory.appendingPathComponent("walkforward_\(name).csv"))
             try AtomicFile.write(result.outOfSampleFineTuned.coveragePlot(title: "\(name): out-of-sample interval coverage per horizon step"),

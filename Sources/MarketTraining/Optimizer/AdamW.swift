@@ -93,9 +93,13 @@ public final class AdamW {
                 guard entry.shape == target.shape else {
                     throw TensorError.shapeMismatch(name: name + suffix, expected: target.shape, found: entry.shape)
                 }
+                if let index = entry.values.firstIndex(where: { !$0.isFinite || (suffix == ".exp_avg_sq" && $0 < 0) }) {
+                    throw TensorError.malformedFile(file: "optimizer state", reason: "tensor '\(name + suffix)' holds \(entry.values[index]) at element \(index) (moments must be finite, exp_avg_sq ≥ 0)")
+                }
                 target.assign(entry.values)
             }
         }
+        guard stepCount >= 0 else { throw TensorError.malformedFile(file: "optimizer state", reason: "step count \(stepCount) < 0") }
         self.stepCount = stepCount
     }
 }

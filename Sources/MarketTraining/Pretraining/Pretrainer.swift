@@ -98,6 +98,7 @@ public enum Pretrainer {
             throw TrainingError(step: nil, reason: error.description)
         }
         defer { lock.release() }
+        for action in try files.recover() { options.output("pretrain: \(files.weightsURL.deletingLastPathComponent().path): \(action)\n") }
         if !options.resume && !options.overwrite {
             let metrics = options.runDirectory?.appendingPathComponent(TrainingMonitor.metricsFileName)
             if let existing = ([files.weightsURL, files.stateURL] + (metrics.map { [$0] } ?? []))

@@ -11,7 +11,14 @@ import MarketTensor
 ///   `optimizer.step_count`, the `TrainerState` (`trainer.*`) and `weights_content_hash`, the content
 ///   hash of the weights file it belongs to (checked on load, so a pair torn by a crash between the two
 ///   renames is an error, not a silent mix).
-/// Each file is written atomically (temp file + rename); the state first, then the weights.
+///
+/// Crash safety (a SIGKILL at any instant loses at most the steps since the last complete pair):
+/// 1. the new state goes to `.<name>.state.safetensors.next` (temp file + rename);
+/// 2. the new weights replace `<name>.safetensors` (temp file + rename);
+/// 3. `.next` is renamed over `<name>.state.safetensors` — last, like a manifest.
+/// At every instant one complete pair exists: before 2 the old pair, after 2 the new weights with `.next`.
+/// `recover()` (on start, under the run lock) completes step 3 when the new weights are in place, drops a
+/// `.next` of weights that never arrived, and removes temporaries a killed writer left.
 public struct TrainingCheckpoint {
     /// The weights file.
     public let weightsURL: URL
@@ -22,6 +29,11 @@ public struct TrainingCheckpoint {
     public init(directory: URL, name: String = "pretrained") {
         weightsURL = directory.appendingPathComponent(name + ".safetensors")
         stateURL = directory.appendingPathComponent(name + ".state.safetensors")
+    }
+
+    /// The new state while a checkpoint is being written (renamed over `stateURL` last).
+    public var nextStateURL: URL {
+        stateURL.deletingLastPathComponent().appendingPathComponent("." + stateURL.lastPathComponent + ".next")
     }
 
     /// Whether both files exist.
@@ -52,9 +64,57 @@ public struct TrainingCheckpoint {
         stateMetadata["optimizer.step_count"] = String(trainer.optimizer.stepCount)
         stateMetadata["weights_content_hash"] = weightsHash
         stateMetadata[ModelCheckpoint.Key.format] = "marketgpt-training-state-1"
-        try ModelCheckpoint.write(trainer.optimizer.stateTensors(), metadata: stateMetadata, to: stateURL)
-        let written = try ModelCheckpoint.write(weights, metadata: modelMetadata, to: weightsURL)
-        precondition(written == weightsHash, "TrainingCheckpoint: weights hash changed while writing")
+        // Never replace a good checkpoint with a bad one: every weight and moment must be finite.
+        let moments = trainer.optimizer.stateTensors()
+        for (name, tensor) in weights.merging(moments, uniquingKeysWith: { a, _ in a }).sorted(by: { $0.key < $1.key }) {
+            let values = UnsafeBufferPointer(start: tensor.data, count: tensor.count)
+            if values.contains(where: { !$0.isFinite }) {
+                throw TensorError.malformedFile(file: weightsURL.path, reason: "not written: '\(name)' holds non-finite values at step \(trainer.state.step) (the previous checkpoint is kept)")
+            }
+        }
+        let state = ModelCheckpoint.encoded(moments, metadata: stateMetadata)
+        let encodedWeights = ModelCheckpoint.encoded(weights, metadata: modelMetadata)
+        precondition(encodedWeights.hash == weightsHash, "TrainingCheckpoint: weights hash changed while writing")
+        try AtomicFile.write(state.data, to: nextStateURL)
+        try AtomicFile.write(encodedWeights.data, to: weightsURL)
+        try Self.rename(nextStateURL, over: stateURL)
+    }
+
+    static func rename(_ from: URL, over to: URL) throws {
+        guard Foundation.rename(from.path, to.path) == 0 else {
+            throw TensorError.malformedFile(file: to.path, reason: "cannot rename \(from.lastPathComponent) over it (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    /// Brings the folder back to one complete pair after a crash (call before reading or writing, holding the
+    /// run lock): removes temporaries of these files left by a killed writer (`.<file>.tmp-*`, Foundation's
+    /// `.dat.nosync*`), renames `.next` over the state when it belongs to the weights in place (the crash came
+    /// between steps 2 and 3 of `write`), and removes it otherwise. Returns one line per action taken.
+    @discardableResult
+    public func recover() throws -> [String] {
+        let folder = weightsURL.deletingLastPathComponent()
+        let manager = FileManager.default
+        var actions: [String] = []
+        let names = [weightsURL, stateURL, nextStateURL].map(\.lastPathComponent)
+        for entry in (try? manager.contentsOfDirectory(atPath: folder.path)) ?? [] {
+            let stale = entry.hasPrefix(".dat.nosync")
+                || names.contains { entry.hasPrefix("." + $0 + ".tmp-") }
+            if stale {
+                try? manager.removeItem(at: folder.appendingPathComponent(entry))
+                actions.append("removed the stale temporary \(entry)")
+            }
+        }
+        guard manager.fileExists(atPath: nextStateURL.path) else { return actions }
+        let weightsHash = (try? ModelCheckpoint.read(weightsURL))?.contentHash
+        let nextHash = (try? ModelCheckpoint.read(nextStateURL))?.metadata["weights_content_hash"]
+        if let weightsHash, weightsHash == nextHash {
+            try Self.rename(nextStateURL, over: stateURL)
+            actions.append("completed the interrupted checkpoint (state of \(weightsURL.lastPathComponent) put in place)")
+        } else {
+            try manager.removeItem(at: nextStateURL)
+            actions.append("dropped the state of an interrupted checkpoint whose weights were never written")
+        }
+        return actions
     }
 
     /// Reads the pair: the verified weights checkpoint, and the trainer state + optimizer moments that belong to it.
@@ -80,6 +140,7 @@ public struct TrainingCheckpoint {
         let model = try MarketGPT(checkpoint: weights, file: weightsURL.path)
         let trainer = Trainer(model: model, config: config, state: state)
         do { try trainer.optimizer.loadState(moments, stepCount: count) } catch let error as TensorError {
+            if case .malformedFile(_, let reason) = error { throw TensorError.malformedFile(file: stateURL.path, reason: reason) }
             throw TensorError.malformedFile(file: stateURL.path, reason: error.description)
         }
         return (trainer, weights)
