@@ -73,8 +73,8 @@ struct DriftCommand: ParsableCommand {
             if let stored = try DriftGate.reference(of: file, file: checkpoint) {
                 reference = stored
             } else {
-                guard let cut = file.metadata["split.validation_start"].flatMap(CivilDate.parseISO) else {
-                    throw DataCommandFailure("\(checkpoint): no '\(FeatureReference.metadataKey)' and no split.validation_start in __metadata__; cannot build a reference")
+                guard let cut = CheckpointMetadata(file.metadata).validationStart else {
+                    throw DataCommandFailure("\(checkpoint): no '\(FeatureReference.metadataKey)' and no \(CheckpointMetadata.Key.validationStart) in __metadata__; cannot build a reference")
                 }
                 let all = UniverseLoader.load(definition, dataDirectory: dataURL, options: UniverseLoadOptions(asOf: cut - 1))
                 let store = FeatureStore(loaded: all)

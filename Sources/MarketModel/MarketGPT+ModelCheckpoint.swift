@@ -1,4 +1,5 @@
-// MarketGPT ↔ ModelCheckpoint: build a model from a verified checkpoint, write one from a live model.
+// MarketGPT ↔ ModelCheckpoint: build a model from a verified checkpoint, write one from a live model (the only
+// checkpoint path: every file carries a content hash; `TrainedModel.load` decodes the rest of the contract).
 import Foundation
 import MarketTensor
 
@@ -42,5 +43,24 @@ extension MarketGPT {
         var weights: [String: Tensor] = [:]
         for (name, tensor) in namedParameters { weights[name] = tensor }
         return try ModelCheckpoint.write(weights, metadata: all, to: url)
+    }
+
+    /// Copies weights by name into this model; every parameter must be present with its shape, and no
+    /// tensor may be left over.
+    public func loadWeights(_ tensors: [String: SafeTensorsEntry], file: String = "<weights>") throws {
+        var remaining = Set(tensors.keys)
+        for (name, p) in namedParameters {
+            guard let entry = tensors[name] else {
+                throw TensorError.malformedFile(file: file, reason: "missing tensor '\(name)'")
+            }
+            guard entry.shape == p.shape else {
+                throw TensorError.malformedFile(file: file, reason: "tensor '\(name)' has shape \(entry.shape), expected \(p.shape)")
+            }
+            p.assign(entry.values)
+            remaining.remove(name)
+        }
+        if let extra = remaining.sorted().first {
+            throw TensorError.malformedFile(file: file, reason: "unexpected tensor '\(extra)'")
+        }
     }
 }

@@ -13,8 +13,8 @@
 //   let norm = clipGradientNorm(model.parameters, maxNorm: 1)       // skip the step when !norm.isFinite
 //   optimizer.step(learningRate: schedule.learningRate(at: step))
 //   // evaluation:   Autograd.withoutRecording { model.loss(batch, mode: .eval, rng: &rng).item }
-//   // checkpoint:   try model.save(to: url, metadata: ["step": "100"])   (config stored as `model_config`)
-//   //               let (model, metadata) = try MarketGPT.load(from: url)
+//   // checkpoint:   try model.writeCheckpoint(to: url, metadata: [...])   (config, content hash stored)
+//   //               let trained = try TrainedModel.load(url)   (model, config, normaliser, id table, metadata)
 //   // MC dropout:   let p = model.predictive(batch, samples: 20, rng: &rng)  // p.mean, p.aleatoric, … (B, H)
 //   // parameters:   model.namedParameters — stable dotted names (`embed.asset.weight`, `blocks.0.attn.qkv.weight`, …)
 import Foundation

@@ -15,7 +15,7 @@ public final class SignalModel {
     public let idTable: EmbeddingIDTable
     /// The verified `content_hash` of the file.
     public let contentHash: String?
-    /// The checkpoint's `__metadata__` (e.g. `split.validation_start`, `split.test_start`).
+    /// The checkpoint's raw `__metadata__` strings (the per-category cuts are read from it by `CheckpointCuts`).
     public let metadata: [String: String]
     /// Ticker → asset id in `idTable` (the embedding row and the normaliser key).
     public let assetIDs: [String: Int]
@@ -46,23 +46,15 @@ public final class SignalModel {
     /// are the checkpoint's (`normalizer.features`), computed by `SignalWindow` exactly as in training.
     public static func load(_ url: URL) throws -> SignalModel {
         do {
-            let checkpoint = try ModelCheckpoint.read(url)
-            let model = try MarketGPT(checkpoint: checkpoint, file: url.path)
-            let idTable = try checkpoint.idTable(file: url.path)
-            guard let text = checkpoint.metadata[ModelCheckpoint.Key.normalizer] else {
-                throw SignalError.checkpoint(file: url.path, reason: "no '\(ModelCheckpoint.Key.normalizer)' in __metadata__")
-            }
-            let normalizer: FeatureNormalizer
-            do { normalizer = try FeatureNormalizer(jsonString: text) } catch {
-                throw SignalError.checkpoint(file: url.path, reason: "bad '\(ModelCheckpoint.Key.normalizer)' in __metadata__ (\(error))")
-            }
+            let trained = try TrainedModel.load(url)
+            let model = trained.model, normalizer = trained.normalizer
             guard model.config.featureCount == normalizer.featureCount else {
                 throw SignalError.checkpoint(file: url.path, reason: "model expects \(model.config.featureCount) features per bar, "
                                              + "its normaliser names \(normalizer.featureCount) (\(normalizer.features))")
             }
-            let signalModel = SignalModel(model: model, normalizer: normalizer, idTable: idTable, url: url, contentHash: checkpoint.contentHash,
-                                          metadata: checkpoint.metadata)
-            do { signalModel.calibration = try PredictiveCalibration.read(checkpoint.metadata, file: url.path) } catch {
+            let signalModel = SignalModel(model: model, normalizer: normalizer, idTable: trained.idTable, url: url, contentHash: trained.contentHash,
+                                          metadata: trained.checkpoint.metadata)
+            do { signalModel.calibration = try PredictiveCalibration.read(trained.checkpoint.metadata, file: url.path) } catch {
                 throw SignalError.checkpoint(file: url.path, reason: String(describing: error))
             }
             return signalModel

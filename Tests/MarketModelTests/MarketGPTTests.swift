@@ -158,8 +158,9 @@ final class MarketGPTTests: XCTestCase {
         let model = MarketGPT(config: config, seed: 7)
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("marketgpt-model-\(ProcessInfo.processInfo.processIdentifier).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
-        try model.save(to: url, metadata: ["step": "12", "universe": "demo"])
-        let (loaded, metadata) = try MarketGPT.load(from: url)
+        try model.writeCheckpoint(to: url, metadata: ["step": "12", "universe": "demo"])
+        let checkpoint = try ModelCheckpoint.read(url)
+        let (loaded, metadata) = (try MarketGPT(checkpoint: checkpoint, file: url.path), checkpoint.metadata)
         XCTAssertEqual(loaded.config, config)
         XCTAssertEqual(metadata["step"], "12")
         for (a, b) in zip(model.parameters, loaded.parameters) { XCTAssertEqual(a.scalars, b.scalars, a.name!) }

@@ -156,7 +156,7 @@ final class PretrainerTests: XCTestCase {
         XCTAssertEqual(normalizer.mean.count, 6)
         let model = try MarketGPT(checkpoint: checkpoint)
         XCTAssertEqual(model.config.contextLength, 16)
-        let loaded = try PretrainedModel.load(summary.checkpoint.weightsURL)
+        let loaded = try TrainedModel.load(summary.checkpoint.weightsURL)
         XCTAssertEqual(loaded.normalizer, normalizer)
         XCTAssertEqual(loaded.step, 10)
         XCTAssertEqual(PretrainingFixture.weights(loaded.model), PretrainingFixture.weights(model))

@@ -46,7 +46,7 @@ public struct CheckpointEvaluationReport: Codable, Sendable {
 public enum CheckpointEvaluator {
     public static func evaluate(checkpointURL: URL, store: FeatureStore, idTable: EmbeddingIDTable, categories: [String]?,
                                 start: DayNumber? = nil, oosYears: Int = 2) throws -> CheckpointEvaluationReport {
-        let loaded = try PretrainedModel.load(checkpointURL)
+        let loaded = try TrainedModel.load(checkpointURL)
         let metadata = loaded.checkpoint.metadata
         // A universe that differs from the checkpoint's: assets by ticker (unseen ones zero-shot), categories by name.
         try loaded.requireFeatures(store.featureSet, file: checkpointURL.path)
@@ -54,7 +54,7 @@ public enum CheckpointEvaluator {
         let table = loaded.idTable
         let model = loaded.model
         let t = model.config.contextLength, h = model.config.horizon
-        let names = categories ?? metadata["finetune.category"].map { [$0] } ?? table.categories.filter { name in
+        let names = categories ?? loaded.metadata.fineTunedCategory.map { [$0] } ?? table.categories.filter { name in
             idTable.categories.contains(name)
         }
         let cuts = CheckpointCuts(metadata: metadata, categories: table.categories)
@@ -71,7 +71,7 @@ public enum CheckpointEvaluator {
             guard let lastDay = category.assets.compactMap(\.dates.last).max() else { continue }
             let (day, source): (DayNumber, String)
             if let start { (day, source) = (start, "from") }
-            else if let text = metadata["finetune.oos_start"], metadata["finetune.category"] == name, let d = CivilDate.parseISO(text) { (day, source) = (d, "finetune.oos_start") }
+            else if let d = loaded.metadata.outOfSampleStart, loaded.metadata.fineTunedCategory == name { (day, source) = (d, CheckpointMetadata.Key.outOfSampleStart) }
             else if let d = cuts.testStart[name], d <= lastDay { (day, source) = (d, CheckpointCuts.Key.testStart(name)) }
             else { (day, source) = (outOfSampleStart(lastDay: lastDay, years: oosYears), "oos_years") }
             // Never a target on or before train_end: the first origin is at or after it.

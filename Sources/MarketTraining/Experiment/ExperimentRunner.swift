@@ -53,7 +53,7 @@ public struct ExperimentRunner {
                 runDirectory: runDirectory.appendingPathComponent("pretrain"), resume: false, isTerminal: false, output: progress))
             pretrainSeconds = summary.seconds
         }
-        let loaded = try PretrainedModel.load(files.weightsURL)
+        let loaded = try TrainedModel.load(files.weightsURL)
         guard loaded.idTable == idTable else {
             throw TrainingError(step: nil, reason: "\(files.weightsURL.path) was trained on another universe (asset/category id tables differ)")
         }
@@ -100,7 +100,7 @@ public struct ExperimentRunner {
             let eta = k > 0 ? elapsed / Double(k) * Double(names.count - k) : .nan
             progress(String(format: "experiment [%d/%d]: %@ walk-forward (elapsed %.0f s%@)", k + 3, names.count + 2, name, elapsed,
                             eta.isFinite ? String(format: ", eta %.0f s", eta) : ""))
-            let model = try MarketGPT(checkpoint: try ModelCheckpoint.read(files.weightsURL), file: files.weightsURL.path)
+            let model = try loaded.freshModel()
             let tuner = WalkForwardFineTuner(store: store, normalizer: loaded.normalizer, options: config.walkForward.options(seed: config.training.seed))
             let (result, forecasts, trainer) = try tuner.run(model: model, training: config.finetune, categoryID: id, name: name,
                                                              trainEnd: cuts.trainEnd[name], outOfSampleStart: testStart,
@@ -109,9 +109,9 @@ public struct ExperimentRunner {
             for rows in forecasts.windows { windowRows.append(rows) }
             let finetunedCalibration = PredictiveCalibration.fit(windowRows, categoryNames: idTable.categories,
                                                                  fittedOn: "walk-forward windows of \(name) (each scored before it was trained on)")
-            var extra = ["run": config.training.run, "finetune.category": name, "finetune.oos_start": result.outOfSampleStart,
-                         "finetune.from": files.weightsURL.lastPathComponent]
-            for (key, value) in loaded.checkpoint.metadata where key.hasPrefix("split.") || key.hasPrefix("train_end.") { extra[key] = value }
+            var extra = CheckpointMetadata(run: config.training.run, fineTunedCategory: name, fineTunedFrom: files.weightsURL.lastPathComponent).entries
+            extra[CheckpointMetadata.Key.outOfSampleStart] = result.outOfSampleStart
+            for (key, value) in loaded.checkpoint.metadata where CheckpointCuts.Key.isCut(key) { extra[key] = value }
             if let end = result.fineTuneTrainEnd { extra[CheckpointCuts.Key.trainEnd(name)] = end }
             if config.calibrate { extra[PredictiveCalibration.metadataKey] = try finetunedCalibration.jsonString() }
             let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: loaded.normalizer,

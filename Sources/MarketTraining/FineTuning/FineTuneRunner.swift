@@ -46,7 +46,7 @@ public struct FineTuneRunner {
         for name in categories where PathName.problem(name) != nil {
             throw TrainingError(step: nil, reason: "category \(PathName.quoted(name)) \(PathName.problem(name)!) (it names output files)")
         }
-        let loaded = try PretrainedModel.load(checkpointURL)
+        let loaded = try TrainedModel.load(checkpointURL)
         guard loaded.idTable == idTable else {
             throw TrainingError(step: nil, reason: "\(checkpointURL.path) was trained on another universe (asset/category id tables differ from the config's universe)")
         }
@@ -60,15 +60,15 @@ public struct FineTuneRunner {
             guard let categoryID = idTable.categoryID(of: name) else {
                 throw TrainingError(step: nil, reason: "unknown category '\(name)' (the universe has \(idTable.categories.joined(separator: ", ")))")
             }
-            let model = try MarketGPT(checkpoint: try ModelCheckpoint.read(checkpointURL), file: checkpointURL.path)
+            let model = try loaded.freshModel()
             let (result, forecasts, trainer) = try tuner.run(model: model, training: training, categoryID: categoryID, name: name,
                                                              trainEnd: cuts.trainEnd[name],
                                                              outOfSampleStart: periodsFromCheckpointSplit ? cuts.testStart[name] : nil,
                                                              windowsFrom: periodsFromCheckpointSplit ? cuts.validationStart[name] : nil, progress: progress)
-            var extra = ["run": run, "finetune.category": name, "finetune.oos_start": result.outOfSampleStart,
-                         "finetune.from": checkpointURL.lastPathComponent]
+            var extra = CheckpointMetadata(run: run, fineTunedCategory: name, fineTunedFrom: checkpointURL.lastPathComponent).entries
+            extra[CheckpointMetadata.Key.outOfSampleStart] = result.outOfSampleStart
             // The cuts and the drift gate's reference carry over; this category's train_end moves to the last fine-tuning target.
-            for (key, value) in loaded.checkpoint.metadata where key.hasPrefix("split.") || key.hasPrefix("train_end.") { extra[key] = value }
+            for (key, value) in loaded.checkpoint.metadata where CheckpointCuts.Key.isCut(key) { extra[key] = value }
             extra[FeatureReference.metadataKey] = loaded.checkpoint.metadata[FeatureReference.metadataKey]
             if let end = result.fineTuneTrainEnd { extra[CheckpointCuts.Key.trainEnd(name)] = end }
             let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: loaded.normalizer,

@@ -1,6 +1,7 @@
 // CategorySplit: per-category pre-training cuts (train / validation / test by each category's own dates) and the cuts a checkpoint records.
 import Foundation
 import MarketData
+import MarketModel
 
 /// The pre-training split, one `DateSplit` per category: every category gets validation and test periods
 /// from its own dates (the `fractions` quantiles of that category's pooled bar dates, or the dates the
@@ -82,8 +83,10 @@ public struct CheckpointCuts: Equatable, Sendable {
         public static func validationStart(_ category: String) -> String { "split.validation_start.\(category)" }
         public static func testStart(_ category: String) -> String { "split.test_start.\(category)" }
         /// Pre-issue-13 checkpoints: one global cut.
-        public static let legacyValidationStart = "split.validation_start"
-        public static let legacyTestStart = "split.test_start"
+        public static let legacyValidationStart = CheckpointMetadata.Key.validationStart
+        public static let legacyTestStart = CheckpointMetadata.Key.testStart
+        /// Whether `key` is one of the cut keys (carried over into a fine-tuned checkpoint).
+        public static func isCut(_ key: String) -> Bool { key.hasPrefix("split.") || key.hasPrefix("train_end.") }
     }
 
     /// Category → last day a training target came from (scoring must start after it).

@@ -1,6 +1,7 @@
 // DateSplit: one train/validation/test cut by calendar date for the whole universe, and per-asset bar ranges from dates.
 import Foundation
 import MarketData
+import MarketModel
 
 /// The pre-training split: the same two cut dates for every asset. Train is before `validationStart`,
 /// validation before `testStart`, test from `testStart` on (the last days; never trained on).
@@ -56,6 +57,6 @@ public struct DateSplit: Codable, Equatable, Sendable {
 
     /// Metadata strings (`split.validation_start`, `split.test_start` as YYYY-MM-DD).
     public var metadata: [String: String] {
-        ["split.validation_start": CivilDate.isoString(validationStart), "split.test_start": CivilDate.isoString(testStart)]
+        CheckpointMetadata(validationStart: validationStart, testStart: testStart).entries
     }
 }

@@ -159,7 +159,7 @@ public enum Pretrainer {
         }
 
         var extra = categorySplit.metadata(categoryNames: idTable.categories)
-        extra["run"] = training.run
+        extra[CheckpointMetadata.Key.run] = training.run
         // The drift gate's reference: each feature's training-range distribution per category.
         extra[FeatureReference.metadataKey] = try FeatureReference.fitted(store, ranges: ranges.map(\.train),
                                                                           categoryNames: idTable.categories).jsonString()
