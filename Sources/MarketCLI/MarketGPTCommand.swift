@@ -21,6 +21,7 @@ struct MarketGPTCommand: ParsableCommand {
             PretrainCommand.self,
             ExperimentCommand.self,
             SignalsCommand.self,
+            CalibrateSignalsCommand.self,
             BacktestCommand.self,
             ServeCommand.self,
             FeaturesCommand.self,
