@@ -18,6 +18,8 @@ public final class SignalModel {
     public let idTable: EmbeddingIDTable
     /// The verified `content_hash` of the file.
     public let contentHash: String?
+    /// The checkpoint's raw `__metadata__` strings (the per-category cuts are read from it by `CheckpointCuts`).
+    public let metadata: [String: String]
     /// Ticker → asset id in `idTable` (the embedding row and the normaliser key).
     public let assetIDs: [String: Int]
     /// The checkpoint's post-hoc scale calibration (per category and step), applied to every predictive law.
@@ -31,7 +33,8 @@ public final class SignalModel {
     public private(set) lazy var memberParallels: [DataParallel] = [parallel] + members.dropFirst().map { DataParallel(model: $0, workers: Self.predictiveWorkers) }
 
     public init(model: MarketGPT, normalizer: FeatureNormalizer, idTable: EmbeddingIDTable, url: URL, contentHash: String? = nil,
-                otherMembers: [MarketGPT] = []) {
+                metadata: [String: String] = [:], otherMembers: [MarketGPT] = []) {
+        self.metadata = metadata
         self.model = model
         members = [model] + otherMembers
         self.normalizer = normalizer
@@ -60,7 +63,7 @@ public final class SignalModel {
             }
             let signalModel = SignalModel(model: model, normalizer: normalizer, idTable: trained.idTable, url: url,
                                           contentHash: ensemble.manifest == nil ? trained.contentHash : ensemble.members.compactMap(\.contentHash).joined(separator: "+"),
-                                          otherMembers: Array(ensemble.models.dropFirst()))
+                                          metadata: trained.checkpoint.metadata, otherMembers: Array(ensemble.models.dropFirst()))
             signalModel.calibration = ensemble.calibration
             return signalModel
         } catch let error as TensorError {
