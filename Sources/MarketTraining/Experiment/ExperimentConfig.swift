@@ -82,6 +82,8 @@ public struct EnsembleSection: Codable, Equatable, Sendable {
 /// ensemble:     { members: 3, samples: 10 }   # EnsembleSection: MC-dropout and deep-ensemble variants (default 1, 1: none)
 /// calibrate: true       # fit the post-hoc scale calibration on held-out rows (never the test period)
 /// categories: [crypto]  # default: every category
+/// strategy:     { … }   # ExperimentStrategySection: signal rule fitted on validation, test period traded
+/// notify: { … }         # NotifySettings: webhook on epoch/checkpoint/finish/failure (default none)
 /// ```
 /// Protocol per category K: pre-train on bars before K's validation start; walk forward over K's
 /// validation period (score each window, then fine-tune on it); score pre-trained and fine-tuned models
@@ -94,10 +96,13 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
     public var ensemble = EnsembleSection()
     public var calibrate = true
     public var categories: [String]?
+    public var strategy = ExperimentStrategySection()
+    /// Webhook notifications of the run (`notify:`); default none.
+    public var notify: NotifySettings?
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case model, training, finetune, walkForward = "walk_forward", ensemble, calibrate, categories }
+    enum CodingKeys: String, CodingKey { case model, training, finetune, walkForward = "walk_forward", ensemble, calibrate, categories, strategy, notify }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -108,6 +113,8 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
         ensemble = try c.decodeIfPresent(EnsembleSection.self, forKey: .ensemble) ?? EnsembleSection()
         calibrate = try c.decodeIfPresent(Bool.self, forKey: .calibrate) ?? true
         categories = try c.decodeIfPresent([String].self, forKey: .categories)
+        strategy = try c.decodeIfPresent(ExperimentStrategySection.self, forKey: .strategy) ?? ExperimentStrategySection()
+        notify = try c.decodeIfPresent(NotifySettings.self, forKey: .notify)
     }
 
     public func validate() throws {
@@ -118,6 +125,8 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
         guard walkForward.epochs >= 1 else { throw ConfigValueError(keyPath: ["walk_forward", "epochs"], reason: "must be ≥ 1, found \(walkForward.epochs)") }
         guard (1...16).contains(ensemble.members) else { throw ConfigValueError(keyPath: ["ensemble", "members"], reason: "must be in 1…16, found \(ensemble.members)") }
         guard (1...100).contains(ensemble.samples) else { throw ConfigValueError(keyPath: ["ensemble", "samples"], reason: "must be in 1…100, found \(ensemble.samples)") }
+        try strategy.validate()
+        do { try notify?.validate() } catch let error as ConfigValueError { throw error.prefixed("notify") }
         guard walkForward.guardBars >= 1 else { throw ConfigValueError(keyPath: ["walk_forward", "guard_bars"], reason: "must be ≥ 1, found \(walkForward.guardBars)") }
     }
 
