@@ -5,6 +5,7 @@ import MarketBacktest
 import MarketData
 import MarketPipeline
 import MarketOps
+import MarketSupport
 
 /// Backtests signal files: metrics.json, equity.csv, trades.csv and equity.svg under `--out`.
 struct BacktestCommand: ParsableCommand {

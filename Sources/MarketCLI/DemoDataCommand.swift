@@ -4,6 +4,7 @@ import Foundation
 import MarketData
 import MarketSynthetic
 import MarketPipeline
+import MarketSupport
 
 /// Generates `OUT/<category>/<TICKER>.csv` for every asset of a universe, with deliberate gaps, one short history
 /// and one missing file, so that the loader and gap filling have real work to do.

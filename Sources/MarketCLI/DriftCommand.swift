@@ -4,6 +4,7 @@ import Foundation
 import MarketData
 import MarketModel
 import MarketOps
+import MarketSupport
 
 /// Compares each feature's distribution over the last `--window` bars (per category, real bars as of
 /// `--date`) with the reference stored in the checkpoint at training time.

@@ -8,6 +8,7 @@ import MarketSignals
 import MarketSynthetic
 import MarketTensor
 import MarketTraining
+import MarketSupport
 
 /// Exit codes of `marketgpt` and which errors lead to them.
 enum ExitStatus {

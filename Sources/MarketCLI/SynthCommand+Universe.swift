@@ -2,6 +2,7 @@
 import Foundation
 import MarketData
 import MarketSynthetic
+import MarketSupport
 
 extension SynthCommand {
     /// Loads the category's real series, draws `count` joint scenarios (rejection on the joint fidelity)

@@ -4,6 +4,7 @@ import Foundation
 import MarketData
 import MarketSynthetic
 import MarketPipeline
+import MarketSupport
 
 /// Loads a universe and prints, per asset, status, rows, dates, dropped rows by reason, gaps, filled bars and shortfall.
 struct UniverseCommand: ParsableCommand {

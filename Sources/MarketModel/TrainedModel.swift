@@ -3,6 +3,7 @@
 import Foundation
 import MarketData
 import MarketTensor
+import MarketSupport
 
 /// The typed `__metadata__` of a MarketGPT checkpoint (beyond weights, config, normaliser and id tables).
 /// Raw key strings live only here.

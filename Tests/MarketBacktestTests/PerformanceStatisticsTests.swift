@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 import MarketData
 @testable import MarketBacktest
+import MarketSupport
 
 final class PerformanceStatisticsTests: XCTestCase {
     func testHandComputedCurve() {

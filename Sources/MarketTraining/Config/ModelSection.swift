@@ -2,6 +2,7 @@
 
 import MarketModel
 import MarketData
+import MarketSupport
 
 /// The model hyper-parameters as read from a config's `model:` section (defaults = the reference
 /// model of issue 5 in brackets). Asset and category counts come from the universe, not from here.

@@ -3,6 +3,7 @@ import Foundation
 import MarketData
 import MarketModel
 import MarketTensor
+import MarketSupport
 
 /// Where and how far a pre-training run goes.
 public struct PretrainingOptions {

@@ -3,6 +3,7 @@ import Foundation
 import MarketData
 import MarketModel
 import MarketTensor
+import MarketSupport
 
 /// A checkpoint pair in `checkpoints/<run>/`:
 /// - `<name>.safetensors`: the weights and model metadata (`ModelCheckpoint`: model config, id table,
