@@ -18,11 +18,20 @@ struct EvaluateCommand: ParsableCommand {
             The period scored starts at --start when given, else at the checkpoint's finetune.oos_start (fine-tuned \
             checkpoints) or split.test_start.<category> (pre-training's test split), else the last --oos-years of each \
             category; never a target on or before the checkpoint's train_end.<category>. \
+            With an ensemble manifest (pretrain --ensemble K) and/or --samples S > 1 the model's predictive is the \
+            equal-weight mixture of the K members × S MC-dropout passes, scored as that mixture; the epistemic variance \
+            is reported split into its between-member and within-member (MC) parts. \
             Writes runs/<run>/evaluation_<checkpoint name>.json (or --out) and prints the table.
             """)
 
-    @Option(help: "Checkpoint file (.safetensors) to evaluate.")
+    @Option(help: "Checkpoint file (.safetensors) to evaluate, or a deep ensemble's checkpoints/<run>/ensemble.json.")
     var checkpoint: String
+
+    @Option(help: "MC-dropout passes per model (1: one deterministic pass; > 1: the predictive is the mixture of the passes).")
+    var samples: Int = 1
+
+    @Option(help: "Seed of the MC-dropout draws (with --samples > 1).")
+    var seed: UInt64 = 0
 
     @Option(help: "Training config YAML (its training: section names the universe and data).")
     var config: String = "configs/finetune.yaml"
@@ -44,6 +53,7 @@ struct EvaluateCommand: ParsableCommand {
     func validate() throws {
         if let start, CivilDate.parseISO(start) == nil { throw ValidationError("--start must be YYYY-MM-DD, found '\(start)'") }
         if oosYears < 1 { throw ValidationError("--oos-years must be ≥ 1, found \(oosYears)") }
+        if samples < 1 || samples > 1000 { throw ValidationError("--samples must be in 1…1000, found \(samples)") }
     }
 
     func run() throws {
@@ -51,8 +61,9 @@ struct EvaluateCommand: ParsableCommand {
         let (report, output) = try TrainingWorkflows.evaluate(setting, checkpoint: URL(fileURLWithPath: checkpoint),
                                                               categories: category.isEmpty ? nil : category,
                                                               start: start.flatMap(CivilDate.parseISO), oosYears: oosYears,
-                                                              out: out.map { URL(fileURLWithPath: $0) })
+                                                              samples: samples, seed: seed, out: out.map { URL(fileURLWithPath: $0) })
         print(report.table)
+        print(report.uncertaintyTable)
         print("evaluate: \(report.categories.count) categories; \(output.relativePath)")
     }
 }

@@ -42,7 +42,12 @@ struct PretrainCommand: ParsableCommand {
     @Flag(help: "Start an existing run again from step 0, replacing its checkpoint and metrics (without it, an existing run is an error).")
     var overwrite = false
 
+    @Option(help: ArgumentHelp("Train a deep ensemble of K members (seeds seed, seed+1, …) into checkpoints/<run>/member_<k>/, described by checkpoints/<run>/ensemble.json.",
+                               discussion: "Members train one after another; --resume keeps finished members and resumes an interrupted one."))
+    var ensemble: Int?
+
     func validate() throws {
+        if let ensemble, ensemble < 1 || ensemble > 64 { throw ValidationError("--ensemble must be in 1…64, found \(ensemble)") }
         if let steps, steps < 1 { throw ValidationError("--steps must be ≥ 1, found \(steps)") }
         if resume && overwrite { throw ValidationError("--resume and --overwrite exclude each other") }
     }
@@ -52,6 +57,10 @@ struct PretrainCommand: ParsableCommand {
         let training = setting.config.training
         let record = CommandRun(kind: .pretrain, name: training.run, config: config, universe: training.universe,
                                 seed: training.seed, notify: setting.config.notify)
+        if let ensemble {
+            try runEnsemble(setting, members: ensemble, record: record)
+            return
+        }
         let summary = try record.run {
             try TrainingWorkflows.pretrain(setting, stopStep: steps, resume: resume, overwrite: overwrite) { options in
                 options.onCheckpoint = { step in record.post(.checkpoint, text: "MarketGPT pretrain \(training.run): checkpoint at step \(step)", fields: ["step": String(step)]) }
@@ -80,5 +89,23 @@ struct PretrainCommand: ParsableCommand {
               + "split \(CivilDate.isoString(summary.split.validationStart))/\(CivilDate.isoString(summary.split.testStart)), "
               + "windows \(summary.windowCounts.train)/\(summary.windowCounts.validation)/\(summary.windowCounts.test); "
               + "checkpoint \(summary.checkpoint.weightsURL.relativePath)")
+    }
+
+    /// `--ensemble K`: the members one after another, one summary line each, then the manifest.
+    private func runEnsemble(_ setting: TrainingUniverse, members: Int, record: CommandRun) throws {
+        let training = setting.config.training
+        let summary = try record.run {
+            try TrainingWorkflows.pretrainEnsemble(setting, members: members, stopStep: steps, resume: resume, overwrite: overwrite) { options in
+                options.onCheckpoint = { step in record.post(.checkpoint, text: "MarketGPT pretrain \(training.run): checkpoint at step \(step)", fields: ["step": String(step)]) }
+            }
+        }
+        let manifest = summary.manifestURL.relativePath
+        record.finish(metrics: ["members": Double(members)], artefacts: ["checkpoint": manifest], checkpoint: manifest,
+                      text: "MarketGPT pretrain \(training.run): ensemble of \(members) finished")
+        for (member, run) in zip(summary.manifest.members, summary.runs) {
+            let text = run.map { r in "trained to step \(r.step), val_loss \(r.lastValidationLoss.map { String(format: "%.4f", $0) } ?? "-")" } ?? "kept (already trained)"
+            print("pretrain: run \(training.run) member \(member.index) (seed \(member.seed)): \(text); \(member.file)")
+        }
+        print("pretrain: ensemble of \(members) members; \(manifest)")
     }
 }

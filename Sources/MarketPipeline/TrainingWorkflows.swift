@@ -62,14 +62,16 @@ public enum TrainingWorkflows {
         } catch { return try PipelineError.wrap { throw error } }
     }
 
-    /// Scores `checkpoint` per category against the baselines (see `CheckpointEvaluator`) and writes the JSON report
+    /// Scores `checkpoint` (a checkpoint file or an ensemble's `ensemble.json`) per category against the baselines
+    /// (see `CheckpointEvaluator`; `samples` MC-dropout passes per member, drawn from `seed`) and writes the JSON report
     /// to `out` (default `runs/<run>/evaluation_<checkpoint name>.json`); returns the report and the file.
     public static func evaluate(_ universe: TrainingUniverse, checkpoint: URL, categories: [String]?, start: DayNumber?,
-                                oosYears: Int, out: URL?, folders: RunFolders = RunFolders()) throws -> (report: CheckpointEvaluationReport, file: URL) {
+                                oosYears: Int, samples: Int = 1, seed: UInt64 = 0, out: URL?,
+                                folders: RunFolders = RunFolders()) throws -> (report: CheckpointEvaluationReport, file: URL) {
         let report: CheckpointEvaluationReport
         do {
             report = try CheckpointEvaluator.evaluate(checkpointURL: checkpoint, store: universe.store, idTable: universe.idTable,
-                                                      categories: categories, start: start, oosYears: oosYears)
+                                                      categories: categories, start: start, oosYears: oosYears, samples: samples, seed: seed)
         } catch let error as TrainingError {
             throw PipelineError("evaluate: \(error.description)")
         } catch { return try PipelineError.wrap { throw error } }

@@ -23,8 +23,14 @@ public struct CheckpointEvaluationReport: Codable, Sendable {
         /// The zero-shot assets' rows alone (nil when there are none).
         public var zeroShotEvaluation: ForecastEvaluation?
         public var evaluation: ForecastEvaluation
+        /// The model's mean predictive variance on the scored targets split into aleatoric, within-model (MC
+        /// dropout) and between-model (ensemble) parts (after calibration, which scales the aleatoric part only).
+        public var uncertainty: VarianceParts?
     }
     public var checkpoint: String
+    /// K ensemble members and S MC-dropout passes per member of the predictive mixture (1 and 1: one `.eval` pass).
+    public var members: Int?
+    public var samples: Int?
     public var categories: [Category]
     /// All categories' targets pooled.
     public var pooled: ForecastEvaluation?
@@ -38,6 +44,22 @@ public struct CheckpointEvaluationReport: Codable, Sendable {
     }
 }
 
+extension CheckpointEvaluationReport {
+    /// One line per category: K × S, and the RMS predictive standard deviation of each variance part (target units,
+    /// ×100 = percent log return): aleatoric, within-model (MC), between-model (ensemble).
+    public var uncertaintyTable: String {
+        var lines = ["predictive variance parts (\(members ?? 1) model(s) × \(samples ?? 1) pass(es)); RMS sd ×100: aleatoric / within-model MC / between-model"]
+        for category in categories {
+            guard let u = category.uncertainty else { continue }
+            lines.append(category.category.padding(toLength: max(16, category.category.count + 1), withPad: " ", startingAt: 0)
+                         + String(format: "%8.4f / %8.4f / %8.4f  (epistemic share of variance %.1f %%)",
+                                100 * u.aleatoric.squareRoot(), 100 * u.withinModel.squareRoot(), 100 * u.betweenModels.squareRoot(),
+                                100 * u.epistemic / max(u.aleatoric + u.epistemic, .leastNonzeroMagnitude)))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
 /// Scores a checkpoint per category on its held-out period: from `start` when given, else from the
 /// checkpoint's `finetune.oos_start` (a fine-tuned checkpoint, its own category) or
 /// `split.test_start.<category>` (pre-training's test split of that category), else the last `oosYears`
@@ -45,9 +67,12 @@ public struct CheckpointEvaluationReport: Codable, Sendable {
 /// inside the training range is moved past it, and the report says so). Baselines are fitted on
 /// each asset's bars before that start (minus H); synthetic targets are never scored.
 public enum CheckpointEvaluator {
+    /// `checkpointURL`: one checkpoint or an ensemble manifest (`TrainedEnsemble.load`); the model's predictive is the
+    /// mixture of the K members × `samples` MC-dropout passes (S = 1: one `.eval` pass per member), drawn from `seed`.
     public static func evaluate(checkpointURL: URL, store: FeatureStore, idTable: EmbeddingIDTable, categories: [String]?,
-                                start: DayNumber? = nil, oosYears: Int = 2) throws -> CheckpointEvaluationReport {
-        let loaded = try TrainedModel.load(checkpointURL)
+                                start: DayNumber? = nil, oosYears: Int = 2, samples: Int = 1, seed: UInt64 = 0) throws -> CheckpointEvaluationReport {
+        let ensemble = try TrainedEnsemble.load(checkpointURL)
+        let loaded = ensemble.primary
         let metadata = loaded.checkpoint.metadata
         // A universe that differs from the checkpoint's: assets by ticker (unseen ones zero-shot), categories by name.
         try loaded.requireFeatures(store.featureSet, file: checkpointURL.path)
@@ -59,7 +84,7 @@ public enum CheckpointEvaluator {
             idTable.categories.contains(name)
         }
         let cuts = CheckpointCuts(metadata: metadata, categories: table.categories)
-        let calibration = try PredictiveCalibration.read(metadata, file: checkpointURL.path)
+        let calibration = ensemble.calibration
         var results: [CheckpointEvaluationReport.Category] = []
         var pooled = ForecastRows(horizon: h)
         for name in names {
@@ -88,7 +113,8 @@ public enum CheckpointEvaluator {
                 zeroShotRows.insert(k)
             }
             let collector = ForecastCollector(store: category, normalizer: normalizer)
-            var rows = collector.modelRows(model, origins: zip(bars, category.assets).map { max($0 - 1, 0)..<$1.count }, limits: category.assets.map(\.count))
+            var rows = collector.modelRows(ensemble.models, samples: samples, seed: seed,
+                                           origins: zip(bars, category.assets).map { max($0 - 1, 0)..<$1.count }, limits: category.assets.map(\.count))
             collector.attachBaselines(to: &rows, trainingEnd: bars.map { $0 - h })
             let raw = rows
             if let calibration { rows = calibration.applied(to: rows, categoryNames: table.categories) }
@@ -96,9 +122,11 @@ public enum CheckpointEvaluator {
             results.append(.init(category: name, assets: category.assets.count, start: CivilDate.isoString(scoredDay), startSource: scoredSource,
                                  trainEnd: cuts.trainEnd[name].map(CivilDate.isoString),
                                  uncalibrated: calibration == nil ? nil : ForecastEvaluation(raw), zeroShot: zeroShot,
-                                 zeroShotEvaluation: zeroShotEvaluation, evaluation: ForecastEvaluation(rows)))
+                                 zeroShotEvaluation: zeroShotEvaluation, evaluation: ForecastEvaluation(rows),
+                                 uncertainty: rows.model.varianceParts(targets: rows.targets)))
             pooled.append(rows)
         }
-        return CheckpointEvaluationReport(checkpoint: checkpointURL.path, categories: results, pooled: pooled.count > 0 ? ForecastEvaluation(pooled) : nil)
+        return CheckpointEvaluationReport(checkpoint: checkpointURL.path, members: ensemble.count, samples: samples, categories: results,
+                                          pooled: pooled.count > 0 ? ForecastEvaluation(pooled) : nil)
     }
 }

@@ -25,14 +25,26 @@ public struct ForecastCollector {
         self.normalizer = normalizer
     }
 
-    /// The origins, targets and the model's forecasts (baselines not yet attached).
+    /// The origins, targets and the model's forecasts (baselines not yet attached): one `.eval` pass, M = 1.
     public func modelRows(_ model: MarketGPT, origins: [Range<Int>], limits: [Int]) -> ForecastRows {
+        modelRows([model], samples: 1, seed: 0, origins: origins, limits: limits)
+    }
+
+    /// The origins, targets and the mixture forecasts of `models` (deep-ensemble members, G ≥ 1, same config)
+    /// with `samples` MC-dropout passes each (S = 1: one `.eval` pass per member): every law has M = G·S members,
+    /// member g·S + s = pass s of model g (`ForecastLaws.groups` = G). The dropout draws of window chunk c and model g
+    /// come from stream c·G + g of `seed`, so the rows are a function of the seed and the inputs alone.
+    public func modelRows(_ models: [MarketGPT], samples: Int, seed: UInt64, origins: [Range<Int>], limits: [Int]) -> ForecastRows {
+        precondition(!models.isEmpty && samples >= 1, "ForecastCollector: at least one model and one pass")
         precondition(origins.count == store.assets.count && limits.count == store.assets.count, "ForecastCollector: one range and limit per asset")
+        let model = models[0]
+        precondition(models.allSatisfy { $0.config == model.config }, "ForecastCollector: ensemble members differ in config")
         let t = model.config.contextLength, h = model.config.horizon, f = normalizer.featureCount
         precondition(model.config.featureCount == f && store.featureSet == normalizer.features,
                      "ForecastCollector: model F=\(model.config.featureCount), data \(store.featureSet), normaliser \(normalizer.features)")
         let step = max(1, min(t, scoredPositions ?? max(1, t / 2)))
-        var rows = ForecastRows(horizon: h)
+        let g = models.count, m = g * samples
+        var rows = ForecastRows(horizon: h, modelMembers: m, modelGroups: g)
         // Blocks (asset, first origin, end origin): window = bars [end − T, end).
         var blocks: [(asset: Int, first: Int, end: Int)] = []
         for (i, asset) in store.assets.enumerated() {
@@ -47,8 +59,9 @@ public struct ForecastCollector {
         let logVarianceRange = (model.config.minLogVariance, model.config.maxLogVariance)
         // The head's own law: Gaussian (log variance) or Student-t with ν (log scale²).
         let nu: Double = model.config.head == .studentT ? Double(model.config.degreesOfFreedom) : .infinity
-        var rng = RandomGenerator(seed: 0)   // `.eval` draws nothing
-        var start = 0
+        let mode: DropoutMode = samples > 1 ? .monteCarlo : .eval
+        var start = 0, chunkIndex: UInt64 = 0
+        var locations = [Double](repeating: 0, count: m), scales = locations
         while start < blocks.count {
             let chunk = blocks[start..<min(start + batchSize, blocks.count)]
             let b = chunk.count
@@ -63,10 +76,19 @@ public struct ForecastCollector {
                     categoryIDs[k] = Int32(asset.categoryID)
                 }
             }
-            let output = Autograd.withoutRecording {
-                model.forward(ModelBatch(batchSize: b, features: inputs, assetIds: assetIDs, categoryIds: categoryIDs), mode: .eval, rng: &rng)
+            let batch = ModelBatch(batchSize: b, features: inputs, assetIds: assetIDs, categoryIds: categoryIDs)
+            // (G·S) passes, each (B, T, H) means and log variances.
+            var passes: [(mean: [Float], logVariance: [Float])] = []
+            for (index, member) in models.enumerated() {
+                var rng = RandomGenerator(seed: seed, stream: chunkIndex &* UInt64(g) &+ UInt64(index))   // `.eval` draws nothing
+                for _ in 0..<samples {
+                    let output = Autograd.withoutRecording { member.forward(batch, mode: mode, rng: &rng) }
+                    // Copied out: the output's storage returns to the model's pool when `output` is released.
+                    passes.append((Array(UnsafeBufferPointer(start: output.mean.data, count: output.mean.count)),
+                                   Array(UnsafeBufferPointer(start: output.logVariance.data, count: output.logVariance.count))))
+                }
             }
-            let mu = output.mean.data, lv = output.logVariance.data                        // (B, T, H)
+            chunkIndex &+= 1
             for (k, block) in chunk.enumerated() {
                 let asset = store.assets[block.asset]
                 let limit = min(limits[block.asset], asset.count)
@@ -78,8 +100,11 @@ public struct ForecastCollector {
                         let o = (k * t + position) * h + step
                         let bar = origin + 1 + step
                         rows.targets.append(bar < limit && !asset.isSynthetic[bar] ? Double(asset.logReturns[bar]) : .nan)
-                        let scale = Foundation.exp(0.5 * Double(min(max(lv[o], logVarianceRange.0), logVarianceRange.1)))
-                        rows.model.append(locations: [Double(mu[o])], scales: [scale], degreesOfFreedom: nu)
+                        for (p, pass) in passes.enumerated() {
+                            locations[p] = Double(pass.mean[o])
+                            scales[p] = Foundation.exp(0.5 * Double(min(max(pass.logVariance[o], logVarianceRange.0), logVarianceRange.1)))
+                        }
+                        rows.model.append(locations: locations, scales: scales, degreesOfFreedom: nu)
                     }
                 }
             }

@@ -18,10 +18,11 @@ public struct ForecastRows: Sendable {
     /// (S, H) baseline laws (mean 0).
     public var baselines: [VarianceBaseline: ForecastLaws] = [:]
 
-    /// Empty rows; `modelMembers` is M of the model's laws (1 for a single `.eval` pass).
-    public init(horizon: Int, modelMembers: Int = 1) {
+    /// Empty rows; `modelMembers` is M of the model's laws (1 for a single `.eval` pass), `modelGroups` the
+    /// ensemble members among them (M/G MC passes each).
+    public init(horizon: Int, modelMembers: Int = 1, modelGroups: Int = 1) {
         self.horizon = horizon
-        model = ForecastLaws(members: modelMembers)
+        model = ForecastLaws(members: modelMembers, groups: modelGroups)
     }
 
     /// S, the number of origins.
@@ -34,6 +35,8 @@ public struct ForecastRows: Sendable {
     /// Appends `other` (same H, same model M, same baselines).
     public mutating func append(_ other: ForecastRows) {
         precondition(other.horizon == horizon, "ForecastRows.append: H \(other.horizon) vs \(horizon)")
+        // Empty rows take the model's mixture shape (M, G) of the first rows appended.
+        if count == 0 && model.count == 0 { model = ForecastLaws(members: other.model.members, groups: other.model.groups) }
         assets += other.assets; origins += other.origins; days += other.days; categories += other.categories
         targets += other.targets
         model.append(contentsOf: other.model)
@@ -66,7 +69,7 @@ public struct ForecastRows: Sendable {
 
     /// The rows whose origin satisfies `keep` (e.g. one category).
     public func filtered(_ keep: (_ row: Int) -> Bool) -> ForecastRows {
-        var out = ForecastRows(horizon: horizon, modelMembers: model.members)
+        var out = ForecastRows(horizon: horizon, modelMembers: model.members, modelGroups: model.groups)
         let h = horizon
         var kept: [Int] = []
         for s in 0..<count where keep(s) {

@@ -7,14 +7,19 @@ import MarketData
 public struct ForecastLaws: Sendable, Equatable {
     /// M, members per law.
     public let members: Int
+    /// G, groups of members (deep-ensemble models): member m belongs to group m / (M/G); each group holds the
+    /// M/G MC-dropout passes of one model. 1 for a single model. Used to split the epistemic variance into its
+    /// between-model and within-model (MC) parts (`varianceParts`).
+    public let groups: Int
     /// (N, M) member locations and scales (target units).
     public var locations: [Double] = [], scales: [Double] = []
     /// (N) ν per law, +∞ for a Gaussian.
     public var degreesOfFreedom: [Double] = []
 
-    public init(members: Int = 1) {
-        precondition(members >= 1, "ForecastLaws: members must be ≥ 1")
+    public init(members: Int = 1, groups: Int = 1) {
+        precondition(members >= 1 && groups >= 1 && members % groups == 0, "ForecastLaws: members \(members) must be ≥ 1 and a multiple of groups \(groups)")
         self.members = members
+        self.groups = groups
     }
 
     /// N Gaussian laws N(mean, variance) (one member each).
@@ -48,13 +53,13 @@ public struct ForecastLaws: Sendable, Equatable {
 
     /// Appends all laws of `other` (same M).
     public mutating func append(contentsOf other: ForecastLaws) {
-        precondition(other.members == members, "ForecastLaws.append: M \(other.members) vs \(members)")
+        precondition(other.members == members && other.groups == groups, "ForecastLaws.append: M \(other.members)/G \(other.groups) vs \(members)/\(groups)")
         locations += other.locations; scales += other.scales; degreesOfFreedom += other.degreesOfFreedom
     }
 
     /// The laws at `indices` (in that order).
     public func gathered(_ indices: [Int]) -> ForecastLaws {
-        var out = ForecastLaws(members: members)
+        var out = ForecastLaws(members: members, groups: groups)
         out.locations.reserveCapacity(indices.count * members); out.scales.reserveCapacity(indices.count * members)
         for i in indices {
             out.locations += locations[(i * members)..<((i + 1) * members)]

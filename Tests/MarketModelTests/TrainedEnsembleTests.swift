@@ -1,0 +1,63 @@
+// Deep-ensemble checkpoint sets: the manifest names finished members by hash; unfinished, replaced or disagreeing members are errors.
+import XCTest
+import MarketData
+import MarketModel
+import MarketTensor
+
+final class TrainedEnsembleTests: XCTestCase {
+    private func write(seed: UInt64, to url: URL, width: Int = 16, extra: [String: String] = [:]) throws -> String {
+        var config = ModelConfig()
+        config.contextLength = 8; config.featureCount = MarketFeatures.count; config.width = width; config.layers = 1
+        config.heads = 2; config.horizon = 2; config.assetCount = 2; config.categoryCount = 1
+        let table = EmbeddingIDTable(assets: [.init(ticker: "A", category: 0), .init(ticker: "B", category: 0)], categories: ["c"])
+        let normalizer = FeatureNormalizer(mean: [0: [Float](repeating: 0, count: MarketFeatures.count)],
+                                           std: [0: [Float](repeating: 1, count: MarketFeatures.count)])
+        var metadata = ["train_end.c": "2020-01-01"].merging(extra) { $1 }
+        metadata[ModelCheckpoint.Key.idTable] = table.jsonString()
+        metadata[ModelCheckpoint.Key.normalizer] = try normalizer.jsonString()
+        return try MarketGPT(config: config, seed: seed).writeCheckpoint(to: url, metadata: metadata)
+    }
+
+    func testManifestLoadsEveryMemberAndRefusesUnfinishedReplacedOrDisagreeingSets() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let manifestURL = folder.appendingPathComponent(EnsembleManifest.fileName)
+        var manifest = EnsembleManifest(run: "r", plannedMembers: 3, seed: 10)
+        for k in 0..<2 {
+            let file = "\(EnsembleManifest.memberDirectoryName(k))/pretrained.safetensors"
+            let hash = try write(seed: 10 + UInt64(k), to: folder.appendingPathComponent(file))
+            manifest.members.append(.init(index: k, seed: 10 + UInt64(k), file: file, contentHash: hash, step: 5))
+        }
+        try manifest.write(to: manifestURL)
+        XCTAssertEqual(try EnsembleManifest.read(manifestURL), manifest)
+        // 2 of 3: unfinished.
+        XCTAssertThrowsError(try TrainedEnsemble.load(manifestURL)) { XCTAssertTrue("\($0)".contains("2 of 3") && "\($0)".contains("--resume"), "\($0)") }
+        manifest.plannedMembers = 2
+        try manifest.write(to: manifestURL)
+        let ensemble = try TrainedEnsemble.load(manifestURL)
+        XCTAssertEqual(ensemble.count, 2)
+        XCTAssertNil(ensemble.calibration)
+        XCTAssertNotEqual(ensemble.members[0].model.parameters[0].scalars, ensemble.members[1].model.parameters[0].scalars)
+        // A single checkpoint is an ensemble of one.
+        XCTAssertEqual(try TrainedEnsemble.load(folder.appendingPathComponent(manifest.members[0].file)).count, 1)
+        // A member replaced after the manifest was written.
+        _ = try write(seed: 77, to: folder.appendingPathComponent(manifest.members[1].file))
+        XCTAssertThrowsError(try TrainedEnsemble.load(manifestURL)) { XCTAssertTrue("\($0)".contains("member_1") && "\($0)".contains("content hash"), "\($0)") }
+        // A member with another config.
+        manifest.members[1].contentHash = try write(seed: 11, to: folder.appendingPathComponent(manifest.members[1].file), width: 8)
+        try manifest.write(to: manifestURL)
+        XCTAssertThrowsError(try TrainedEnsemble.load(manifestURL)) { XCTAssertTrue("\($0)".contains("model config"), "\($0)") }
+        // A member with other cuts.
+        manifest.members[1].contentHash = try write(seed: 11, to: folder.appendingPathComponent(manifest.members[1].file), extra: ["train_end.c": "2021-01-01"])
+        try manifest.write(to: manifestURL)
+        XCTAssertThrowsError(try TrainedEnsemble.load(manifestURL)) { XCTAssertTrue("\($0)".contains("cuts"), "\($0)") }
+        // A member file outside the folder.
+        var escaping = manifest
+        escaping.members[1].file = "../x/pretrained.safetensors"
+        try escaping.write(to: manifestURL)
+        XCTAssertThrowsError(try EnsembleManifest.read(manifestURL)) { XCTAssertTrue("\($0)".contains("members[1]"), "\($0)") }
+        try Data("{".utf8).write(to: manifestURL)
+        XCTAssertThrowsError(try TrainedEnsemble.load(manifestURL)) { XCTAssertTrue("\($0)".contains(manifestURL.path), "\($0)") }
+    }
+}
