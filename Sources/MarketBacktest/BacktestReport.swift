@@ -24,6 +24,8 @@ public struct BacktestReport: Sendable {
     public var classification: SignalClassification?
     /// What the sanity gates set aside or flagged (empty for `run(prices:decisions:configuration:)`).
     public var sanity = BacktestSanity()
+    /// Pooled and per-category books against buy-and-hold with a verdict (signal backtests; `strategy.md`).
+    public var strategy: StrategyReport?
 
     /// Simulates `decisions` on `prices` and computes every statistic (the benchmarked hot path).
     public static func run(prices: PriceMatrix, decisions: DecisionMatrix, configuration: BacktestConfiguration) -> BacktestReport {
@@ -68,6 +70,7 @@ public struct BacktestReport: Sendable {
         try AtomicFile.write(equityCSV(), to: folder.appendingPathComponent("equity.csv"))
         try AtomicFile.write(tradesCSV(), to: folder.appendingPathComponent("trades.csv"))
         try AtomicFile.write(EquityChart.svg(self), to: folder.appendingPathComponent("equity.svg"))
+        if let strategy { try AtomicFile.write(strategy.markdown, to: folder.appendingPathComponent("strategy.md")) }
     }
 
     /// metrics.json: the CONTRACT.md names at the top level, then the extra figures, the settings and the
@@ -90,6 +93,7 @@ public struct BacktestReport: Sendable {
         object["sanity"] = sanityJSON()
         object["unmatched_tickers"] = unmatchedTickers
         if let classification { object["classification"] = classification.jsonObject }
+        if let strategy { object["strategy"] = strategy.jsonObject }
         var settings: [String: Any] = [
             "mode": configuration.mode.rawValue, "commission": configuration.commission,
             "slippage_bps": configuration.slippageBps, "borrow_rate": configuration.borrowRate,

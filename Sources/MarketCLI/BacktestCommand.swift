@@ -4,6 +4,7 @@ import Foundation
 import MarketBacktest
 import MarketData
 import MarketPipeline
+import MarketSignals
 import MarketOps
 import MarketSupport
 
@@ -38,6 +39,9 @@ struct BacktestCommand: ParsableCommand {
     @Option(help: "Horizon h in bars of the realised labels of the signal classification.")
     var labelHorizon: Int = 1
 
+    @Option(help: "The signal rule file (calibrate-signals) the signals were made with: its grid size is the DSR's trials per category and its horizons label the classes.")
+    var signalRule: String?
+
     @Option(help: "Folder of daily OHLCV CSV files.")
     var data: String
 
@@ -47,17 +51,7 @@ struct BacktestCommand: ParsableCommand {
     @Option(help: "Universe YAML: categories of tickers missing one in the signals, and trading days per year for annualising.")
     var universe: String?
 
-    @Option(help: "long_only (BUY opens, SELL closes) or long_short (BUY long, SELL short, HOLD keeps).")
-    var mode: String = BacktestMode.longOnly.rawValue
-
-    @Option(help: "Commission per side, a fraction of the traded value (0.00125 = 0.125%).")
-    var commission: Double = 0.00125
-
-    @Option(help: "Borrow cost of shorts, a yearly fraction charged per calendar day held (0.0025 = 0.25%).")
-    var borrow: Double = 0.0025
-
-    @Option(help: "Slippage in basis points against every fill.")
-    var slippageBps: Double = 0
+    @OptionGroup var costs: BacktestCostOptions
 
     @Option(help: "Stop-loss, a fraction of the entry price (0.05 = 5%); checked against each day's High/Low.")
     var stopLoss: Double?
@@ -91,11 +85,8 @@ struct BacktestCommand: ParsableCommand {
         guard labelThreshold >= 0 && labelThreshold < 1, labelHorizon >= 1 else {
             throw ValidationError("--label-threshold must be in [0, 1) and --label-horizon ≥ 1")
         }
-        guard BacktestMode(rawValue: mode) != nil else { throw ValidationError("--mode must be long_only or long_short, not '\(mode)'") }
         guard sizing == "equal" || sizing == "fixed" else { throw ValidationError("--sizing must be equal or fixed, not '\(sizing)'") }
         guard fraction > 0 && fraction <= 1 else { throw ValidationError("--fraction must be in (0, 1], not \(fraction)") }
-        guard commission >= 0 && commission < 0.5 else { throw ValidationError("--commission must be a fraction in [0, 0.5)") }
-        guard borrow >= 0, slippageBps >= 0 else { throw ValidationError("--borrow and --slippage-bps must be ≥ 0") }
         for (name, value) in [("--stop-loss", stopLoss), ("--take-profit", takeProfit)] {
             if let value, !(value > 0 && value < 10) { throw ValidationError("\(name) must be a positive fraction, not \(value)") }
         }
@@ -131,10 +122,7 @@ struct BacktestCommand: ParsableCommand {
                                          universe: loadedUniverse, dataDirectory: URL(fileURLWithPath: data), source: input)
 
         var configuration = BacktestConfiguration()
-        configuration.mode = BacktestMode(rawValue: mode)!
-        configuration.commission = commission
-        configuration.borrowRate = borrow
-        configuration.slippageBps = slippageBps
+        costs.apply(to: &configuration)
         configuration.stopLoss = stopLoss
         configuration.takeProfit = takeProfit
         configuration.sizing = sizing == "fixed" ? .fixedFraction(fraction) : .equalWeight
@@ -151,10 +139,19 @@ struct BacktestCommand: ParsableCommand {
                 report = try BacktestReport.run(weights: weightRows, prices: prices, configuration: configuration,
                                                 end: end.flatMap(CivilDate.parseISO))
             } else {
+                let rule: SignalRuleFile?
+                do { rule = try signalRule.map { try SignalRuleFile.read(URL(fileURLWithPath: $0)) } } catch let error as SignalError {
+                    throw DataCommandFailure(error.description)
+                }
+                let horizons = rule?.categories.mapValues(\.horizon) ?? [:]
+                if let rule { configuration.trials = rule.grid.size * max(1, rule.categories.count) }
                 report = try BacktestReport.run(records: records, prices: prices, configuration: configuration,
                                                 end: end.flatMap(CivilDate.parseISO))
                 report.classification = SignalClassification(records: records, prices: prices, horizon: labelHorizon,
-                                                             threshold: labelThreshold)
+                                                             threshold: labelThreshold, horizons: horizons)
+                report.strategy = try StrategyReport.run(records: records, prices: prices, configuration: configuration,
+                                                         trials: rule?.grid.size ?? trials, pooledTrials: rule == nil ? trials : nil, labelHorizons: horizons, labelHorizon: labelHorizon,
+                                                         labelThreshold: labelThreshold, end: end.flatMap(CivilDate.parseISO))
             }
         } catch let error as BacktestError {
             throw DataCommandFailure("\(input): \(error.description)")
@@ -166,6 +163,9 @@ struct BacktestCommand: ParsableCommand {
         }
         Self.warnSanity(report.sanity, maxJump: maxJump)
         print(Self.summary(report))
+        if let strategy = report.strategy {
+            for book in [strategy.pooled] + strategy.categories { print("\(book.name): \(book.verdict)") }
+        }
         record.finish(metrics: ["total_return": report.metrics.totalReturn, "sharpe": report.metrics.sharpe,
                                 "max_drawdown": report.metrics.maxDrawdown, "num_trades": Double(report.metrics.numTrades)],
                       artefacts: ["signals": signals ?? weights ?? "", "metrics": folder.appendingPathComponent("metrics.json").relativePath],

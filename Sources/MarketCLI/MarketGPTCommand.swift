@@ -20,6 +20,7 @@ struct MarketGPTCommand: ParsableCommand {
             PretrainCommand.self,
             ExperimentCommand.self,
             SignalsCommand.self,
+            CalibrateSignalsCommand.self,
             BacktestCommand.self,
             ServeCommand.self,
             FeaturesCommand.self,

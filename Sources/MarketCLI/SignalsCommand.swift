@@ -71,6 +71,36 @@ struct SignalsCommand: ParsableCommand {
     @Option(help: "Seed of the MC-dropout draws and gap fills (default 0).")
     var seed: UInt64?
 
+    @Option(help: "Confidence definition: probabilistic (default), epistemic or agreement (README).")
+    var confidence: String?
+
+    @Option(help: "Scale s of the epistemic confidence 1/(1 + σ_epi/s) (default: from the rule file).")
+    var epistemicScale: Double?
+
+    @Flag(help: "Ignore <checkpoint>.signal_rule.json (use the config's thresholds).")
+    var ignoreSignalRule = false
+
+    @Option(help: "Also write target weights <dir>/<date>.csv (date,ticker,weight).")
+    var weightsOut: String?
+
+    @Option(help: "Sizing of the weights: kelly (default) or confidence.")
+    var sizing: String?
+
+    @Option(help: "Weights long_only (default) or long_short.")
+    var weightsMode: String?
+
+    @Option(help: "Kelly multiplier (default 0.25).")
+    var kellyFraction: Double?
+
+    @Option(help: "Largest |weight| per asset (default 0.10).")
+    var maxWeight: Double?
+
+    @Option(help: "Largest Σ|weight| (default 1.0).")
+    var maxGross: Double?
+
+    @Option(help: "Keep the previous weight when the new one is within this distance (default 0.01).")
+    var noTradeBand: Double?
+
     func validate() throws {
         if date == nil && (from == nil || to == nil) { throw ValidationError("give --date YYYY-MM-DD, or --from D1 --to D2") }
         if date != nil && (from != nil || to != nil) { throw ValidationError("--date cannot be combined with --from/--to") }
@@ -111,19 +141,23 @@ struct SignalsCommand: ParsableCommand {
             }
         }
         if let date, let day = Self.day(date) {
-            let job = try SignalsJob(settings: settings, readUpTo: day)
+            let job = try SignalsJob(settings: settings, readUpTo: day, overrides: ruleOverrides)
+            for line in job.ruleNotes { log(line) }
             let (records, file) = try job.runNightly(date: day, out: outURL)
             artefacts["signals"] = file.relativePath
+            if let weights = settings.weightsOut { artefacts["weights"] = weights }
             for r in records { counts["signals_\(r.signal.rawValue.lowercased())", default: 0] += 1 }
             print(SignalSummary.format(records), terminator: "")
             print("signals: \(records.count) assets at \(date) → \(file.relativePath) (+ .json) in "
                   + String(format: "%.2f s", Date().timeIntervalSince(started)))
         } else if let from, let to, let d1 = Self.day(from), let d2 = Self.day(to) {
-            let job = try SignalsJob(settings: settings, readUpTo: d2)
+            let job = try SignalsJob(settings: settings, readUpTo: d2, overrides: ruleOverrides)
+            for line in job.ruleNotes { log(line) }
             let (dates, records) = try job.runHistory(from: d1, to: d2, out: outURL) { index, count, day in
                 log("signals: \(CivilDate.isoString(day)) (\(index + 1)/\(count))")
             }
             artefacts["signals"] = outURL.relativePath
+            if let weights = settings.weightsOut { artefacts["weights"] = weights }
             counts["dates"] = Double(dates.count)
             print(SignalSummary.format(records.last ?? []), terminator: "")
             print("signals: \(dates.count) trading dates \(CivilDate.isoString(dates[0]))…\(CivilDate.isoString(dates[dates.count - 1])) "
@@ -153,7 +187,25 @@ struct SignalsCommand: ParsableCommand {
         if let minReturn { settings.minReturn = minReturn }
         if let maxStaleDays { settings.maxStaleDays = maxStaleDays }
         if let seed { settings.seed = seed }
+        if let confidence { settings.confidence = confidence }
+        if let epistemicScale { settings.epistemicScale = epistemicScale }
+        if ignoreSignalRule { settings.signalRule = false }
+        if let weightsOut { settings.weightsOut = weightsOut }
+        if let sizing { settings.sizing = sizing }
+        if let weightsMode { settings.weightsMode = weightsMode }
+        if let kellyFraction { settings.kellyFraction = kellyFraction }
+        if let maxWeight { settings.maxWeight = maxWeight }
+        if let maxGross { settings.maxGross = maxGross }
+        if let noTradeBand { settings.noTradeBand = noTradeBand }
+        do { try settings.validate() } catch let error as CustomStringConvertible & Error {
+            throw PipelineError("options: \(error.description)")
+        }
         return settings
+    }
+
+    /// The rule values given on the command line: they override a rule file's.
+    var ruleOverrides: SignalRuleOverrides {
+        SignalRuleOverrides(confidenceThreshold: confidenceThreshold, minReturn: minReturn, horizon: horizon, confidence: confidence)
     }
 
     /// A strict `YYYY-MM-DD` date.

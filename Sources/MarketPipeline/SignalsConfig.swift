@@ -1,6 +1,6 @@
 // configs/signals.yaml: the nightly signal run's settings (strict: unknown keys are an error).
 import Foundation
-import MarketSupport
+import MarketSignals
 import MarketSupport
 
 /// The signal run's config (`configs/signals.yaml`, `marketgpt signals`). Every field is optional in the file (default shown); every command-line
@@ -31,11 +31,34 @@ public struct SignalsConfig: Codable, Equatable, Sendable {
     public var seed: UInt64 = 0
     /// Fill gaps and back-fill short histories with the synthetic engine (flagged) before scoring. Default true.
     public var gapFill = true
+    /// Confidence definition: `probabilistic` (default), `epistemic` (needs `epistemic_scale` or a rule file) or `agreement`.
+    public var confidence = "probabilistic"
+    /// s of the epistemic confidence 1/(1 + σ_epi/s). Default none (taken from the rule file).
+    public var epistemicScale: Double?
+    /// Use `<checkpoint>.signal_rule.json` (from `calibrate-signals`) when present. Default true.
+    public var signalRule = true
+    /// Folder of target-weight files `<date>.csv` (date,ticker,weight); none = no weights. Default none.
+    public var weightsOut: String?
+    /// Sizing of the weights: `kelly` (fractional Kelly μ/σ²) or `confidence` (confidence-scaled equal weight). Default kelly.
+    public var sizing = "kelly"
+    /// `long_only` (SELL → flat) or `long_short`. Default long_only.
+    public var weightsMode = "long_only"
+    /// Multiplier of the full Kelly weight. Default 0.25.
+    public var kellyFraction = 0.25
+    /// Largest |weight| per asset. Default 0.10.
+    public var maxWeight = 0.10
+    /// Largest Σ|weight|. Default 1.0.
+    public var maxGross = 1.0
+    /// Keep the previous weight when the new one is within this distance. Default 0.01.
+    public var noTradeBand = 0.01
 
     enum CodingKeys: String, CodingKey {
         case universe, data, checkpoints, checkpoint, out, samples, horizon
         case confidenceThreshold = "confidence_threshold", minReturn = "min_return", maxStaleDays = "max_stale_days"
         case seed, gapFill = "gap_fill"
+        case confidence, epistemicScale = "epistemic_scale", signalRule = "signal_rule", weightsOut = "weights_out", sizing
+        case weightsMode = "weights_mode", kellyFraction = "kelly_fraction", maxWeight = "max_weight", maxGross = "max_gross"
+        case noTradeBand = "no_trade_band"
     }
 
     public init() {}
@@ -55,6 +78,16 @@ public struct SignalsConfig: Codable, Equatable, Sendable {
         maxStaleDays = try c.decodeIfPresent(Int.self, forKey: .maxStaleDays) ?? d.maxStaleDays
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
         gapFill = try c.decodeIfPresent(Bool.self, forKey: .gapFill) ?? d.gapFill
+        confidence = try c.decodeIfPresent(String.self, forKey: .confidence) ?? d.confidence
+        epistemicScale = try c.decodeIfPresent(Double.self, forKey: .epistemicScale)
+        signalRule = try c.decodeIfPresent(Bool.self, forKey: .signalRule) ?? d.signalRule
+        weightsOut = try c.decodeIfPresent(String.self, forKey: .weightsOut)
+        sizing = try c.decodeIfPresent(String.self, forKey: .sizing) ?? d.sizing
+        weightsMode = try c.decodeIfPresent(String.self, forKey: .weightsMode) ?? d.weightsMode
+        kellyFraction = try c.decodeIfPresent(Double.self, forKey: .kellyFraction) ?? d.kellyFraction
+        maxWeight = try c.decodeIfPresent(Double.self, forKey: .maxWeight) ?? d.maxWeight
+        maxGross = try c.decodeIfPresent(Double.self, forKey: .maxGross) ?? d.maxGross
+        noTradeBand = try c.decodeIfPresent(Double.self, forKey: .noTradeBand) ?? d.noTradeBand
     }
 
     /// Reads `url` strictly (`StrictYAML`): bad YAML, wrong types, unknown keys and out-of-range values are
@@ -70,5 +103,29 @@ extension SignalsConfig: ValidatedConfig {
         if !(0...1).contains(confidenceThreshold) { throw bad(.confidenceThreshold, "must be in [0, 1], found \(confidenceThreshold)") }
         if !(minReturn >= 0) { throw bad(.minReturn, "must be ≥ 0 (a fraction, 0.02 = 2%), found \(minReturn)") }
         if maxStaleDays < 0 { throw bad(.maxStaleDays, "must be ≥ 0, found \(maxStaleDays)") }
+        if !ConfidenceMeasure.names.contains(confidence) {
+            throw bad(.confidence, "must be one of \(ConfidenceMeasure.names.joined(separator: ", ")), found '\(confidence)'")
+        }
+        if let epistemicScale, !(epistemicScale > 0 && epistemicScale.isFinite) { throw bad(.epistemicScale, "must be > 0, found \(epistemicScale)") }
+        if SizingOptions.Method(rawValue: sizing) == nil { throw bad(.sizing, "must be kelly or confidence, found '\(sizing)'") }
+        if SizingOptions.Side(rawValue: weightsMode) == nil { throw bad(.weightsMode, "must be long_only or long_short, found '\(weightsMode)'") }
+        if !(kellyFraction > 0 && kellyFraction <= 1) { throw bad(.kellyFraction, "must be in (0, 1], found \(kellyFraction)") }
+        if !(maxWeight > 0 && maxWeight <= 1) { throw bad(.maxWeight, "must be in (0, 1], found \(maxWeight)") }
+        if !(maxGross > 0 && maxGross <= 10) { throw bad(.maxGross, "must be in (0, 10], found \(maxGross)") }
+        if !(noTradeBand >= 0 && noTradeBand < 1) { throw bad(.noTradeBand, "must be in [0, 1), found \(noTradeBand)") }
+    }
+}
+
+extension SignalsConfig {
+    /// The sizing options of the weight files.
+    public var sizingOptions: SizingOptions {
+        var options = SizingOptions()
+        options.method = SizingOptions.Method(rawValue: sizing) ?? .kelly
+        options.side = SizingOptions.Side(rawValue: weightsMode) ?? .longOnly
+        options.kellyFraction = kellyFraction
+        options.maxWeight = maxWeight
+        options.maxGross = maxGross
+        options.noTradeBand = noTradeBand
+        return options
     }
 }

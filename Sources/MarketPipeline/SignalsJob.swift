@@ -18,6 +18,10 @@ public struct SignalsJob {
     public let options: SignalRunOptions
     /// Fill gaps / back-fill short histories before scoring (`gap_fill`).
     public let gapFill: Bool
+    /// Which rule file decides which categories (one line each, for stderr or a job log).
+    public var ruleNotes: [String] = []
+    /// Target weights written beside the signal files (`weights_out`): the folder and the sizing; nil = none.
+    public var weights: (out: URL, sizing: SizingOptions)?
 
     public init(session: UniverseSession, models: SignalModelSet, options: SignalRunOptions, gapFill: Bool) {
         self.session = session
@@ -31,8 +35,12 @@ public struct SignalsJob {
 
     /// The job of `settings`: universe, data folder and models loaded and checked (files read up to `readUpTo`);
     /// `production` (category → checkpoint, e.g. from the run registry) overrides the folder's model of a category.
-    /// Throws `PipelineError` naming the file for a bad universe, a missing folder or an unusable checkpoint.
-    public init(settings: SignalsConfig, readUpTo: DayNumber? = nil, production: [String: URL] = [:]) throws {
+    /// Rules, per category: `overrides` (command-line values), then the `<checkpoint>.signal_rule.json` of the
+    /// checkpoint scoring the category (from `calibrate-signals`, unless `settings.signalRule` is false), then the
+    /// config's thresholds (`SignalRuleSet`). `settings.weightsOut` adds target-weight files (`settings.sizingOptions`).
+    /// Throws `PipelineError` naming the file for a bad universe, a missing folder, an unusable checkpoint or rule file.
+    public init(settings: SignalsConfig, readUpTo: DayNumber? = nil, production: [String: URL] = [:],
+                overrides: SignalRuleOverrides = SignalRuleOverrides()) throws {
         let session = try UniverseSession.open(universe: URL(fileURLWithPath: settings.universe),
                                                data: URL(fileURLWithPath: settings.data), readUpTo: readUpTo)
         let models: SignalModelSet = try PipelineError.wrap {
@@ -47,10 +55,19 @@ public struct SignalsJob {
             if set.isEmpty { throw SignalError.noCheckpoint(directory: settings.checkpoints) }
             return set
         }
-        let rule = SignalRule(confidenceThreshold: settings.confidenceThreshold, minReturn: settings.minReturn,
-                              horizon: settings.horizon, maxStaleDays: settings.maxStaleDays)
+        let rules = try PipelineError.wrap {
+            try SignalRuleSet(base: SignalRule(confidenceThreshold: settings.confidenceThreshold, minReturn: settings.minReturn,
+                                               horizon: settings.horizon, maxStaleDays: settings.maxStaleDays),
+                              confidenceName: settings.confidence, epistemicScale: settings.epistemicScale, models: models,
+                              categories: session.definition.categories.map(\.name), useRuleFiles: settings.signalRule,
+                              overrides: overrides)
+        }
         self.init(session: session, models: models,
-                  options: SignalRunOptions(samples: settings.samples, seed: settings.seed, rule: rule), gapFill: settings.gapFill)
+                  options: SignalRunOptions(samples: settings.samples, seed: settings.seed, rule: rules.base,
+                                            rulesByCategory: rules.byCategory),
+                  gapFill: settings.gapFill)
+        ruleNotes = rules.notes
+        weights = settings.weightsOut.map { (URL(fileURLWithPath: $0), settings.sizingOptions) }
     }
 
     /// The inputs of every asset as of `date` (see `UniverseSession.signalAssets`).
@@ -72,11 +89,15 @@ public struct SignalsJob {
         session.tradingDates(from: from, to: to)
     }
 
-    /// The nightly run: scores `date` and writes `<out>/<date>.csv` + `.json`; returns the rows and the CSV URL.
+    /// The nightly run: scores `date` and writes `<out>/<date>.csv` + `.json` (and the target weights when
+    /// `weights` is set, sized against the latest earlier weight file); returns the rows and the CSV URL.
     public func runNightly(date: DayNumber, out: URL) throws -> (records: [SignalRecord], csv: URL) {
         try PipelineError.wrap {
             let rows = try records(date: date)
-            return (rows, try Self.write(rows, date: date, out: out))
+            let csv = try Self.write(rows, date: date, out: out)
+            var writer = weightsWriter()
+            try writeWeights(rows, date: date, with: &writer)
+            return (rows, csv)
         }
     }
 
@@ -95,13 +116,27 @@ public struct SignalsJob {
                          progress: (Int, Int, DayNumber) -> Void = { _, _, _ in }) throws -> [[SignalRecord]] {
         var all: [[SignalRecord]] = []
         all.reserveCapacity(dates.count)
+        var writer = weightsWriter()
         for (index, day) in dates.enumerated() {
             let rows = try PipelineError.wrap { try records(date: day) }
             try Self.write(rows, date: day, out: out)
+            try writeWeights(rows, date: day, with: &writer)
             all.append(rows)
             progress(index, dates.count, day)
         }
         return all
+    }
+
+    /// A writer of `weights` (nil when the run writes no weights).
+    func weightsWriter() -> WeightsWriter? { weights.map { WeightsWriter(out: $0.out, options: $0.sizing) } }
+
+    /// Writes the weights of `date` with `writer` (nothing when nil); write failures name the folder.
+    func writeWeights(_ rows: [SignalRecord], date: DayNumber, with writer: inout WeightsWriter?) throws {
+        guard var current = writer else { return }
+        defer { writer = current }
+        do { _ = try PipelineError.wrap { try current.write(rows, date: date) } } catch let error as CocoaError {
+            throw PipelineError("\(current.out.relativePath): cannot write the weight files (\(error.localizedDescription))")
+        }
     }
 
     /// Writes `<out>/<date>.csv` and `<out>/<date>.json` atomically; returns the CSV URL.

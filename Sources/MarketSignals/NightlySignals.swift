@@ -11,15 +11,29 @@ public struct SignalRunOptions: Sendable, Equatable {
     public var samples: Int
     /// Seed of the MC-dropout draws; each (seed, date, checkpoint) batch has its own stream (see `NightlySignals.mcSeed`).
     public var seed: UInt64
-    /// Thresholds, decision horizon and staleness limit.
+    /// Thresholds, decision horizon and staleness limit of every category without its own rule.
     public var rule: SignalRule
+    /// Category name → its own rule (e.g. fitted by `calibrate-signals`); the others use `rule`.
+    public var rulesByCategory: [String: SignalRule]
 
-    public init(samples: Int = 20, seed: UInt64 = 0, rule: SignalRule = SignalRule()) {
+    public init(samples: Int = 20, seed: UInt64 = 0, rule: SignalRule = SignalRule(), rulesByCategory: [String: SignalRule] = [:]) {
         precondition(samples >= 1, "SignalRunOptions: samples must be ≥ 1")
         self.samples = samples
         self.seed = seed
         self.rule = rule
+        self.rulesByCategory = rulesByCategory
     }
+
+    /// The rule deciding the assets of `category`.
+    public func rule(for category: String) -> SignalRule { rulesByCategory[category] ?? rule }
+}
+
+/// One asset's forecast at a date: the predictive (nil with the reason when there is none) and its data state.
+public struct AssetForecast: Sendable {
+    public var predictive: AssetPredictive?
+    public var state: AssetDataState
+    /// Why there is no predictive (`no data`, `no model`, …); nil when there is one.
+    public var missingReason: String?
 }
 
 /// Scores assets at a date. Every asset of the input gets exactly one row, in input order: assets without
@@ -39,43 +53,51 @@ public enum NightlySignals {
         public static let shortHistory = "short history"
     }
 
-    /// The rows of `date`, one per asset in input order. Throws `SignalError.horizon` when the decision
-    /// horizon exceeds a model's H.
+    /// The rows of `date`, one per asset in input order, each decided by its category's rule. Throws
+    /// `SignalError.horizon` when a decision horizon exceeds a model's H.
     public static func records(date: DayNumber, assets: [SignalAsset], models: SignalModelSet,
                                options: SignalRunOptions) throws -> [SignalRecord] {
-        let rule = options.rule
-        for model in [models.fallback].compactMap({ $0 }) + models.byCategory.values
-        where rule.horizon > model.model.config.horizon {
-            throw SignalError.horizon(requested: rule.horizon, modelHorizon: model.model.config.horizon, file: model.url.path)
+        for asset in assets {
+            let rule = options.rule(for: asset.category)
+            if let model = models.model(for: asset.category), rule.horizon > model.model.config.horizon {
+                throw SignalError.horizon(requested: rule.horizon, modelHorizon: model.model.config.horizon, file: model.url.path)
+            }
         }
-        var rows = [SignalRecord?](repeating: nil, count: assets.count)
-        var states = [AssetDataState](repeating: AssetDataState(lastRealBarDate: nil, latestBarIsSynthetic: false, lastClose: .nan),
-                                      count: assets.count)
+        return zip(assets, forecasts(date: date, assets: assets, models: models, options: options)).map { asset, forecast in
+            let rule = options.rule(for: asset.category)
+            var row = rule.decide(date: date, ticker: asset.ticker, category: asset.category, predictive: forecast.predictive,
+                                  data: forecast.state)
+            if let reason = forecast.missingReason { row.reason = reason }
+            return row
+        }
+    }
+
+    /// The forecasts of `date`, one per asset in input order (`options.rule` is not used: no decision is taken).
+    public static func forecasts(date: DayNumber, assets: [SignalAsset], models: SignalModelSet,
+                                 options: SignalRunOptions) -> [AssetForecast] {
+        var out = [AssetForecast](repeating: AssetForecast(predictive: nil, state: AssetDataState(lastRealBarDate: nil, latestBarIsSynthetic: false,
+                                                                                                lastClose: .nan), missingReason: nil),
+                                  count: assets.count)
         // Per checkpoint (in order of first use): the input indices it scores and their (T, F) windows.
         var groups: [(model: SignalModel, members: [Int], features: [Float], assetIDs: [Int32], categoryIDs: [Int32])] = []
         var groupOf: [ObjectIdentifier: Int] = [:]
         for (index, asset) in assets.enumerated() {
-            let state = asset.series.map { AssetDataState(series: $0, date: date) } ?? states[index]
-            states[index] = state
-            func noForecast(_ reason: String) -> SignalRecord {
-                var row = rule.decide(date: date, ticker: asset.ticker, category: asset.category, predictive: nil, data: state)
-                row.reason = reason
-                return row
+            if let series = asset.series { out[index].state = AssetDataState(series: series, date: date) }
+            func missing(_ reason: String) { out[index].missingReason = reason }
+            guard let series = asset.series, let last = series.lastIndex(onOrBefore: date), out[index].state.lastRealBarDate != nil else {
+                missing(SignalRule.Reason.noData); continue
             }
-            guard let series = asset.series, let last = series.lastIndex(onOrBefore: date), state.lastRealBarDate != nil else {
-                rows[index] = noForecast(SignalRule.Reason.noData); continue
-            }
-            guard let signalModel = models.model(for: asset.category) else { rows[index] = noForecast(Reason.noModel); continue }
+            guard let signalModel = models.model(for: asset.category) else { missing(Reason.noModel); continue }
             guard let assetID = signalModel.assetIDs[asset.ticker], signalModel.normalizer.mean[assetID] != nil,
                   signalModel.normalizer.std[assetID] != nil, assetID < signalModel.model.config.assetCount else {
-                rows[index] = noForecast(Reason.notInCheckpoint); continue
+                missing(Reason.notInCheckpoint); continue
             }
             let config = signalModel.model.config
             let categoryID = signalModel.idTable.assets[assetID].category
             guard let window = SignalWindow.features(series: series, last: last, contextLength: config.contextLength,
                                                      assetID: assetID, categoryID: categoryID,
                                                      normalizer: signalModel.normalizer) else {
-                rows[index] = noForecast("\(Reason.shortHistory): \(last + 1) bars < context \(config.contextLength)"); continue
+                missing("\(Reason.shortHistory): \(last + 1) bars < context \(config.contextLength)"); continue
             }
             let key = ObjectIdentifier(signalModel)
             if groupOf[key] == nil {
@@ -99,15 +121,13 @@ public enum NightlySignals {
                 // The checkpoint's calibration scales each member (aleatoric variance × c²; the spread of the means stays).
                 let category = assets[index].category, calibration = group.model.calibration
                 let factors = (0..<h).map { calibration?.factor(category: category, step: $0) ?? 1 }
-                let predictive = AssetPredictive(mean: p.mean[range].map(Double.init),
-                                                 aleatoricVariance: (0..<h).map { Double(p.aleatoric[range.lowerBound + $0]) * factors[$0] * factors[$0] },
-                                                 epistemicVariance: p.epistemic[range].map(Double.init),
-                                                 laws: (0..<h).map { p.law(row: b, step: $0).scaled(by: factors[$0]) })
-                rows[index] = rule.decide(date: date, ticker: assets[index].ticker, category: assets[index].category,
-                                          predictive: predictive, data: states[index])
+                out[index].predictive = AssetPredictive(mean: p.mean[range].map(Double.init),
+                                                        aleatoricVariance: (0..<h).map { Double(p.aleatoric[range.lowerBound + $0]) * factors[$0] * factors[$0] },
+                                                        epistemicVariance: p.epistemic[range].map(Double.init),
+                                                        laws: (0..<h).map { p.law(row: b, step: $0).scaled(by: factors[$0]) })
             }
         }
-        return rows.map { $0! }
+        return out
     }
 
     /// The seed of the dropout stream of (seed, date, key): SplitMix64 finalisers over the three,

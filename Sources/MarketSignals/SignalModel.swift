@@ -15,6 +15,8 @@ public final class SignalModel {
     public let idTable: EmbeddingIDTable
     /// The verified `content_hash` of the file.
     public let contentHash: String?
+    /// The checkpoint's raw `__metadata__` strings (the per-category cuts are read from it by `CheckpointCuts`).
+    public let metadata: [String: String]
     /// Ticker → asset id in `idTable` (the embedding row and the normaliser key).
     public let assetIDs: [String: Int]
     /// The checkpoint's post-hoc scale calibration (per category and step), applied to every predictive law.
@@ -25,7 +27,9 @@ public final class SignalModel {
     /// The model spread over `predictiveWorkers` replicas (every op on both cores, not only the GEMMs).
     public private(set) lazy var parallel = DataParallel(model: model, workers: Self.predictiveWorkers)
 
-    public init(model: MarketGPT, normalizer: FeatureNormalizer, idTable: EmbeddingIDTable, url: URL, contentHash: String? = nil) {
+    public init(model: MarketGPT, normalizer: FeatureNormalizer, idTable: EmbeddingIDTable, url: URL, contentHash: String? = nil,
+                metadata: [String: String] = [:]) {
+        self.metadata = metadata
         self.model = model
         self.normalizer = normalizer
         self.idTable = idTable
@@ -48,7 +52,8 @@ public final class SignalModel {
                 throw SignalError.checkpoint(file: url.path, reason: "model expects \(model.config.featureCount) features per bar, "
                                              + "its normaliser names \(normalizer.featureCount) (\(normalizer.features))")
             }
-            let signalModel = SignalModel(model: model, normalizer: normalizer, idTable: trained.idTable, url: url, contentHash: trained.contentHash)
+            let signalModel = SignalModel(model: model, normalizer: normalizer, idTable: trained.idTable, url: url, contentHash: trained.contentHash,
+                                          metadata: trained.checkpoint.metadata)
             do { signalModel.calibration = try PredictiveCalibration.read(trained.checkpoint.metadata, file: url.path) } catch {
                 throw SignalError.checkpoint(file: url.path, reason: String(describing: error))
             }

@@ -89,6 +89,8 @@ public struct SignalRule: Sendable, Equatable {
     public var horizon: Int
     /// Largest allowed age, in calendar days, of the latest real bar before the date (default 5).
     public var maxStaleDays: Int
+    /// How `confidence` is defined (default the predictive law's sign probability; `ConfidenceMeasure`).
+    public var confidence: ConfidenceMeasure = .probabilistic
 
     /// Reason texts (the `reason` column); stable, so scripts can match them.
     public enum Reason {
@@ -99,12 +101,14 @@ public struct SignalRule: Sendable, Equatable {
         public static let smallReturn = "small return"
     }
 
-    public init(confidenceThreshold: Double = 0.7, minReturn: Double = 0.02, horizon: Int = 1, maxStaleDays: Int = 5) {
+    public init(confidenceThreshold: Double = 0.7, minReturn: Double = 0.02, horizon: Int = 1, maxStaleDays: Int = 5,
+                confidence: ConfidenceMeasure = .probabilistic) {
         precondition(horizon >= 1, "SignalRule: horizon must be ≥ 1")
         self.confidenceThreshold = confidenceThreshold
         self.minReturn = minReturn
         self.horizon = horizon
         self.maxStaleDays = maxStaleDays
+        self.confidence = confidence
     }
 
     /// The signal row of one asset at `date`. `predictive` is nil when the model produced nothing for it.
@@ -122,9 +126,7 @@ public struct SignalRule: Sendable, Equatable {
             aleatoric += predictive.aleatoricVariance[k]
             epistemic += predictive.epistemicVariance[k]
         }
-        let sigma = (aleatoric + epistemic).squareRoot()
-        let law = predictive.cumulativeLaw(steps: horizon)
-        let confidence = sigma > 0 && law.isValid ? law.probability(ofSignOf: mu) : (mu == 0 ? 0.5 : 1)
+        let confidence = self.confidence.confidence(predictive, horizon: horizon, mu: mu)
         let stds = (0..<predictive.horizon).map { (predictive.aleatoricVariance[$0] + predictive.epistemicVariance[$0]).squareRoot() }
         func row(_ signal: SignalAction, _ reason: String) -> SignalRecord {
             SignalRecord(date: date, ticker: ticker, category: category, signal: signal, confidence: confidence,

@@ -2,6 +2,7 @@
 import Foundation
 import XCTest
 import MarketData
+import MarketTestSupport
 @testable import MarketBacktest
 import MarketSupport
 
@@ -53,9 +54,6 @@ final class PerformanceStatisticsTests: XCTestCase {
 
     /// A seeded 750-bar random walk; numpy/scipy compute every figure independently from the same curve.
     func testAgainstNumpy() throws {
-        guard let python = ProcessInfo.processInfo.environment["MARKETGPT_PYTHON"], !python.isEmpty else {
-            throw XCTSkip("MARKETGPT_PYTHON is not set")
-        }
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func uniform() -> Double {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -91,24 +89,8 @@ final class PerformanceStatisticsTests: XCTestCase {
           "mdd": mdd, "calmar": cagr / mdd, "skew": skew, "kurt": kurt,
           "psr": stats.norm.cdf(sr / math.sqrt(var)), "dsr": stats.norm.cdf((sr - sr0) / math.sqrt(var))}))
         """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", script]
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
         let payload = "[" + equity.map { String(format: "%.17g", $0) }.joined(separator: ",") + "]"
-        input.fileHandleForWriting.write(Data(payload.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        if process.terminationStatus != 0 && errorText.contains("ModuleNotFoundError") {
-            throw XCTSkip("numpy/scipy missing: \(errorText)")
-        }
-        XCTAssertEqual(process.terminationStatus, 0, errorText)
+        let data = Data(try PythonRunner.run(script, stdin: Data(payload.utf8)).utf8)
         let expected = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Double])
         let pairs: [(String, Double)] = [
             ("total_return", m.totalReturn), ("cagr", m.cagr), ("vol", m.annualVolatility), ("sharpe", m.sharpe),
