@@ -36,6 +36,7 @@ struct DemoDataCommand: ParsableCommand {
 
     func validate() throws {
         guard CivilDate.parseISO(endDate) != nil else { throw ValidationError("--end-date \(endDate): not a YYYY-MM-DD date") }
+        try requireOption("--end-date year", CivilDate.civil(CivilDate.parseISO(endDate)!).year, in: OptionLimits.demoEndYear)
     }
 
     func run() throws {
