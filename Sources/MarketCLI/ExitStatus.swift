@@ -24,6 +24,7 @@ enum ExitStatus {
         case let error as DataCommandFailure: return error.description
         case let error as DataError: return error.description
         case let error as ConfigError: return error.description
+        case let error as AtomicFileError: return error.description
         case let error as SignalError: return error.description
         case let error as TrainingError: return error.description
         case let error as BacktestError: return error.description
