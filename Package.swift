@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "MarketPipeline", targets: ["MarketPipeline"]),
         .library(name: "MarketOps", targets: ["MarketOps"]),
         .library(name: "MarketServer", targets: ["MarketServer"]),
+        .library(name: "MarketDistributed", targets: ["MarketDistributed"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,6 +36,8 @@ let package = Package(
     // imports point down only.
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        // OpenMPI (Debian: libopenmpi-dev); pkg-config's ompi-c gives mpi.h's folder and -lmpi.
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "MarketSupport", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "MarketTensor", dependencies: ["CBLAS", "MarketSupport"]),
         .target(name: "MarketData", dependencies: ["MarketSupport"]),
@@ -43,6 +46,8 @@ let package = Package(
         .target(name: "MarketModel", dependencies: ["MarketTensor", "MarketData", "MarketSupport"]),
         .target(name: "MarketTraining", dependencies: ["MarketModel", "MarketData", "MarketTensor", "MarketCharts", "MarketSupport"]),
         .target(name: "MarketSignals", dependencies: ["MarketModel", "MarketData", "MarketTensor", "MarketSupport"]),
+        // MPI data-parallel training: the ProcessGroup of an mpirun job (all-reduce, watchdog).
+        .target(name: "MarketDistributed", dependencies: ["CMPI", "MarketTraining"]),
         .target(name: "MarketBacktest", dependencies: ["MarketData", "MarketCharts", "MarketSupport"]),
         .target(name: "MarketPipeline", dependencies: [
             "MarketSupport", "MarketTensor", "MarketData", "MarketSynthetic", "MarketModel", "MarketTraining",
@@ -74,7 +79,7 @@ let package = Package(
             name: "MarketCLI",
             dependencies: [
                 "MarketSupport", "MarketTensor", "MarketData", "MarketSynthetic", "MarketCharts", "MarketModel",
-                "MarketTraining", "MarketSignals", "MarketBacktest", "MarketPipeline", "MarketOps", "MarketServer", "CBLAS",
+                "MarketTraining", "MarketSignals", "MarketBacktest", "MarketPipeline", "MarketOps", "MarketServer", "MarketDistributed", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

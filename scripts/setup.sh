@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Idempotent set-up: installs from Debian what is missing, nothing otherwise.
-# Required: OpenBLAS, LAPACKE and SQLite (the run registry). For the server's tests and benchmark (optional:
+# Required: OpenBLAS, LAPACKE, SQLite (the run registry), OpenMPI (data-parallel training under mpirun; pkg-config
+# finds mpi.h for the CMPI target). For the server's tests and benchmark (optional:
 # those tests skip cleanly where they cannot be installed): chromium + chromium-driver (browser test), wrk.
 set -euo pipefail
-packages=(libopenblas-dev liblapacke-dev libsqlite3-dev strace)   # strace: the checkpoint kill-at-every-rename test
+packages=(libopenblas-dev liblapacke-dev libsqlite3-dev strace libopenmpi-dev openmpi-bin pkg-config)   # strace: the checkpoint kill-at-every-rename test
 optional=(chromium chromium-driver wrk)
 missing=()
 for package in "${packages[@]}"; do

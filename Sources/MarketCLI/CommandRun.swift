@@ -13,11 +13,13 @@ final class CommandRun {
     let kind: RunKind
     let name: String?
 
-    init(kind: RunKind, name: String? = nil, config: String?, universe: String?, seed: UInt64?, notify: NotifySettings? = nil) {
+    /// `active: false` (ranks other than 0 of an mpirun job) records and notifies nothing.
+    init(kind: RunKind, name: String? = nil, config: String?, universe: String?, seed: UInt64?, notify: NotifySettings? = nil,
+         active: Bool = true) {
         self.kind = kind
         self.name = name
         let setting = ProcessInfo.processInfo.environment["MARKETGPT_REGISTRY"]
-        if setting == "off" {
+        if setting == "off" || !active {
             recorder = nil
         } else {
             let path = setting.flatMap { $0.isEmpty ? nil : $0 } ?? RunRegistry.defaultPath
@@ -25,7 +27,7 @@ final class CommandRun {
                                    configPath: config.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil },
                                    universePath: universe, seed: seed.map { Int64(bitPattern: $0) }, codeVersion: MarketGPTVersion.string)
         }
-        notifier = WebhookNotifier(settings: notify)
+        notifier = WebhookNotifier(settings: active ? notify : nil)
     }
 
     /// Posts a training event without waiting (epoch, checkpoint).

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import MarketBacktest
 import MarketData
+import MarketDistributed
 import MarketPipeline
 import MarketSignals
 import MarketSynthetic
@@ -27,6 +28,7 @@ enum ExitStatus {
         case let error as AtomicFileError: return error.description
         case let error as SignalError: return error.description
         case let error as TrainingError: return error.description
+        case let error as DistributedError: return error.description
         case let error as BacktestError: return error.description
         case let error as SyntheticError: return error.description
         case let error as TensorError: return String(describing: error)
@@ -38,7 +40,8 @@ enum ExitStatus {
     /// Prints `Error: <message>` on stderr and exits with the code of `error`.
     static func exit(with error: Error) -> Never {
         if let message = runFailure(error) {
-            FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+            FileHandle.standardError.write(Data("Error: \(MPIProcessGroup.rankPrefix)\(message)\n".utf8))
+            MPIProcessGroup.abortIfRunning(code: runFailed)   // one rank failing ends the whole mpirun job
             Foundation.exit(runFailed)
         }
         MarketGPTCommand.exit(withError: error)

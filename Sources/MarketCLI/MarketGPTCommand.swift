@@ -1,5 +1,6 @@
 // The `marketgpt` entry point: the root command and the list of subcommands.
 import ArgumentParser
+import MarketDistributed
 
 /// The root of the `marketgpt` command line. Each subcommand lives in its own file.
 @main
@@ -36,6 +37,7 @@ struct MarketGPTCommand: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+            MPIProcessGroup.finishIfRunning()
         } catch {
             ExitStatus.exit(with: error)
         }

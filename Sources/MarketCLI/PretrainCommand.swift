@@ -23,6 +23,11 @@ struct PretrainCommand: ParsableCommand {
             training.total_steps defines. --resume continues from checkpoints/<run>/ exactly: the resumed run ends \
             with the same weights as one that was never interrupted. Checkpoints are written every \
             training.checkpoint_every steps and when the run stops (not after a failure: the last good one stays).
+
+            Data parallel over processes and machines: `mpirun -np N marketgpt pretrain …` trains one replica per \
+            rank; training.batch_size stays the global batch, cut into disjoint parts over the ranks' workers, and \
+            the gradients are summed with one MPI all-reduce per step. Rank 0 alone writes the checkpoint, metrics \
+            and progress; every rank reads the checkpoint on --resume. Without mpirun nothing changes.
             """)
 
     @Option(help: "Training config YAML (model: + training: sections).")
@@ -42,6 +47,8 @@ struct PretrainCommand: ParsableCommand {
     @Flag(help: "Start an existing run again from step 0, replacing its checkpoint and metrics (without it, an existing run is an error).")
     var overwrite = false
 
+    @OptionGroup var distributed: DistributedOptions
+
     @Option(help: ArgumentHelp("Train a deep ensemble of K members (seeds seed, seed+1, …) into checkpoints/<run>/member_<k>/, described by checkpoints/<run>/ensemble.json.",
                                discussion: "Members train one after another; --resume keeps finished members and resumes an interrupted one."))
     var ensemble: Int?
@@ -53,16 +60,25 @@ struct PretrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let setting = try source.load(config: config, seed: seed, command: "pretrain")
+        let group = try distributed.processGroup()
+        let setting = try source.load(config: config, seed: seed, command: "pretrain", quiet: !group.isRoot)
         let training = setting.config.training
+        guard training.batchSize >= group.size else {
+            throw TrainingError(step: nil, reason: "training.batch_size \(training.batchSize) is smaller than the \(group.size) ranks: every rank needs at least one window of the global batch")
+        }
         let record = CommandRun(kind: .pretrain, name: training.run, config: config, universe: training.universe,
-                                seed: training.seed, notify: setting.config.notify)
+                                seed: training.seed, notify: setting.config.notify, active: group.isRoot)
         if let ensemble {
+            guard group.size == 1 else {
+                throw TrainingError(step: nil, reason: "--ensemble under mpirun: members are trained one after another by one process; run it without mpirun")
+            }
             try runEnsemble(setting, members: ensemble, record: record)
             return
         }
         let summary = try record.run {
             try TrainingWorkflows.pretrain(setting, stopStep: steps, resume: resume, overwrite: overwrite) { options in
+                options.group = group
+                options.replicaCheckEvery = distributed.replicaCheckEvery
                 options.onCheckpoint = { step in record.post(.checkpoint, text: "MarketGPT pretrain \(training.run): checkpoint at step \(step)", fields: ["step": String(step)]) }
                 options.onEpoch = { epoch, loss in
                     record.post(.epoch, text: "MarketGPT pretrain \(training.run): epoch \(epoch) done, loss \(String(format: "%.4f", loss))",
@@ -70,6 +86,7 @@ struct PretrainCommand: ParsableCommand {
                 }
             }
         }
+        guard group.isRoot else { return }
         var metrics: [String: Double] = ["step": Double(summary.step), "samples_per_s": summary.samplesPerSecond, "seconds": summary.seconds,
                                          "parameters": Double(summary.parameterCount)]
         if let loss = summary.lastValidationLoss { metrics["val_loss"] = loss }
@@ -86,6 +103,7 @@ struct PretrainCommand: ParsableCommand {
         print("pretrain: run \(training.run): \(reason); step \(summary.resumedFromStep.map { "\($0)→" } ?? "")\(summary.step), "
               + "val_loss \(number(summary.lastValidationLoss)), best \(number(summary.bestValidationLoss)) at step \(summary.bestStep), "
               + "\(String(format: "%.1f", summary.samplesPerSecond)) samples/s, \(summary.parameterCount) parameters, "
+              + (group.size > 1 ? "\(group.size) ranks (all-reduce \(String(format: "%.4f", summary.collectiveSeconds / Double(max(summary.step - (summary.resumedFromStep ?? 0), 1)))) s/step on rank 0), " : "")
               + "split \(CivilDate.isoString(summary.split.validationStart))/\(CivilDate.isoString(summary.split.testStart)), "
               + "windows \(summary.windowCounts.train)/\(summary.windowCounts.validation)/\(summary.windowCounts.test); "
               + "checkpoint \(summary.checkpoint.weightsURL.relativePath)")

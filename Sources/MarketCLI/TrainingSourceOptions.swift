@@ -21,7 +21,9 @@ struct TrainingSourceOptions: ParsableArguments {
     }
 
     /// Loads the config at `config` with these overrides (and `seed`) applied; see `TrainingUniverse.load`.
-    func load(config: String, seed: UInt64?, command: String) throws -> TrainingUniverse {
-        try TrainingUniverse.load(config: config, overrides: .init(seed: seed, run: runName, universe: universe, data: data), command: command)
+    /// `quiet` (ranks other than 0 of an mpirun job) drops the progress line.
+    func load(config: String, seed: UInt64?, command: String, quiet: Bool = false) throws -> TrainingUniverse {
+        try TrainingUniverse.load(config: config, overrides: .init(seed: seed, run: runName, universe: universe, data: data), command: command,
+                                  log: quiet ? { _ in } : TrainingUniverse.log)
     }
 }

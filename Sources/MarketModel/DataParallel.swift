@@ -28,32 +28,46 @@ public final class DataParallel {
     /// gradient of that loss accumulated (`+=`) in `model.parameters`. Each worker draws its dropout from its
     /// own split of `rng`. Call `optimizer.zeroGrad()` before, then clip and step as usual.
     public func lossAndGradients(_ batch: ModelBatch, mode: DropoutMode, rng: inout RandomGenerator) -> Float {
-        let parts = split(batch)
+        let parts = partRanges(batchSize: batch.batchSize, parts: min(workerCount, batch.batchSize))
+        let totalWeight = parts.map { weightSum(batch, $0, config: model.config) }.reduce(0, +)
+        let rngs = parts.map { _ in rng.split() }
+        return Float(lossAndGradients(batch, parts: parts, rngs: rngs, totalWeight: totalWeight, mode: mode).reduce(0, +))
+    }
+
+    /// Forward + backward of the sequences `parts` of `batch` (at most `workerCount` ranges, worker k runs
+    /// `parts[k]` with dropout from `rngs[k]`), each part's loss weighted by its share of `totalWeight` (the
+    /// loss-weight sum of the whole batch, which may be spread over several processes). Accumulates the
+    /// gradient of Σ_k share_k · loss_k into `model.parameters` and returns the terms share_k · loss_k.
+    /// Data-parallel training over processes calls this with the parts of the global batch its rank owns.
+    public func lossAndGradients(_ batch: ModelBatch, parts ranges: [Range<Int>], rngs: [RandomGenerator],
+                                 totalWeight: Double, mode: DropoutMode) -> [Double] {
+        precondition(ranges.count <= workerCount && rngs.count == ranges.count, "DataParallel: \(ranges.count) parts for \(workerCount) workers")
+        if ranges.isEmpty { return [] }
+        let parts = ranges.map { batch.slice($0) }
         syncReplicas()
         let h = model.config.horizon, t = batch.features.count / max(batch.batchSize * model.config.featureCount, 1)
-        let totalWeight = parts.map { weightSum($0.batch, t: t, h: h) }.reduce(0, +)
-        let rngs = UnsafeMutableBufferPointer<RandomGenerator>.allocate(capacity: parts.count)
-        _ = rngs.initialize(from: parts.map { _ in rng.split() })
+        let generators = UnsafeMutableBufferPointer<RandomGenerator>.allocate(capacity: parts.count)
+        _ = generators.initialize(from: rngs)
         let losses = UnsafeMutableBufferPointer<Double>.allocate(capacity: parts.count)
         losses.initialize(repeating: 0)
-        defer { rngs.deallocate(); losses.deallocate() }
+        defer { generators.deallocate(); losses.deallocate() }
         let recording = Autograd.isRecording
         runWorkers(parts.count) { k in   // each worker touches only its own slots k
             let worker = k == 0 ? self.model : self.replicas[k - 1]
             if k > 0 { worker.zeroGrad() }
             Autograd.$isRecording.withValue(recording) {
-                let loss = worker.loss(parts[k].batch, mode: mode, rng: &rngs[k])
-                let share = totalWeight > 0 ? weightSum(parts[k].batch, t: t, h: h) / totalWeight : 0
+                let loss = worker.loss(parts[k], mode: mode, rng: &generators[k])
+                let share = totalWeight > 0 ? weightSum(parts[k], t: t, h: h) / totalWeight : 0
                 losses[k] = Double(loss.item) * share
                 if recording && share > 0 { loss.backward(seed: Tensor([Float(share)], shape: [])) }
             }
         }
         if recording {
-            for replica in replicas {
+            for replica in replicas.prefix(parts.count - 1) {
                 for (p, q) in zip(model.parameters, replica.parameters) { p.accumulateGradient(from: q) }
             }
         }
-        return Float(losses.reduce(0, +))
+        return Array(losses)
     }
 
     /// MC-dropout predictive with the sequences spread over the workers (see `MarketGPT.predictive`).
@@ -100,12 +114,23 @@ public final class DataParallel {
 
     /// The batch cut into at most `workerCount` contiguous, non-empty parts.
     func split(_ batch: ModelBatch) -> [(range: Range<Int>, batch: ModelBatch)] {
-        let n = min(workerCount, batch.batchSize)
-        return (0..<n).map { k in
-            let range = (batch.batchSize * k / n)..<(batch.batchSize * (k + 1) / n)
-            return (range, batch.slice(range))
-        }
+        partRanges(batchSize: batch.batchSize, parts: min(workerCount, batch.batchSize)).map { ($0, batch.slice($0)) }
     }
+}
+
+/// `0..<batchSize` cut into `parts` contiguous ranges: part j is `batchSize·j/parts ..< batchSize·(j+1)/parts`
+/// (sizes differ by at most one; empty only when `parts > batchSize`).
+public func partRanges(batchSize: Int, parts: Int) -> [Range<Int>] {
+    (0..<parts).map { j in (batchSize * j / parts)..<(batchSize * (j + 1) / parts) }
+}
+
+/// Σ of the loss weights of the sequences `range` of `batch` (their target count without weights), summed in
+/// the same order as `weightSum` of the slice, so the two agree bit for bit.
+public func weightSum(_ batch: ModelBatch, _ range: Range<Int>, config: ModelConfig) -> Double {
+    let t = batch.features.count / max(batch.batchSize * config.featureCount, 1)
+    guard let w = batch.weights else { return Double(range.count * t * config.horizon) }
+    let per = w.count / max(batch.batchSize, 1)
+    return w[(range.lowerBound * per)..<(range.upperBound * per)].reduce(0) { $0 + Double($1) }
 }
 
 /// Σ of the loss weights of `batch` (its target count when it has no weights).

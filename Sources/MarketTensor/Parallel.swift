@@ -3,8 +3,22 @@ import Foundation
 
 /// Small helpers to run kernels over disjoint index ranges on several threads.
 public enum Parallel {
-    /// Threads used by our own parallel loops (the machine's active cores, at most 8).
-    public static let threadCount = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+    /// Threads used by our own parallel loops and data-parallel replicas: `MARKETGPT_THREADS` when set (1…64),
+    /// else the active cores (at most 8) shared evenly among the ranks `mpirun` started on this node
+    /// (`OMPI_COMM_WORLD_LOCAL_SIZE`), at least 1.
+    public static let threadCount = resolvedThreadCount(ProcessInfo.processInfo.environment,
+                                                        activeCores: ProcessInfo.processInfo.activeProcessorCount,
+                                                        onlineCores: ProcessInfo.processInfo.processorCount)
+
+    /// `threadCount` for an environment and core counts (see there); an unreadable `MARKETGPT_THREADS` is ignored.
+    public static func resolvedThreadCount(_ environment: [String: String], activeCores: Int, onlineCores: Int) -> Int {
+        if let text = environment["MARKETGPT_THREADS"], let n = Int(text), (1...64).contains(n) { return n }
+        var cores = max(1, min(8, activeCores))
+        if let text = environment["OMPI_COMM_WORLD_LOCAL_SIZE"], let ranks = Int(text), ranks > 1 {
+            cores = min(cores, max(1, onlineCores / ranks))
+        }
+        return cores
+    }
 
     /// True inside a worker that already owns a core (data-parallel replicas): kernels then run inline.
     @TaskLocal public static var isSerial = false

@@ -158,6 +158,12 @@ public final class Tensor {
         if accumulate { for i in 0..<count { g[i] += source[i] } } else { g.update(from: source, count: count) }
     }
 
+    /// Replaces the gradient with the `count` values at `values` (e.g. gradients summed over processes).
+    public func setGradient(_ values: UnsafePointer<Float>) {
+        let (g, _) = gradForWrite()
+        g.update(from: values, count: count)
+    }
+
     /// Forgets the gradient (it reads as zeros; the buffer is kept for reuse, no memset).
     public func zeroGrad() { gradValid = false }
 

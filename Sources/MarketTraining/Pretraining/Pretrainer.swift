@@ -31,6 +31,12 @@ public struct PretrainingOptions {
     /// training loss): the hooks of `notify:` events. Default none.
     public var onCheckpoint: ((Int) -> Void)?
     public var onEpoch: ((Int, Double) -> Void)?
+    /// The processes training together (default: this one alone). Every rank runs `Pretrainer.run` with the
+    /// same options; rank 0 alone takes the run lock, writes checkpoints, metrics, TensorBoard events and
+    /// progress and calls the hooks; every rank reads the checkpoint on `resume`.
+    public var group: ProcessGroup = SingleProcess.shared
+    /// With several ranks: compare the replicas' parameter checksums every this many steps (≥ 1).
+    public var replicaCheckEvery = 50
 
     public init(config: TrainingRunConfig, stopStep: Int? = nil, checkpointDirectory: URL, runDirectory: URL?,
                 resume: Bool = false, overwrite: Bool = false, isTerminal: Bool? = nil,
@@ -57,8 +63,10 @@ public struct PretrainingSummary {
     public var lastValidationLoss: Double?
     public var bestValidationLoss: Double?
     public var bestStep: Int
-    /// Training windows per second over this session's steps (data + forward + backward + update).
+    /// Training windows per second over this session's steps (data + forward + backward + update), global batch.
     public var samplesPerSecond: Double
+    /// Seconds this rank spent in collectives during the loop (all-reduce plus waiting for other ranks; 0 alone).
+    public var collectiveSeconds: Double
     /// Seconds of this session's training loop.
     public var seconds: Double
     /// The earliest validation start and the latest test start over the categories (one-line summaries).
@@ -94,13 +102,18 @@ public enum Pretrainer {
         guard let split = categorySplit.envelope else { throw TrainingError(step: nil, reason: "the universe has no bars to split") }
         let ranges = categorySplit.ranges(store)
         let files = TrainingCheckpoint(directory: options.checkpointDirectory)
-        let lock: RunLock
-        do { lock = try RunLock.acquire(folder: options.checkpointDirectory, command: "pretrain run '\(training.run)'") } catch let error as RunLockError {
-            throw TrainingError(step: nil, reason: error.description)
+        let group = options.group
+        var lock: RunLock?
+        if group.isRoot {
+            do { lock = try RunLock.acquire(folder: options.checkpointDirectory, command: "pretrain run '\(training.run)'") } catch let error as RunLockError {
+                throw TrainingError(step: nil, reason: error.description)
+            }
         }
-        defer { lock.release() }
-        for action in try files.recover() { options.output("pretrain: \(files.weightsURL.deletingLastPathComponent().path): \(action)\n") }
-        if !options.resume && !options.overwrite {
+        defer { lock?.release() }
+        if group.isRoot {   // rank 0 alone repairs and checks the run folder; the others wait for it before reading
+            for action in try files.recover() { options.output("pretrain: \(files.weightsURL.deletingLastPathComponent().path): \(action)\n") }
+        }
+        if group.isRoot && !options.resume && !options.overwrite {
             let metrics = options.runDirectory?.appendingPathComponent(TrainingMonitor.metricsFileName)
             if let existing = ([files.weightsURL, files.stateURL] + (metrics.map { [$0] } ?? []))
                 .first(where: { FileManager.default.fileExists(atPath: $0.path) }) {
@@ -108,6 +121,7 @@ public enum Pretrainer {
                                     + "use --resume to continue it or --overwrite to start it again from step 0")
             }
         }
+        if group.size > 1 { _ = group.allGather(0, what: "the start-up barrier (rank 0 checks the run folder)") }
         let trainer: Trainer
         let normalizer: FeatureNormalizer
         var resumedFrom: Int?
@@ -133,6 +147,8 @@ public enum Pretrainer {
             normalizer = FeatureNormalizer.fitted(store, ranges: ranges.map(\.train))
             trainer = Trainer(model: MarketGPT(config: modelConfig, seed: training.seed), config: training)
         }
+        trainer.group = group
+        trainer.replicaCheckEvery = max(1, options.replicaCheckEvery)
         var train = WindowedDataset(store: store, normalizer: normalizer, ranges: ranges.map(\.train),
                                     contextLength: modelConfig.contextLength, horizon: modelConfig.horizon)
         train.syntheticTargetWeight = Float(training.syntheticTargetWeight)
@@ -162,28 +178,31 @@ public enum Pretrainer {
                                                                           categoryNames: idTable.categories).jsonString()
         let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: normalizer,
                                                             step: trainer.state.step, extra: extra)
-        let monitor = try TrainingMonitor(runDirectory: options.runDirectory,
+        let monitor = try TrainingMonitor(runDirectory: group.isRoot ? options.runDirectory : nil,
                                           options: .init(totalSteps: max(options.stopStep, 1), logEvery: training.logEvery,
                                                          isTerminal: options.isTerminal),
-                                          resumingAfterStep: resumedFrom, output: options.output)
+                                          resumingAfterStep: resumedFrom, output: group.isRoot ? options.output : { _ in })
         defer { monitor.finish() }
         let started = TrainingMonitor.monotonicSeconds()
+        let collectiveStart = group.collectiveSeconds
         let firstStep = trainer.state.step
         var lastValidation: Double?
         var lastCheckpointStep = resumedFrom
         var lastEpoch: Int?
         let reason = try trainer.train(data, until: options.stopStep, afterStep: { report in
             if let loss = report.validationLoss { lastValidation = loss }
-            if let previous = lastEpoch, report.epoch != previous { options.onEpoch?(previous, report.loss) }
+            if let previous = lastEpoch, report.epoch != previous, group.isRoot { options.onEpoch?(previous, report.loss) }
             lastEpoch = report.epoch
             try monitor.record(step: report.step, epoch: report.epoch, loss: report.loss, samples: report.samples,
                                learningRate: report.learningRate, gradNorm: report.gradNorm, valLoss: report.validationLoss)
         }, checkpoint: {
-            try files.write(trainer, metadata: metadata)
             lastCheckpointStep = trainer.state.step
+            guard group.isRoot else { return }
+            try files.write(trainer, metadata: metadata)
             options.onCheckpoint?(trainer.state.step)
         })
-        if lastCheckpointStep != trainer.state.step {
+        if group.size > 1 && lastCheckpointStep != trainer.state.step { try trainer.checkReplicas() }   // an early stop's weights
+        if lastCheckpointStep != trainer.state.step && group.isRoot {
             try files.write(trainer, metadata: metadata)
             options.onCheckpoint?(trainer.state.step)
         }
@@ -193,6 +212,7 @@ public enum Pretrainer {
                                   lastValidationLoss: lastValidation, bestValidationLoss: trainer.state.bestValidationLoss,
                                   bestStep: trainer.state.bestStep,
                                   samplesPerSecond: seconds > 0 ? Double(steps * training.batchSize) / seconds : 0,
+                                  collectiveSeconds: group.collectiveSeconds - collectiveStart,
                                   seconds: seconds, split: split, categorySplit: categorySplit,
                                   windowCounts: (train.windowCount, validation.windowCount, test.windowCount),
                                   checkpoint: files, parameterCount: trainer.model.parameterCount)

@@ -53,6 +53,16 @@ public final class Trainer {
     public var state: TrainerState
     /// Runs each training step's forward + backward over one model replica per core (gradients land in `model`).
     let parallel: DataParallel
+    /// The processes training this model together (default: this one alone). With more than one, each step's
+    /// global batch is cut into parts over every rank's workers, the gradients summed over the ranks in one
+    /// flat all-reduce, and clipping and AdamW see the summed (= batch-mean) gradient on every rank alike
+    /// (see `Trainer+Replicas.swift`). Set it before the first step.
+    public var group: ProcessGroup = SingleProcess.shared
+    /// With several ranks: compare a checksum of every replica's parameters every this many steps (and at
+    /// every checkpoint and the last step); a difference stops training with a `TrainingError`.
+    public var replicaCheckEvery = 50
+    /// This rank's first global part and the parts of all ranks (from the ranks' worker counts; nil until the first step).
+    var replicaLayout: (offset: Int, total: Int)?
 
     /// A trainer with fresh optimizer moments; `state` defaults to a new run seeded by `config.seed`.
     public init(model: MarketGPT, config: TrainingConfig, state: TrainerState? = nil) {
@@ -75,7 +85,8 @@ public final class Trainer {
     public func step(_ batch: Batch) -> StepReport {
         let learningRate = schedule.learningRate(at: state.step)
         optimizer.zeroGrad()
-        let lossValue = Double(parallel.lossAndGradients(Self.modelBatch(batch), mode: .train, rng: &state.rng))
+        let lossValue = group.size > 1 ? Double(replicatedLossAndGradients(Self.modelBatch(batch), step: state.step + 1))
+            : Double(parallel.lossAndGradients(Self.modelBatch(batch), mode: .train, rng: &state.rng))
         var norm = Double.nan
         var applied = false
         if lossValue.isFinite {
@@ -96,6 +107,7 @@ public final class Trainer {
     /// Weighted mean NLL over `windows` of `dataset` in `.eval` mode (no dropout, no gradients),
     /// in batches of `batchSize`; 0 windows → nan.
     public func validationLoss(_ dataset: WindowedDataset, windows: [WindowRef], batchSize: Int) -> Double {
+        if group.size > 1 { return replicatedValidationLoss(dataset, windows: windows, batchSize: batchSize) }
         var total = 0.0, weight = 0.0
         var rng = RandomGenerator(seed: 0)   // `.eval` draws nothing; the loss API wants a generator
         var start = 0
@@ -129,6 +141,7 @@ public final class Trainer {
                           featureCount: data.train.normalizer.featureCount)
         var partner = Batch(batchSize: data.augmentation == nil ? 0 : config.batchSize, contextLength: data.train.contextLength,
                             horizon: data.train.horizon, featureCount: data.train.normalizer.featureCount)
+        if group.size > 1 { try checkReplicas() }
         while state.step < stopStep {
             if config.earlyStoppingPatience > 0, state.evaluationsSinceBest >= config.earlyStoppingPatience,
                let best = state.bestValidationLoss {
@@ -159,6 +172,9 @@ public final class Trainer {
                 } else if state.step == stopStep {
                     report.validationLoss = validationLoss(validation, windows: data.validationWindows, batchSize: config.batchSize)
                 }
+            }
+            if group.size > 1, state.step % replicaCheckEvery == 0 || state.step % config.checkpointEvery == 0 || state.step == stopStep {
+                try checkReplicas()
             }
             try afterStep(report)
             if state.step % config.checkpointEvery == 0 { try checkpoint() }
