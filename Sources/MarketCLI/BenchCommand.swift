@@ -43,6 +43,7 @@ struct BenchCommand: ParsableCommand {
         .synthetic,
         .baselines,
         .pretrain,
+        .mpi,
         .backtest,
         .signals,
         .signalsHistory,
