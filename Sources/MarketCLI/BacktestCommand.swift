@@ -142,15 +142,8 @@ struct BacktestCommand: ParsableCommand {
                 do { rule = try signalRule.map { try SignalRuleFile.read(URL(fileURLWithPath: $0)) } } catch let error as SignalError {
                     throw DataCommandFailure(error.description)
                 }
-                let horizons = rule?.categories.mapValues(\.horizon) ?? [:]
-                if let rule { configuration.trials = rule.grid.size * max(1, rule.categories.count) }
-                report = try BacktestReport.run(records: records, prices: prices, configuration: configuration,
-                                                end: end.flatMap(CivilDate.parseISO))
-                report.classification = SignalClassification(records: records, prices: prices, horizon: labelHorizon,
-                                                             threshold: labelThreshold, horizons: horizons)
-                report.strategy = try StrategyReport.run(records: records, prices: prices, configuration: configuration,
-                                                         trials: rule?.grid.size ?? trials, pooledTrials: rule == nil ? trials : nil, labelHorizons: horizons, labelHorizon: labelHorizon,
-                                                         labelThreshold: labelThreshold, end: end.flatMap(CivilDate.parseISO))
+                report = try SignalBacktest.run(records: records, prices: prices, configuration: configuration, rule: rule,
+                                                labelHorizon: labelHorizon, labelThreshold: labelThreshold, end: end.flatMap(CivilDate.parseISO))
             }
         } catch let error as BacktestError {
             throw DataCommandFailure("\(input): \(error.description)")

@@ -17,7 +17,10 @@ struct ExperimentCommand: ParsableCommand {
             fitted on held-out rows only; the walk-forward runs over the validation period (score, then fine-tune, \
             keep an update only if its held-out tail's NLL does not worsen); every forecaster is scored on exactly \
             the same targets of the category's test period. Writes runs/<run>/report.json, report.md and SVG charts; \
-            progress and ETA on stderr.
+            progress and ETA on stderr. Then (strategy.enabled, default) the signal rule is fitted per category on the \
+            pre-trained checkpoint's validation period (calibrate-signals), the test period is traded with it and the \
+            strategy report (vs equal-weight buy-and-hold, costs, PSR/DSR with the search's trials) is added to the \
+            report; files in runs/<run>/strategy/.
             """)
 
     @Option(help: "Experiment config YAML (model, training, finetune, walk_forward, calibrate, categories).")
@@ -68,5 +71,14 @@ struct ExperimentCommand: ParsableCommand {
         print("experiment: run \(run): \(report.categories.count) categories; coverage within ±2 pp \(t.coverageWithin2pp.count)/\(t.categories), "
               + "beats GARCH-t (DM p < 0.05) \(t.beatsGarchT.count)/\(t.categories), fine-tuned no worse \(t.finetunedNoWorse.count)/\(t.categories); "
               + "runs/\(run)/report.md, report.json (\(String(format: "%.0f", report.seconds)) s)")
+        guard experiment.strategy.enabled else { return }
+        let runDirectory = URL(fileURLWithPath: "runs").appendingPathComponent(run)
+        let result = try ExperimentStrategy.run(
+            checkpoint: URL(fileURLWithPath: "checkpoints").appendingPathComponent(run).appendingPathComponent("pretrained.safetensors"),
+            universe: URL(fileURLWithPath: experiment.training.universe), data: URL(fileURLWithPath: experiment.training.data),
+            runDirectory: runDirectory, section: experiment.strategy, seed: experiment.training.seed,
+            categories: experiment.categories) { TrainingUniverse.log($0) }
+        try ExperimentStrategy.appendToReport(result, runDirectory: runDirectory)
+        if let pooled = result.report.strategy?.pooled { print("experiment: test-period strategy (runs/\(run)/strategy/): \(pooled.verdict)") }
     }
 }

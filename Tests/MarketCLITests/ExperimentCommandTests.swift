@@ -13,6 +13,7 @@ final class ExperimentCommandTests: XCTestCase {
         finetune: {batch_size: 8, learning_rate: 1.0e-4, warmup_steps: 1, seed: 3}
         walk_forward: {window_months: 6, epochs: 1, max_steps_per_window: 2, guard_bars: 20}
         categories: [crypto, forex]
+        strategy: {samples: 2}
         """
 
     func testExperimentWritesTheReportWithEveryForecasterOnTheSameTargets() throws {
@@ -46,6 +47,28 @@ final class ExperimentCommandTests: XCTestCase {
         XCTAssertNotNil(report["pooled"] as? [String: Any])
         let markdown = try String(contentsOf: directory.appendingPathComponent("runs/e/report.md"), encoding: .utf8)
         XCTAssertTrue(markdown.contains("| garch_t |") && markdown.contains("## crypto"), markdown)
+        // The trading part: the rule fitted on validation only, the test period traded with it, in the report.
+        XCTAssertTrue(result.stdout.contains("test-period strategy"), result.stdout)
+        XCTAssertTrue(markdown.contains("## Signals that act: the test period traded") && markdown.contains("| pooled |"), markdown)
+        let rule = try XCTUnwrap(report["signal_rule"] as? [String: Any])
+        let gridSize = try XCTUnwrap(rule["grid_size"] as? Int)
+        XCTAssertEqual(gridSize, 10 * 7 * 3)
+        let ruled = try XCTUnwrap(rule["categories"] as? [String: [String: Any]])
+        let strategy = try XCTUnwrap(report["strategy"] as? [String: Any])
+        let books = try XCTUnwrap(strategy["categories"] as? [String: [String: Any]])
+        XCTAssertFalse(books.isEmpty)
+        XCTAssertTrue(Set(books.keys).isSubset(of: ["crypto", "forex"]), "\(books.keys)")
+        for (name, book) in books {
+            let fitted = try XCTUnwrap(ruled[name], name)
+            let validationEnd = try XCTUnwrap(fitted["validation_end"] as? String), testStart = try XCTUnwrap(fitted["test_start"] as? String)
+            XCTAssertLessThan(validationEnd, testStart, name)
+            XCTAssertGreaterThanOrEqual(try XCTUnwrap(book["start_date"] as? String), testStart, "\(name): traded only from its test start")
+            XCTAssertEqual(book["trials"] as? Int, gridSize, name)
+        }
+        XCTAssertEqual((strategy["pooled"] as? [String: Any])?["trials"] as? Int, gridSize * books.count)
+        for file in ["runs/e/strategy/metrics.json", "runs/e/strategy/strategy.md", "checkpoints/e/pretrained.safetensors.signal_rule.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), file)
+        }
         for file in ["runs/e/coverage_crypto.svg", "runs/e/pit_crypto.svg", "runs/e/pit_raw_crypto.svg", "runs/e/nll_windows_forex.svg",
                      "checkpoints/e/pretrained.safetensors", "checkpoints/e/model_finetuned_crypto.safetensors"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), file)
@@ -62,5 +85,10 @@ final class ExperimentCommandTests: XCTestCase {
         let bad = try CLIRunner.run(["experiment", "--config", "bad.yaml", "--universe", "demo.yaml", "--data", "data", "--run", "b"], in: directory)
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("'mars'"), bad.stderr)
+        try Self.config.replacingOccurrences(of: "strategy: {samples: 2}", with: "strategy: {samples: 2, mode: sideways}")
+            .write(to: directory.appendingPathComponent("bad-strategy.yaml"), atomically: true, encoding: .utf8)
+        let badStrategy = try CLIRunner.run(["experiment", "--config", "bad-strategy.yaml", "--universe", "demo.yaml", "--data", "data", "--run", "b"], in: directory)
+        XCTAssertNotEqual(badStrategy.status, 0)
+        XCTAssertTrue(badStrategy.stderr.contains("strategy.mode") && badStrategy.stderr.contains("sideways"), badStrategy.stderr)
     }
 }

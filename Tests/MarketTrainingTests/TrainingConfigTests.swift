@@ -27,6 +27,11 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertEqual(reference.training.batchSize, 32)
         XCTAssertEqual(reference.training.split, SplitFractions(train: 0.9, validation: 0.05, test: 0.05))
         XCTAssertEqual(m, ModelSection())  // the reference model is the default
+        let experiment = try ExperimentConfig.load(Self.packageRoot.appendingPathComponent("configs/experiment.yaml"))
+        XCTAssertEqual(experiment.strategy, ExperimentStrategySection())  // the shipped trading part is the default
+        XCTAssertThrowsError(try StrictYAML.decode(ExperimentConfig.self, from: "strategy: {samples: 0}\n", file: "e.yaml")) { error in
+            XCTAssertTrue(String(describing: error).contains("strategy.samples"), "\(error)")
+        }
     }
 
     func testMissingKeysTakeDefaultsAndValuesRoundTrip() throws {

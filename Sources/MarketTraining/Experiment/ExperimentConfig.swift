@@ -61,6 +61,7 @@ public struct WalkForwardSection: Codable, Equatable, Sendable {
 /// walk_forward: { … }   # WalkForwardSection
 /// calibrate: true       # fit the post-hoc scale calibration on held-out rows (never the test period)
 /// categories: [crypto]  # default: every category
+/// strategy:     { … }   # ExperimentStrategySection: signal rule fitted on validation, test period traded
 /// ```
 /// Protocol per category K: pre-train on bars before K's validation start; walk forward over K's
 /// validation period (score each window, then fine-tune on it); score pre-trained and fine-tuned models
@@ -72,10 +73,11 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
     public var walkForward = WalkForwardSection()
     public var calibrate = true
     public var categories: [String]?
+    public var strategy = ExperimentStrategySection()
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case model, training, finetune, walkForward = "walk_forward", calibrate, categories }
+    enum CodingKeys: String, CodingKey { case model, training, finetune, walkForward = "walk_forward", calibrate, categories, strategy }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -85,6 +87,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
         walkForward = try c.decodeIfPresent(WalkForwardSection.self, forKey: .walkForward) ?? WalkForwardSection()
         calibrate = try c.decodeIfPresent(Bool.self, forKey: .calibrate) ?? true
         categories = try c.decodeIfPresent([String].self, forKey: .categories)
+        strategy = try c.decodeIfPresent(ExperimentStrategySection.self, forKey: .strategy) ?? ExperimentStrategySection()
     }
 
     public func validate() throws {
@@ -93,6 +96,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
         do { try finetune.validate() } catch let error as ConfigValueError { throw error.prefixed("finetune") }
         guard walkForward.windowMonths >= 1 else { throw ConfigValueError(keyPath: ["walk_forward", "window_months"], reason: "must be ≥ 1, found \(walkForward.windowMonths)") }
         guard walkForward.epochs >= 1 else { throw ConfigValueError(keyPath: ["walk_forward", "epochs"], reason: "must be ≥ 1, found \(walkForward.epochs)") }
+        try strategy.validate()
         guard walkForward.guardBars >= 1 else { throw ConfigValueError(keyPath: ["walk_forward", "guard_bars"], reason: "must be ≥ 1, found \(walkForward.guardBars)") }
     }
 
