@@ -68,7 +68,7 @@ let package = Package(
             name: "MarketServer",
             dependencies: [
                 "MarketSupport", "MarketData", "MarketSynthetic", "MarketCharts", "MarketModel", "MarketSignals",
-                "MarketBacktest", "MarketTraining", "MarketPipeline",
+                "MarketBacktest", "MarketTraining", "MarketPipeline", "MarketOps",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -106,7 +106,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "MarketServerTests", dependencies: [
-            "MarketServer", "MarketData", "MarketSupport",
+            "MarketServer", "MarketData", "MarketSupport", "MarketTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),

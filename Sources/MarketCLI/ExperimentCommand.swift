@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import MarketData
+import MarketSignals
 import MarketPipeline
 import MarketTensor
 import MarketTraining
@@ -61,24 +62,61 @@ struct ExperimentCommand: ParsableCommand {
                                       progress: { TrainingUniverse.log($0) })
         runner.reusePretrained = reusePretrained
         runner.pretrainStopStep = steps
-        let report: ExperimentReport
-        do { report = try runner.run(store: setting.store, idTable: setting.idTable) } catch let error as TrainingError {
-            throw DataCommandFailure("experiment: \(error.description)")
-        } catch let error as TensorError {
-            throw DataCommandFailure(error.description)
+        let record = CommandRun(kind: .experiment, name: run, config: config, universe: experiment.training.universe,
+                                seed: experiment.training.seed, notify: experiment.notify)
+        let report: ExperimentReport = try record.run {
+            do { return try runner.run(store: setting.store, idTable: setting.idTable) } catch let error as TrainingError {
+                throw DataCommandFailure("experiment: \(error.description)")
+            } catch let error as TensorError {
+                throw DataCommandFailure(error.description)
+            }
         }
         let t = report.targets
         print("experiment: run \(run): \(report.categories.count) categories; coverage within ±2 pp \(t.coverageWithin2pp.count)/\(t.categories), "
               + "beats GARCH-t (DM p < 0.05) \(t.beatsGarchT.count)/\(t.categories), fine-tuned no worse \(t.finetunedNoWorse.count)/\(t.categories); "
               + "runs/\(run)/report.md, report.json (\(String(format: "%.0f", report.seconds)) s)")
-        guard experiment.strategy.enabled else { return }
-        let runDirectory = URL(fileURLWithPath: "runs").appendingPathComponent(run)
-        let result = try ExperimentStrategy.run(
-            checkpoint: URL(fileURLWithPath: "checkpoints").appendingPathComponent(run).appendingPathComponent("pretrained.safetensors"),
-            universe: URL(fileURLWithPath: experiment.training.universe), data: URL(fileURLWithPath: experiment.training.data),
-            runDirectory: runDirectory, section: experiment.strategy, seed: experiment.training.seed,
-            categories: experiment.categories) { TrainingUniverse.log($0) }
-        try ExperimentStrategy.appendToReport(result, runDirectory: runDirectory)
-        if let pooled = result.report.strategy?.pooled { print("experiment: test-period strategy (runs/\(run)/strategy/): \(pooled.verdict)") }
+        if experiment.strategy.enabled {
+            let runDirectory = URL(fileURLWithPath: "runs").appendingPathComponent(run)
+            let result = try record.run {
+                let result = try ExperimentStrategy.run(
+                    checkpoint: URL(fileURLWithPath: "checkpoints").appendingPathComponent(run).appendingPathComponent("pretrained.safetensors"),
+                    universe: URL(fileURLWithPath: experiment.training.universe), data: URL(fileURLWithPath: experiment.training.data),
+                    runDirectory: runDirectory, section: experiment.strategy, seed: experiment.training.seed,
+                    categories: experiment.categories) { TrainingUniverse.log($0) }
+                try ExperimentStrategy.appendToReport(result, runDirectory: runDirectory)
+                return result
+            }
+            if let pooled = result.report.strategy?.pooled { print("experiment: test-period strategy (runs/\(run)/strategy/): \(pooled.verdict)") }
+        }
+        let (metrics, artefacts) = Self.registryEntries(report, checkpoints: runner.checkpointDirectory, runDirectory: runner.runDirectory)
+        record.finish(metrics: metrics, artefacts: artefacts,
+                      checkpoint: runner.checkpointDirectory.appendingPathComponent(SignalModelSet.pretrainedFileName).relativePath,
+                      text: "MarketGPT experiment \(run): finished \(report.categories.map(\.name).joined(separator: ", ")) in \(Int(report.seconds)) s; "
+                          + "coverage within ±2 pp \(t.coverageWithin2pp.count)/\(t.categories), beats GARCH-t \(t.beatsGarchT.count)/\(t.categories)")
+    }
+
+    /// What the registry keeps of an experiment: per category the test-period NLL, CRPS and interval coverage
+    /// of the calibrated fine-tuned model (`nll.<K>`, `crps.<K>`, `coverage50.<K>`, `coverage90.<K>`), the target
+    /// counts and seconds; the reports and each category's fine-tuned checkpoint (`checkpoint.<K>`, promotable).
+    static func registryEntries(_ report: ExperimentReport, checkpoints: URL, runDirectory: URL) -> (metrics: [String: Double], artefacts: [String: String]) {
+        var metrics: [String: Double] = ["categories": Double(report.targets.categories), "seconds": report.seconds,
+                                         "pretrain_steps": Double(report.pretrainSteps),
+                                         "coverage_within_2pp": Double(report.targets.coverageWithin2pp.count),
+                                         "beats_garch_t": Double(report.targets.beatsGarchT.count),
+                                         "finetuned_no_worse": Double(report.targets.finetunedNoWorse.count)]
+        var artefacts = ["report": runDirectory.appendingPathComponent("report.json").relativePath,
+                         "report_md": runDirectory.appendingPathComponent("report.md").relativePath]
+        for group in report.categories + [report.pooled].compactMap({ $0 }) {
+            if let card = group.scores["finetuned_calibrated"] {
+                metrics["nll.\(group.name)"] = card.nll
+                metrics["crps.\(group.name)"] = card.crps
+                metrics["coverage50.\(group.name)"] = card.coverage50
+                metrics["coverage90.\(group.name)"] = card.coverage90
+            }
+            guard group.name != "pooled" else { continue }
+            let file = checkpoints.appendingPathComponent(SignalModelSet.finetunedFileName(category: group.name))
+            if FileManager.default.fileExists(atPath: file.path) { artefacts["checkpoint.\(group.name)"] = file.relativePath }
+        }
+        return (metrics, artefacts)
     }
 }

@@ -10,7 +10,10 @@ enum APIRoutes {
         router.get("/health") { _, _ -> Response in
             try JSONBody.response(["status": "ok", "version": state.version, "model_loaded": state.forecasts.modelLoaded,
                                    "uptime_s": (state.uptime * 1000).rounded() / 1000,
-                                   "model_problem": state.forecasts.modelProblem ?? NSNull()])
+                                   "model_problem": state.forecasts.modelProblem ?? NSNull(),
+                                   "models": state.forecasts.served.map(\.json),
+                                   "registry": state.forecasts.registryURL == nil ? NSNull() : state.config.registry as Any,
+                                   "registry_problems": state.forecasts.registryProblems])
         }
         let openAPI = Data(OpenAPIDocument.json(version: state.version).utf8)
         router.get("/openapi.json") { _, _ -> Response in JSONBody.raw(openAPI) }

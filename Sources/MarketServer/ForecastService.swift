@@ -12,15 +12,36 @@ import MarketSupport
 /// batches, same dropout streams) and a ticker's numbers equal its row of that command's file for the same
 /// seed; the rows of the last few (date, samples, horizon) keys are cached.
 ///
-/// Not thread-safe by itself: every call goes through `Blocking.serial` (the MC-dropout replicas are shared).
+/// The checkpoints are the folder's, each category with a production promotion in the run registry
+/// scored by that checkpoint (`ServedModels`); `refreshModels()` picks up a new promotion (the server
+/// calls it every `registry_poll_s` seconds) and empties the cache when the models change.
+///
+/// Not thread-safe by itself: `records` and `refreshModels` go through `Blocking.serial` (the MC-dropout
+/// replicas are shared); the read-only views (`modelLoaded`, `served`, `modelProblem`) may be read anywhere.
 public final class ForecastService: @unchecked Sendable {
     public let universe: Universe?
     public let dataDirectory: URL
     /// The data read once (nil without a universe or data folder).
     public let session: UniverseSession?
-    public let models: SignalModelSet?
+    /// The models in use (nil when none is loaded).
+    public var models: SignalModelSet? { lock.withLock { snapshot.models } }
+    /// Where each category's model comes from, in universe order.
+    public var served: [ServedModel] { lock.withLock { snapshot.served } }
+    /// Why a production promotion or the registry is not used (empty when all is well).
+    public var registryProblems: [String] { lock.withLock { snapshot.problems } }
     /// Why the model is not loaded (nil when it is).
-    public let modelProblem: String?
+    public var modelProblem: String? {
+        setupProblem ?? (models == nil ? "\(checkpointsPath): no checkpoint (pretrained.safetensors or model_finetuned_<category>.safetensors) and no production promotion" : nil)
+    }
+    /// The registry database read for production models (nil with `models: folder`).
+    public let registryURL: URL?
+    /// The configured checkpoint folder (for messages).
+    private let checkpointsPath: String
+    /// A universe, data or checkpoint-folder problem found at start.
+    private let setupProblem: String?
+    private var modelSource: ServedModels?
+    private let lock = NSLock()
+    private var snapshot: (models: SignalModelSet?, served: [ServedModel], problems: [String]) = (nil, [], [])
     public let defaults: SignalRunOptions
     public let gapFill: Bool
     /// The universe loaded once at start (no as-of cut), for `/v1/universe` and the latest date.
@@ -44,13 +65,14 @@ public final class ForecastService: @unchecked Sendable {
             problem = "\(config.universePath): \(error)"
         }
         universe = definition
-        var set: SignalModelSet?
         var opened: UniverseSession?
+        checkpointsPath = config.checkpointsPath
+        registryURL = config.models == .registry ? ServerPaths.resolve(config.registry, in: workingDirectory) : nil
         if let definition {
             do {
-                let loadedSet = try SignalModelSet.load(directory: ServerPaths.resolve(config.checkpointsPath, in: workingDirectory),
-                                                        categories: definition.categories.map(\.name))
-                if loadedSet.isEmpty { problem = "\(config.checkpointsPath): no checkpoint (pretrained.safetensors or model_finetuned_<category>.safetensors)" } else { set = loadedSet }
+                let folder = try SignalModelSet.load(directory: ServerPaths.resolve(config.checkpointsPath, in: workingDirectory),
+                                                     categories: definition.categories.map(\.name))
+                modelSource = ServedModels(folder: folder, categories: definition.categories.map(\.name), registryURL: registryURL, base: workingDirectory)
             } catch {
                 problem = "\(error)"
             }
@@ -61,9 +83,31 @@ public final class ForecastService: @unchecked Sendable {
                 problem = problem ?? "\(config.dataPath): data folder not found"
             }
         }
-        models = set
         session = opened
-        modelProblem = problem
+        setupProblem = problem
+        modelSource?.refresh()
+        publish()
+    }
+
+    /// Re-reads the registry's production promotions (on `Blocking.serial`); when the models changed, the
+    /// forecast cache is emptied and the new description returned (nil: unchanged).
+    @discardableResult
+    public func refreshModels() -> [ServedModel]? {
+        guard let modelSource, modelSource.refresh() else {
+            publish()
+            return nil
+        }
+        cache = [:]
+        cacheOrder = []
+        publish()
+        return modelSource.served
+    }
+
+    /// Copies the model state into the snapshot the read-only views read.
+    private func publish() {
+        let models = modelSource.flatMap { $0.set.isEmpty ? nil : $0.set }
+        let served = modelSource?.served ?? [], problems = modelSource?.problems ?? []
+        lock.withLock { snapshot = (models, served, problems) }
     }
 
     /// True when forecasts can be made.
@@ -82,7 +126,9 @@ public final class ForecastService: @unchecked Sendable {
     /// Every row of `date` (the whole universe, universe order), scored with `samples` passes and decision
     /// horizon `horizon` (the configured ones when nil). Throws `SignalError` as `marketgpt signals` does.
     public func records(date: DayNumber, samples: Int?, horizon: Int?) throws -> [SignalRecord] {
-        guard let session, let models else { throw APIError.unavailable(modelProblem ?? "no model loaded") }
+        guard let session, let models = modelSource.flatMap({ $0.set.isEmpty ? nil : $0.set }) else {
+            throw APIError.unavailable(modelProblem ?? "no model loaded")
+        }
         var options = defaults
         if let samples { options.samples = samples }
         if let horizon { options.rule.horizon = horizon }

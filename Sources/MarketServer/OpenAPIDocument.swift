@@ -39,7 +39,15 @@ public enum OpenAPIDocument {
             "properties": {
               "status": {"type": "string", "enum": ["ok"]}, "version": {"type": "string"},
               "model_loaded": {"type": "boolean"}, "uptime_s": {"type": "number", "minimum": 0},
-              "model_problem": {"type": ["string", "null"]}
+              "model_problem": {"type": ["string", "null"]},
+              "models": {"type": "array", "description": "The checkpoint scoring each category: 'registry' (its production promotion, re-read every registry_poll_s seconds) or 'folder' (the checkpoint folder's file).",
+                "items": {"type": "object", "required": ["category", "source", "checkpoint"],
+                  "properties": {"category": {"type": "string"}, "source": {"type": "string", "enum": ["registry", "folder"]},
+                    "checkpoint": {"type": "string"}, "content_hash": {"type": ["string", "null"]},
+                    "run": {"type": ["string", "null"], "description": "The registry run that produced it."},
+                    "promoted_at": {"type": ["string", "null"]}}}},
+              "registry": {"type": ["string", "null"], "description": "The run registry read for production models (null: models: folder)."},
+              "registry_problems": {"type": "array", "items": {"type": "string"}, "description": "Promotions not served (missing or replaced file) or an unreadable registry."}
             }
           },
           "UniverseAsset": {

@@ -30,6 +30,18 @@ enum OverviewPage {
         if let problem = forecasts.modelProblem {
             body += "<div class=\"card\"><p class=\"muted\">Forecasts are off: \(DashboardPage.escape(problem))</p></div>"
         }
+        let served = forecasts.served
+        if !served.isEmpty {
+            body += "<div class=\"card\" id=\"models\"><h2>Models</h2><table><thead><tr><th>Category</th><th>Source</th><th>Run</th><th>Checkpoint</th><th>Content hash</th></tr></thead><tbody>"
+            for model in served {
+                let cells = [model.category, model.source == "registry" ? "registry (production)" : "checkpoint folder", model.runID ?? "–",
+                             model.checkpoint, model.contentHash ?? "–"]
+                body += "<tr>" + cells.map { "<td>\(DashboardPage.escape($0))</td>" }.joined() + "</tr>"
+            }
+            body += "</tbody></table>"
+            for problem in forecasts.registryProblems { body += "<p class=\"muted\">\(DashboardPage.escape(problem))</p>" }
+            body += "</div>"
+        }
         body += "<div class=\"card\"><h2>Pages</h2><ul>"
         body += "<li><a href=\"/runs\">Runs</a> — training curves, config, evaluation against the baselines</li>"
         body += "<li><a href=\"/signals\">Signals</a> — the latest BUY/SELL/HOLD table\(counts.isEmpty ? "" : " (\(counts))"), with each asset's forecast fan chart</li>"

@@ -55,6 +55,17 @@ public struct ServeConfig: Codable, Equatable, Sendable {
     public var maxStaleDays = 5
     /// Fill gaps before scoring (as the signals config's `gap_fill`). Default true.
     public var gapFill = true
+    /// Models: `registry` (each category with a `production` promotion in the run registry is scored by
+    /// that checkpoint, the others by the checkpoint folder's — as `marketgpt nightly`) or `folder` (the
+    /// checkpoint folder only). Default `registry`.
+    public var models = ModelSource.registry
+    /// The run registry read for production promotions (never created by the server). Default `runs/registry.sqlite`.
+    public var registry = "runs/registry.sqlite"
+    /// Seconds between two reads of the registry's promotions while serving (0: read once at start). Default 10.
+    public var registryPollSeconds = 10.0
+
+    /// Where the forecasting checkpoints come from.
+    public enum ModelSource: String, Codable, Sendable { case registry, folder }
 
     enum CodingKeys: String, CodingKey {
         case host, port, run, runs, checkpoints, universe, data, signals, jobs, token
@@ -62,7 +73,7 @@ public struct ServeConfig: Codable, Equatable, Sendable {
         case jobConcurrency = "job_concurrency", jobQueueLimit = "job_queue_limit", jobThreads = "job_threads"
         case samples, maxSamples = "max_samples", seed, horizon
         case confidenceThreshold = "confidence_threshold", minReturn = "min_return", maxStaleDays = "max_stale_days"
-        case gapFill = "gap_fill"
+        case gapFill = "gap_fill", models, registry, registryPollSeconds = "registry_poll_s"
     }
 
     public init() {}
@@ -94,6 +105,9 @@ public struct ServeConfig: Codable, Equatable, Sendable {
         minReturn = try c.decodeIfPresent(Double.self, forKey: .minReturn) ?? d.minReturn
         maxStaleDays = try c.decodeIfPresent(Int.self, forKey: .maxStaleDays) ?? d.maxStaleDays
         gapFill = try c.decodeIfPresent(Bool.self, forKey: .gapFill) ?? d.gapFill
+        models = try c.decodeIfPresent(ModelSource.self, forKey: .models) ?? d.models
+        registry = try c.decodeIfPresent(String.self, forKey: .registry) ?? d.registry
+        registryPollSeconds = try c.decodeIfPresent(Double.self, forKey: .registryPollSeconds) ?? d.registryPollSeconds
     }
 
     /// Reads `url` strictly: bad YAML, wrong types, unknown keys and out-of-range values are one-line errors.
@@ -139,6 +153,9 @@ extension ServeConfig: ValidatedConfig {
         if !(0...1).contains(confidenceThreshold) { throw bad(.confidenceThreshold, "must be in [0, 1], found \(confidenceThreshold)") }
         if !(minReturn >= 0) { throw bad(.minReturn, "must be ≥ 0, found \(minReturn)") }
         if maxStaleDays < 0 { throw bad(.maxStaleDays, "must be ≥ 0, found \(maxStaleDays)") }
+        if !(registryPollSeconds >= 0 && registryPollSeconds <= 86_400) {
+            throw bad(.registryPollSeconds, "must be in 0...86400 seconds, found \(registryPollSeconds)")
+        }
         if !ServerPaths.isSafeName(run) { throw bad(.run, "must be a plain folder name, found '\(run)'") }
     }
 }

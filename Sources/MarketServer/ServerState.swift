@@ -39,6 +39,40 @@ public final class ServerState: @unchecked Sendable {
         if let problem = forecasts.modelProblem {
             logger.warning("no model loaded: forecasts answer 503", metadata: ["reason": .string(problem)])
         }
+        for problem in forecasts.registryProblems { logger.warning("registry", metadata: ["problem": .string(problem)]) }
+        Self.log(forecasts.served, logger)
+        if forecasts.registryURL != nil, config.registryPollSeconds > 0 { startRegistryPoll(every: config.registryPollSeconds) }
+    }
+
+    deinit { pollTimer?.cancel() }
+
+    private var pollTimer: DispatchSourceTimer?
+
+    /// Re-reads the registry's promotions every `seconds` on the forecasting queue (between forecasts); logs
+    /// each change of the served models and each new problem.
+    private func startRegistryPoll(every seconds: Double) {
+        let timer = DispatchSource.makeTimerSource(queue: Blocking.serial)
+        let interval = DispatchTimeInterval.milliseconds(Int(seconds * 1000))
+        timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(100))
+        let logger = self.logger
+        timer.setEventHandler { [weak forecasts] in
+            guard let forecasts else { return }
+            let before = forecasts.registryProblems
+            if let served = forecasts.refreshModels() { Self.log(served, logger) }
+            for problem in forecasts.registryProblems where !before.contains(problem) {
+                logger.warning("registry", metadata: ["problem": .string(problem)])
+            }
+        }
+        timer.resume()
+        pollTimer = timer
+    }
+
+    /// One log line per category: which checkpoint serves it.
+    private static func log(_ served: [ServedModel], _ logger: Logger) {
+        for model in served {
+            logger.info("model", metadata: ["category": .string(model.category), "source": .string(model.source),
+                                            "checkpoint": .string(model.checkpoint), "run": .string(model.runID ?? "-")])
+        }
     }
 
     /// Seconds since start.

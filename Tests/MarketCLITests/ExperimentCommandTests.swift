@@ -73,6 +73,27 @@ final class ExperimentCommandTests: XCTestCase {
                      "checkpoints/e/pretrained.safetensors", "checkpoints/e/model_finetuned_crypto.safetensors"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), file)
         }
+        // The run is in the registry (runs/registry.sqlite) with its metrics and per-category checkpoints, promotable.
+        let listed = try CLIRunner.run(["runs", "list", "--json", "--kind", "experiment"], in: directory)
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        let runs = (try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any])?["runs"] as? [[String: Any]] ?? []
+        let registered = try XCTUnwrap(runs.first { $0["name"] as? String == "e" }, listed.stdout)
+        XCTAssertEqual(registered["status"] as? String, "finished")
+        let metrics = registered["metrics"] as? [String: Double] ?? [:]
+        XCTAssertEqual(metrics["nll.crypto"] ?? .nan, (categories[0]["scores"] as? [String: [String: Any]])?["finetuned_calibrated"]?["nll"] as? Double ?? .infinity,
+                       accuracy: 1e-9)
+        XCTAssertEqual(metrics["categories"], 2)
+        let artefacts = registered["artefacts"] as? [String: String] ?? [:]
+        XCTAssertEqual(artefacts["checkpoint.crypto"], "checkpoints/e/model_finetuned_crypto.safetensors")
+        XCTAssertNotNil(artefacts["checkpoint_hash.crypto"])
+        XCTAssertEqual(registered["checkpoint_path"] as? String, "checkpoints/e/pretrained.safetensors")
+        let promoted = try CLIRunner.run(["runs", "promote", registered["id"] as? String ?? "?", "--category", "crypto"], in: directory)
+        XCTAssertEqual(promoted.status, 0, promoted.stderr)
+        // A promoted experiment checkpoint keeps the pre-training's drift reference (the nightly drift gate needs it).
+        let reference = try FinetuneCommandTests.metadata(directory.appendingPathComponent("checkpoints/e/pretrained.safetensors"))["drift_reference"]
+        XCTAssertNotNil(reference)
+        XCTAssertEqual(try FinetuneCommandTests.metadata(directory.appendingPathComponent("checkpoints/e/model_finetuned_crypto.safetensors"))["drift_reference"],
+                       reference)
         // The calibrated checkpoints evaluate (calibration applied, raw kept beside it).
         let evaluate = try CLIRunner.run(["evaluate", "--checkpoint", "checkpoints/e/model_finetuned_crypto.safetensors", "--config", "experiment.yaml",
                                           "--universe", "demo.yaml", "--data", "data", "--run", "e"], in: directory)

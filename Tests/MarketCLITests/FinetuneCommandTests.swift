@@ -33,6 +33,24 @@ final class FinetuneCommandTests: XCTestCase {
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("runs/t/report.json"))) as? [String: Any]
         XCTAssertEqual((report?["categories"] as? [[String: Any]])?.first?["category"] as? String, "crypto")
 
+        // The fine-tuned checkpoint inherits the pre-training's drift reference (fitted on the pre-training range,
+        // not refitted on the fine-tuning windows): same metadata text, and `drift` answers the same tests from it.
+        let pretrainedReference = try Self.metadata(directory.appendingPathComponent("checkpoints/t/pretrained.safetensors"))["drift_reference"]
+        let finetunedReference = try Self.metadata(directory.appendingPathComponent("checkpoints/t/model_finetuned_crypto.safetensors"))["drift_reference"]
+        XCTAssertNotNil(pretrainedReference)
+        XCTAssertEqual(finetunedReference, pretrainedReference)
+        var driftReports: [[String: Any]] = []
+        for file in ["pretrained", "model_finetuned_crypto"] {
+            let drift = try CLIRunner.run(["drift", "--checkpoint", "checkpoints/t/\(file).safetensors", "--universe", "demo.yaml", "--data", "data",
+                                           "--date", "2025-06-04", "--json", "--out", "drift-\(file)"], in: directory)
+            XCTAssertEqual(drift.status, 0, drift.stderr)
+            driftReports.append(try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(drift.stdout.utf8)) as? [String: Any], drift.stdout))
+        }
+        XCTAssertEqual(driftReports[1]["reference"] as? String, "checkpoint")
+        let statistics = driftReports.map { ($0["tests"] as? [[String: Any]] ?? []).map { $0["statistic"] as? Double ?? .nan } }
+        XCTAssertEqual(statistics[0].count, 36)
+        XCTAssertEqual(statistics[1], statistics[0])
+
         let evaluate = try CLIRunner.run(["evaluate", "--checkpoint", "checkpoints/t/model_finetuned_crypto.safetensors"] + common, in: directory)
         XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
         XCTAssertTrue(evaluate.stdout.contains("crypto"), evaluate.stdout)
@@ -43,5 +61,13 @@ final class FinetuneCommandTests: XCTestCase {
         let bad = try CLIRunner.run(["finetune"] + common + ["--category", "nope"], in: directory)
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("unknown category 'nope'"), bad.stderr)
+    }
+
+    /// The `__metadata__` of a safetensors file's JSON header.
+    static func metadata(_ url: URL) throws -> [String: String] {
+        let data = try Data(contentsOf: url)
+        let length = Int(data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).littleEndian })
+        let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any]
+        return header?["__metadata__"] as? [String: String] ?? [:]
     }
 }

@@ -144,16 +144,11 @@ public enum NightlyRun {
             if config.models == .registry {
                 if let registry = recorder.registry {
                     do {
-                        for promotion in try registry.promotions() where promotion.stage == .production
-                            && universe.categories.contains(where: { $0.name == promotion.category }) {
-                            let url = URL(fileURLWithPath: promotion.checkpointPath)
-                            let hash = try? ContentDigest.checkpointHash(url)
-                            guard let hash, promotion.checkpointHash == nil || hash == promotion.checkpointHash else {
-                                failure = "registry: the production checkpoint of \(promotion.category), \(promotion.checkpointPath), "
-                                    + (hash == nil ? "is missing or unreadable" : "has content hash \(hash!), promoted with \(promotion.checkpointHash!) (replaced since)")
-                                code = .failed; break runSteps
-                            }
-                            production[promotion.category] = url
+                        let checkpoints = try registry.productionCheckpoints(categories: universe.categories.map(\.name))
+                        for category in checkpoints.keys.sorted() {
+                            let checkpoint = checkpoints[category]!
+                            if let problem = checkpoint.problem { failure = "registry: \(problem)"; code = .failed; break runSteps }
+                            production[category] = checkpoint.url
                         }
                     } catch { context.log("nightly: \(error) — using the signals config's checkpoints") }
                 } else {

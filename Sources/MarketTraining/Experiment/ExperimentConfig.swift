@@ -62,6 +62,7 @@ public struct WalkForwardSection: Codable, Equatable, Sendable {
 /// calibrate: true       # fit the post-hoc scale calibration on held-out rows (never the test period)
 /// categories: [crypto]  # default: every category
 /// strategy:     { … }   # ExperimentStrategySection: signal rule fitted on validation, test period traded
+/// notify: { … }         # NotifySettings: webhook on epoch/checkpoint/finish/failure (default none)
 /// ```
 /// Protocol per category K: pre-train on bars before K's validation start; walk forward over K's
 /// validation period (score each window, then fine-tune on it); score pre-trained and fine-tuned models
@@ -74,10 +75,12 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
     public var calibrate = true
     public var categories: [String]?
     public var strategy = ExperimentStrategySection()
+    /// Webhook notifications of the run (`notify:`); default none.
+    public var notify: NotifySettings?
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case model, training, finetune, walkForward = "walk_forward", calibrate, categories, strategy }
+    enum CodingKeys: String, CodingKey { case model, training, finetune, walkForward = "walk_forward", calibrate, categories, strategy, notify }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -88,6 +91,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
         calibrate = try c.decodeIfPresent(Bool.self, forKey: .calibrate) ?? true
         categories = try c.decodeIfPresent([String].self, forKey: .categories)
         strategy = try c.decodeIfPresent(ExperimentStrategySection.self, forKey: .strategy) ?? ExperimentStrategySection()
+        notify = try c.decodeIfPresent(NotifySettings.self, forKey: .notify)
     }
 
     public func validate() throws {
@@ -97,6 +101,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
         guard walkForward.windowMonths >= 1 else { throw ConfigValueError(keyPath: ["walk_forward", "window_months"], reason: "must be ≥ 1, found \(walkForward.windowMonths)") }
         guard walkForward.epochs >= 1 else { throw ConfigValueError(keyPath: ["walk_forward", "epochs"], reason: "must be ≥ 1, found \(walkForward.epochs)") }
         try strategy.validate()
+        do { try notify?.validate() } catch let error as ConfigValueError { throw error.prefixed("notify") }
         guard walkForward.guardBars >= 1 else { throw ConfigValueError(keyPath: ["walk_forward", "guard_bars"], reason: "must be ≥ 1, found \(walkForward.guardBars)") }
     }
 

@@ -112,6 +112,8 @@ public struct ExperimentRunner {
             var extra = CheckpointMetadata(run: config.training.run, fineTunedCategory: name, fineTunedFrom: files.weightsURL.lastPathComponent).entries
             extra[CheckpointMetadata.Key.outOfSampleStart] = result.outOfSampleStart
             for (key, value) in loaded.checkpoint.metadata where CheckpointCuts.Key.isCut(key) { extra[key] = value }
+            // The drift gate tests today's data against the pre-training range's reference (as `finetune` keeps it).
+            extra[FeatureReference.metadataKey] = loaded.checkpoint.metadata[FeatureReference.metadataKey]
             if let end = result.fineTuneTrainEnd { extra[CheckpointCuts.Key.trainEnd(name)] = end }
             if config.calibrate { extra[PredictiveCalibration.metadataKey] = try finetunedCalibration.jsonString() }
             let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: loaded.normalizer,
