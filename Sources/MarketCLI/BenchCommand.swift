@@ -46,6 +46,7 @@ struct BenchCommand: ParsableCommand {
         .backtest,
         .signals,
         .signalsHistory,
+        .serve,
     ]
 
     func run() throws {
