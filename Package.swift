@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "MarketOps",
             dependencies: [
-                "MarketData", "MarketModel", "MarketSignals", "MarketTraining", "MarketSupport",
+                "MarketData", "MarketModel", "MarketSignals", "MarketTraining", "MarketPipeline", "MarketSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -99,7 +99,8 @@ let package = Package(
         .testTarget(
             name: "MarketOpsTests",
             dependencies: [
-                "MarketOps", "MarketData", "MarketModel", "MarketTraining", "MarketSupport", "MarketTestSupport",
+                "MarketOps", "MarketData", "MarketModel", "MarketTraining", "MarketPipeline", "MarketSynthetic", "MarketTensor",
+                "MarketSupport", "MarketTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

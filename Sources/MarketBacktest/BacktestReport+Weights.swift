@@ -1,5 +1,6 @@
 // The report of a target-weight backtest (`marketgpt backtest --weights DIR`).
 import MarketData
+import MarketSupport
 
 extension BacktestReport {
     /// Backtests weight rows against aligned prices; `end` extends (or cuts) the window past the last row. Bars beyond

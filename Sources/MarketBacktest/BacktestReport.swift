@@ -1,6 +1,7 @@
 // A finished backtest (run + statistics) and its files: metrics.json, equity.csv, trades.csv, equity.svg.
 import Foundation
 import MarketData
+import MarketSupport
 
 /// Why a backtest could not run.
 public struct BacktestError: Error, CustomStringConvertible {

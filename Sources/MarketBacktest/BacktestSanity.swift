@@ -1,5 +1,6 @@
 // Sanity gates before a backtest: signal rows outside the price dates, conflicting duplicates, implausible price jumps.
 import MarketData
+import MarketSupport
 
 /// What the gates found (written to metrics.json under `sanity`, and to stderr by the CLI).
 public struct BacktestSanity: Sendable, Equatable {

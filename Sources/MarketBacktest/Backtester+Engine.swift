@@ -1,5 +1,6 @@
 // The simulation state and its per-day passes, on raw buffers hoisted out of the arrays (the hot path).
 import MarketData
+import MarketSupport
 
 /// The mutable state of one simulation. Per-asset state lives in buffers of length N allocated once;
 /// the (D, N) price and decision buffers are borrowed for the duration of `simulate()`.

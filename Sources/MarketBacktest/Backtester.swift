@@ -1,5 +1,6 @@
 // The bar-by-bar simulation: decisions at close t fill at open t+1, costs, borrow, stops, sizing, marks.
 import MarketData
+import MarketSupport
 
 /// What a simulation produced: curves over rows [startRow, endRow] and the trades.
 public struct BacktestRun: Sendable {

@@ -1,5 +1,6 @@
 // Signals turned into a (D, N) grid of decisions, each placed at the first open after the close it was decided at.
 import MarketData
+import MarketSupport
 
 /// Decisions per (date, asset) of a `PriceMatrix`, and the window [startRow, endRow] to simulate.
 ///

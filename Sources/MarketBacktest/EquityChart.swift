@@ -2,6 +2,7 @@
 import Foundation
 import MarketData
 import MarketCharts
+import MarketSupport
 
 /// Draws a backtest's equity chart with `SVGChart`.
 enum EquityChart {

@@ -1,6 +1,7 @@
 // Statistics as a pure function of an equity curve (and, for the strategy, its trades and exposure).
 import Foundation
 import MarketData
+import MarketSupport
 
 /// Performance figures of one equity curve. Returns are fractions; NaN means "undefined" (JSON null).
 public struct PerformanceMetrics: Sendable, Equatable {

@@ -1,5 +1,6 @@
 // Where dated instructions (signal rows, target weights) act on a price calendar: the first open after their close.
 import MarketData
+import MarketSupport
 
 /// Dated per-ticker instructions placed on a `PriceMatrix` (shared by `DecisionMatrix` and `WeightMatrix`).
 struct InstructionPlacement {

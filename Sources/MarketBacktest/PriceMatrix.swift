@@ -1,5 +1,6 @@
 // Prices of N assets aligned on one calendar as flat (D, N) buffers, with a real/synthetic/missing status per cell.
 import MarketData
+import MarketSupport
 
 /// What a cell of a `PriceMatrix` holds.
 public enum BarStatus: UInt8, Sendable {

@@ -1,6 +1,7 @@
 // The strategy report of a signal backtest: pooled and per category against equal-weight buy-and-hold, costs, PSR/DSR, classes.
 import Foundation
 import MarketData
+import MarketSupport
 
 /// What a portfolio manager reads about an out-of-sample period: for the pooled book and each category on its own
 /// (each traded with the full capital), the strategy against an equal-weight buy-and-hold of every asset with signal

@@ -1,5 +1,6 @@
 // Target weights turned into a (D, N) grid of instructions, each placed at the first open after the close it was decided at.
 import MarketData
+import MarketSupport
 
 /// Target-weight instructions per (date, asset) of a `PriceMatrix`, and the window [startRow, endRow] to simulate.
 ///

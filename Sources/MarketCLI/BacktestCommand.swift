@@ -6,6 +6,7 @@ import MarketData
 import MarketPipeline
 import MarketSignals
 import MarketOps
+import MarketSupport
 
 /// Backtests signal files: metrics.json, equity.csv, trades.csv and equity.svg under `--out`.
 struct BacktestCommand: ParsableCommand {

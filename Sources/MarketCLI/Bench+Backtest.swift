@@ -2,6 +2,7 @@
 import Foundation
 import MarketBacktest
 import MarketData
+import MarketSupport
 
 extension BenchSuite {
     /// `backtest_615x5000_s` (target ≤ 0.05 s): long_only, equal weight, default costs; plus long_short with

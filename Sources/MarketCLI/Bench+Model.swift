@@ -3,6 +3,7 @@ import Foundation
 import MarketModel
 import MarketTensor
 import MarketTraining
+import MarketSupport
 
 extension BenchSuite {
     /// Reference config, random weights and inputs, 2 cores. Main figures use `DataParallel` (one replica per

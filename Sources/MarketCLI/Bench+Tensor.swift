@@ -2,6 +2,7 @@
 import CBLAS
 import Foundation
 import MarketTensor
+import MarketSupport
 
 extension BenchSuite {
     /// sgemm_gflops, tensor_matmul_gflops, sgemm_fwd_bwd_gflops, elementwise_gbps, memcpy_gbps (2 BLAS threads).

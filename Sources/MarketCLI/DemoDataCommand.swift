@@ -4,6 +4,7 @@ import Foundation
 import MarketData
 import MarketSynthetic
 import MarketPipeline
+import MarketSupport
 
 /// Generates `OUT/<category>/<TICKER>.csv` for every asset of a universe, with deliberate gaps, one short history
 /// and one missing file, so that the loader and gap filling have real work to do.
@@ -35,6 +36,7 @@ struct DemoDataCommand: ParsableCommand {
 
     func validate() throws {
         guard CivilDate.parseISO(endDate) != nil else { throw ValidationError("--end-date \(endDate): not a YYYY-MM-DD date") }
+        try requireOption("--end-date year", CivilDate.civil(CivilDate.parseISO(endDate)!).year, in: OptionLimits.demoEndYear)
     }
 
     func run() throws {

@@ -4,6 +4,8 @@ import Foundation
 import MarketData
 import MarketModel
 import MarketOps
+import MarketPipeline
+import MarketSupport
 
 /// Compares each feature's distribution over the last `--window` bars (per category, real bars as of
 /// `--date`) with the reference stored in the checkpoint at training time.
@@ -54,43 +56,13 @@ struct DriftCommand: ParsableCommand {
 
     func run() throws {
         let day = CivilDate.parseISO(date)!
-        let definition: Universe
-        do { definition = try Universe.load(URL(fileURLWithPath: universe)) } catch let error as DataError {
-            throw DataCommandFailure(error.description)
-        }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw DataCommandFailure("\(data): data folder not found")
-        }
-        let checkpointURL = URL(fileURLWithPath: checkpoint)
-        let file: ModelCheckpoint
-        do { file = try ModelCheckpoint.read(checkpointURL) } catch { throw DataCommandFailure("\(error)") }
-        let dataURL = URL(fileURLWithPath: data)
-        let loaded = UniverseLoader.load(definition, dataDirectory: dataURL, options: UniverseLoadOptions(asOf: day))
-        var source = "checkpoint"
-        var reference: FeatureReference
+        let report: DriftReport, text: String
         do {
-            if let stored = try DriftGate.reference(of: file, file: checkpoint) {
-                reference = stored
-            } else {
-                guard let cut = CheckpointMetadata(file.metadata).validationStart else {
-                    throw DataCommandFailure("\(checkpoint): no '\(FeatureReference.metadataKey)' and no \(CheckpointMetadata.Key.validationStart) in __metadata__; cannot build a reference")
-                }
-                let all = UniverseLoader.load(definition, dataDirectory: dataURL, options: UniverseLoadOptions(asOf: cut - 1))
-                let store = FeatureStore(loaded: all)
-                reference = FeatureReference.fitted(store, ranges: store.assets.map { 0..<$0.count },
-                                                    categoryNames: definition.categories.map(\.name))
-                source = "recomputed from the data before \(CivilDate.isoString(cut))"
-            }
-        } catch let error as DataError { throw DataCommandFailure(error.description) }
-        let report = DriftGate.run(reference: reference, loaded: loaded, date: day, options: DriftOptions(window: window, level: level),
-                                   referenceSource: source)
-        let text = try report.jsonString()
-        let folder = URL(fileURLWithPath: out)
-        do {
-            try AtomicFile.write(text + "\n", to: folder.appendingPathComponent("drift_\(date).json"))
-            try AtomicFile.write(DriftChart.svg(report), to: folder.appendingPathComponent("drift_\(date).svg"))
-        } catch { throw DataCommandFailure("\(out): cannot write the drift report (\(error.localizedDescription))") }
+            let session = try UniverseSession.open(universe: URL(fileURLWithPath: universe), data: URL(fileURLWithPath: data), readUpTo: day)
+            report = try DriftCheck.run(checkpointURL: URL(fileURLWithPath: checkpoint), session: session, date: day,
+                                        options: DriftOptions(window: window, level: level))
+            text = try DriftCheck.write(report, to: URL(fileURLWithPath: out))
+        } catch let error as PipelineError { throw DataCommandFailure(error.description) }
         if json { print(text) } else {
             print(report.table(), terminator: "")
             print("drift: \(out)/drift_\(date).json, .svg (" + String(format: "%.2f s", report.seconds) + ")")

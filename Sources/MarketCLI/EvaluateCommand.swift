@@ -6,6 +6,7 @@ import MarketModel
 import MarketPipeline
 import MarketTensor
 import MarketTraining
+import MarketSupport
 
 /// Scores a checkpoint per category on its held-out period (see `CheckpointEvaluator`) against the
 /// random-walk, EWMA and GARCH baselines on the same targets, prints the table and writes JSON.

@@ -9,6 +9,7 @@ import MarketSignals
 import MarketSynthetic
 import MarketTensor
 import MarketTraining
+import MarketSupport
 
 /// Exit codes of `marketgpt` and which errors lead to them.
 enum ExitStatus {
@@ -24,6 +25,7 @@ enum ExitStatus {
         case let error as DataCommandFailure: return error.description
         case let error as DataError: return error.description
         case let error as ConfigError: return error.description
+        case let error as AtomicFileError: return error.description
         case let error as SignalError: return error.description
         case let error as TrainingError: return error.description
         case let error as DistributedError: return error.description

@@ -6,6 +6,7 @@ import MarketSignals
 import MarketPipeline
 import MarketTensor
 import MarketTraining
+import MarketSupport
 
 /// Loads the experiment config and the universe, runs `ExperimentRunner`, prints the targets summary.
 /// Outputs: `runs/<run>/report.json`, `report.md`, SVG charts; `checkpoints/<run>/` with the calibrated checkpoints.

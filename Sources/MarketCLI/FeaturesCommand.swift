@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import MarketData
+import MarketSupport
 
 /// `--list` prints the catalog; `--input F.csv --out F.features.csv [--features a,b]` writes a `Date`
 /// column then one column per feature (warm-up and masked cells empty).

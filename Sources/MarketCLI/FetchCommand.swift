@@ -4,6 +4,7 @@ import Foundation
 import MarketData
 import MarketOps
 import MarketTraining
+import MarketSupport
 
 /// Downloads the days after each file's last date from Yahoo or Stooq and appends them (see README
 /// "Data refresh"); prints the per-asset status table (or `--json`).

@@ -58,12 +58,12 @@ struct FinetuneCommand: ParsableCommand {
     @OptionGroup var source: TrainingSourceOptions
 
     func validate() throws {
-        if windowMonths < 1 { throw ValidationError("--window-months must be ≥ 1, found \(windowMonths)") }
-        if oosYears < 1 { throw ValidationError("--oos-years must be ≥ 1, found \(oosYears)") }
-        if epochs < 0 { throw ValidationError("--epochs must be ≥ 0, found \(epochs)") }
-        if let walkForwardYears, walkForwardYears < 1 { throw ValidationError("--walk-forward-years must be ≥ 1, found \(walkForwardYears)") }
-        if trainMonths < 0 { throw ValidationError("--train-months must be ≥ 0, found \(trainMonths)") }
-        if let maxStepsPerWindow, maxStepsPerWindow < 0 { throw ValidationError("--max-steps-per-window must be ≥ 0, found \(maxStepsPerWindow)") }
+        try requireOption("--window-months", windowMonths, in: OptionLimits.windowMonths)
+        try requireOption("--oos-years", oosYears, in: OptionLimits.years)
+        try requireOption("--epochs", epochs, in: OptionLimits.epochs)
+        if let walkForwardYears { try requireOption("--walk-forward-years", walkForwardYears, in: OptionLimits.years) }
+        try requireOption("--train-months", trainMonths, in: OptionLimits.trainMonths)
+        if let maxStepsPerWindow { try requireOption("--max-steps-per-window", maxStepsPerWindow, in: OptionLimits.stepsPerWindow) }
     }
 
     func run() throws {

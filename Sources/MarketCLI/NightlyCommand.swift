@@ -5,6 +5,7 @@ import MarketData
 import MarketOps
 import MarketSignals
 import MarketPipeline
+import MarketSupport
 
 /// The whole nightly job in one command, with one JSON summary on stdout (and in `runs/nightly/<date>.json`).
 struct NightlyCommand: ParsableCommand {

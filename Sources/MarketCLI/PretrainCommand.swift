@@ -8,6 +8,7 @@ import MarketOps
 import MarketSynthetic
 import MarketTensor
 import MarketTraining
+import MarketSupport
 
 /// Loads the config, the universe and its data, fills gaps (synthetic bars flagged), then runs
 /// `Pretrainer` and prints a one-line summary. Outputs: `checkpoints/<run>/pretrained.safetensors`

@@ -5,6 +5,7 @@ import MarketData
 import MarketPipeline
 import MarketOps
 import MarketSignals
+import MarketSupport
 
 /// Scores every asset of the universe at `--date` (its latest bar on or before it) with the fine-tuned model
 /// of its category, else the pre-trained one, and writes `<out>/<date>.csv` + `.json` atomically, then

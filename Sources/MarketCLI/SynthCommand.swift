@@ -79,7 +79,11 @@ struct SynthCommand: ParsableCommand {
         guard BootstrapMethod(rawValue: method) != nil else {
             throw ValidationError("--method must be stationary or circular, got '\(method)'")
         }
-        guard count >= 1 else { throw ValidationError("--count must be at least 1") }
+        try requireOption("--count", count, in: OptionLimits.synthCount)
+        try requireOption("--threads", threads, in: OptionLimits.threads)
+        try requireOption("--max-attempts", maxAttempts, in: OptionLimits.synthAttempts)
+        if let length { try requireOption("--length", length, in: OptionLimits.synthLength) }
+        if let blockLength { try requireOption("--block-length", blockLength, in: OptionLimits.blockLength) }
         if let minFidelity, !(0...100).contains(minFidelity) { throw ValidationError("--min-fidelity must be in 0...100") }
         guard stressQuantile > 0 && stressQuantile <= 1 else { throw ValidationError("--stress-quantile must be in (0, 1]") }
         if universe != nil || data != nil || category != nil {

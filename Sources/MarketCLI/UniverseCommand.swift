@@ -4,6 +4,7 @@ import Foundation
 import MarketData
 import MarketSynthetic
 import MarketPipeline
+import MarketSupport
 
 /// Loads a universe and prints, per asset, status, rows, dates, dropped rows by reason, gaps, filled bars and shortfall.
 struct UniverseCommand: ParsableCommand {
@@ -46,10 +47,7 @@ struct UniverseCommand: ParsableCommand {
             throw DataCommandFailure(error.description)
         }
         let dataURL = URL(fileURLWithPath: data)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dataURL.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw DataCommandFailure("\(data): data folder not found")
-        }
+        do { try PipelineError.requireFolder(dataURL) } catch let error as PipelineError { throw DataCommandFailure(error.description) }
         let options = UniverseLoadOptions(csv: try layout.csvOptions(), asOf: asOfDay)
         let (loaded, fills) = CoverageReport.load(definition, dataDirectory: dataURL, options: options)
         for report in fills where report.synthesizedBars > 0 {

@@ -1,6 +1,7 @@
 // DataParallel: splits a batch over model replicas, one core each (single-threaded BLAS), and sums gradients.
 import Foundation
 import MarketTensor
+import MarketSupport
 
 /// Runs MarketGPT on `workers` threads at once: worker 0 uses `model`, the others a replica whose weights are
 /// copied from `model` at every call. Each worker runs its share of the batch with single-threaded BLAS and

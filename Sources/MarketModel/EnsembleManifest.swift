@@ -2,6 +2,7 @@
 import Foundation
 import MarketData
 import MarketTensor
+import MarketSupport
 
 /// A deep ensemble of K independently initialised and trained MarketGPT members (`pretrain --ensemble K`),
 /// stored as one checkpoint set in `checkpoints/<run>/`:

@@ -1,6 +1,7 @@
 // Layers of MarketGPT: Linear, LayerNorm and the pre-LN causal transformer block.
 import Foundation
 import MarketTensor
+import MarketSupport
 
 /// Makes a named parameter tensor.
 func makeParameter(_ name: String, _ shape: [Int], pool: BufferPool, fill: (Tensor) -> Void) -> Tensor {

@@ -2,6 +2,7 @@
 import Foundation
 import MarketData
 import MarketTensor
+import MarketSupport
 
 /// Predictive distribution of the next H steps for each sequence, each (B, H) row-major.
 public struct Predictive {

@@ -19,6 +19,7 @@
 //   // parameters:   model.namedParameters — stable dotted names (`embed.asset.weight`, `blocks.0.attn.qkv.weight`, …)
 import Foundation
 import MarketTensor
+import MarketSupport
 
 /// One batch of model inputs (and optionally targets) as flat row-major buffers.
 public struct ModelBatch {

@@ -1,5 +1,6 @@
 // ModelConfig: the MarketGPT hyper-parameters (Codable, every field documented with its default).
 import Foundation
+import MarketData
 
 /// Which predictive distribution the head parameterises.
 public enum HeadKind: String, Codable, Sendable {
@@ -10,15 +11,15 @@ public enum HeadKind: String, Codable, Sendable {
 }
 
 /// MarketGPT hyper-parameters. Defaults are the reference config (`configs/pretrain.yaml`):
-/// T=64, F=8, C=128, 4 layers, 4 heads, MLP 4×, H=5, 615 assets, 6 categories, dropout 0.1.
+/// T=64, F=7 (the standard features), C=128, 4 layers, 4 heads, MLP 4×, H=5, 615 assets, 6 categories, dropout 0.1.
 ///
 /// Coding keys are snake_case (`context_length`, `mlp_ratio`, …); a missing key takes its default.
 /// Unknown keys are rejected by the config reader in the CLI layer using `ModelConfig.keys`.
 public struct ModelConfig: Codable, Equatable, Sendable {
     /// T: context length in bars (positions with a learned embedding). Default 64.
     public var contextLength = 64
-    /// F: input features per bar. Default 8.
-    public var featureCount = 8
+    /// F: input features per bar. Default 7 (`MarketFeatures.count`, the standard feature set).
+    public var featureCount = MarketFeatures.count
     /// C: model width. Default 128.
     public var width = 128
     /// Number of transformer blocks. Default 4.
@@ -109,17 +110,17 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                                     (.mlpRatio, mlpRatio, Limits.mlpRatio), (.horizon, horizon, Limits.horizon),
                                     (.assetCount, assetCount, Limits.assetCount), (.categoryCount, categoryCount, Limits.categoryCount)]
             where !range.contains(value) {
-            throw bad(key, "must be in \(range.lowerBound)...\(range.upperBound), got \(value)")
+            throw bad(key, "must be in \(range.lowerBound)...\(range.upperBound), found \(value)")
         }
         let parameters = Self.estimatedParameters(width: width, layers: layers, mlpRatio: mlpRatio,
                                                   rows: assetCount + categoryCount + contextLength + featureCount + 2 * horizon)
         if parameters > Double(Limits.parameters) {
             throw bad(.width, "width \(width) × layers \(layers) × mlp_ratio \(mlpRatio) makes ≈ \(Int(parameters)) parameters, above the \(Limits.parameters) limit")
         }
-        if width % heads != 0 { throw bad(.heads, "\(heads) heads do not divide width \(width)") }
-        if !(0..<1).contains(dropout) { throw bad(.dropout, "must be in [0, 1), got \(dropout)") }
-        if !(0..<1).contains(assetEmbeddingDropout) { throw bad(.assetEmbeddingDropout, "must be in [0, 1), got \(assetEmbeddingDropout)") }
-        if !(degreesOfFreedom > 0) { throw bad(.degreesOfFreedom, "must be > 0, got \(degreesOfFreedom)") }
+        if width % heads != 0 { throw bad(.heads, "width \(width) is not a multiple of heads \(heads)") }
+        if !(0..<1).contains(dropout) { throw bad(.dropout, "must be in [0, 1), found \(dropout)") }
+        if !(0..<1).contains(assetEmbeddingDropout) { throw bad(.assetEmbeddingDropout, "must be in [0, 1), found \(assetEmbeddingDropout)") }
+        if !(degreesOfFreedom > 2) { throw bad(.degreesOfFreedom, "must be > 2 (so the variance exists), found \(degreesOfFreedom)") }
         if !(minLogVariance < maxLogVariance) { throw bad(.minLogVariance, "must be below max_log_variance") }
     }
 

@@ -3,6 +3,7 @@
 import Foundation
 import MarketData
 import MarketTensor
+import MarketSupport
 
 /// The typed `__metadata__` of a MarketGPT checkpoint (beyond weights, config, normaliser and id tables).
 /// Raw key strings live only here.
@@ -103,7 +104,12 @@ public final class TrainedModel {
 
     /// Decodes an already verified `checkpoint` read from `url`.
     public convenience init(checkpoint: ModelCheckpoint, url: URL) throws {
-        let model = try MarketGPT(checkpoint: checkpoint, file: url.path)
+        try self.init(checkpoint: checkpoint, url: url, model: try MarketGPT(checkpoint: checkpoint, file: url.path))
+    }
+
+    /// Decodes the normaliser, id tables and metadata of `checkpoint` (read from `url`) around `model`, which
+    /// was built from that checkpoint's weights (a resumed trainer's model).
+    public convenience init(checkpoint: ModelCheckpoint, url: URL, model: MarketGPT) throws {
         let idTable = try checkpoint.idTable(file: url.path)
         guard let text = checkpoint.metadata[ModelCheckpoint.Key.normalizer] else {
             throw TensorError.malformedFile(file: url.path, reason: "no '\(ModelCheckpoint.Key.normalizer)' in __metadata__")

@@ -3,6 +3,7 @@
 import Foundation
 import MarketData
 import MarketSynthetic
+import MarketSupport
 
 /// The coverage workflow: load (as of a day), optionally fill, and report.
 public enum CoverageReport {

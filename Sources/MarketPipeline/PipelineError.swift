@@ -5,6 +5,7 @@ import MarketModel
 import MarketSignals
 import MarketTensor
 import MarketTraining
+import MarketSupport
 
 /// A workflow failure: bad input (file, line, reason), an unusable checkpoint, nothing to do. Its
 /// `description` is the one line a front door (CLI, server) shows; the CLI maps it to exit code 1.

@@ -4,6 +4,7 @@ import MarketData
 import MarketModel
 import MarketTensor
 import MarketTraining
+import MarketSupport
 
 extension QuickstartPipeline {
     /// Pre-trains from scratch on the loaded, gap-filled universe; the training monitor reports progress on

@@ -4,6 +4,7 @@ import Foundation
 import MarketBacktest
 import MarketData
 import MarketSignals
+import MarketSupport
 
 extension QuickstartPipeline {
     /// The signal job over `universe`: fine-tuned checkpoints where present, the pre-trained one otherwise.

@@ -4,6 +4,7 @@ import MarketData
 import MarketSignals
 import MarketSynthetic
 import MarketTraining
+import MarketSupport
 
 /// Runs the whole pipeline on a universe (the embedded demo one by default): demo data → universe load with gap
 /// filling → pre-training → walk-forward fine-tuning of one category → evaluation against baselines → nightly

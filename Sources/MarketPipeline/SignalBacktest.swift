@@ -3,6 +3,7 @@ import Foundation
 import MarketBacktest
 import MarketData
 import MarketSignals
+import MarketSupport
 
 /// Backtests signal rows and adds the signal classification and the strategy report (`backtest --signals`, the
 /// experiment's test period, any server job).

@@ -4,6 +4,7 @@ import Foundation
 import MarketData
 import MarketSignals
 import MarketSynthetic
+import MarketSupport
 
 /// One configured signal run: the universe session (files read once), the models and the rule. Every date
 /// is scored from the universe *as of that date* (bars after it cut in memory) and gap-filled from that data

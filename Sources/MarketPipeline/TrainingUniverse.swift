@@ -5,6 +5,7 @@ import MarketData
 import MarketModel
 import MarketSynthetic
 import MarketTraining
+import MarketSupport
 
 /// The universe a training workflow works on: config (overrides applied), gap-filled features and id tables.
 public struct TrainingUniverse {

@@ -4,6 +4,7 @@ import Foundation
 import MarketData
 import MarketModel
 import MarketTraining
+import MarketSupport
 
 /// Where a run's outputs go, relative to a root folder (the working directory of the CLI).
 public struct RunFolders: Sendable {

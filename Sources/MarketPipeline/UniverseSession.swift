@@ -5,6 +5,7 @@ import MarketData
 import MarketModel
 import MarketSignals
 import MarketSynthetic
+import MarketSupport
 
 /// The universe of a workflow: its definition, its data folder, and every CSV read and validated once.
 ///

@@ -2,6 +2,7 @@
 import Foundation
 import MarketData
 import MarketSignals
+import MarketSupport
 
 /// The weights side of a signal run: `TargetWeights` of each date's rows, the no-trade band measured against the
 /// latest earlier weight file in `out` (or the previous date of the same run), written atomically.

@@ -3,6 +3,7 @@ import Foundation
 import MarketData
 import MarketModel
 import MarketTensor
+import MarketSupport
 
 /// Options of a signal run (configs/signals.yaml; every CLI option overrides).
 public struct SignalRunOptions: Sendable, Equatable {

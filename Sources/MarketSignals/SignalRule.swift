@@ -1,6 +1,7 @@
 // The pure decision rule: a per-asset predictive (mean, aleatoric and epistemic variance per horizon) → BUY/SELL/HOLD.
 import Foundation
 import MarketData
+import MarketSupport
 
 /// The model's predictive for one asset at one date, per horizon k = 1…H (plain arrays, no tensors).
 public struct AssetPredictive: Sendable, Equatable {

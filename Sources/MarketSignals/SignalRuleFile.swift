@@ -1,6 +1,7 @@
 // `<checkpoint>.signal_rule.json`: the decision rule fitted per category on a checkpoint's validation period.
 import Foundation
 import MarketData
+import MarketSupport
 
 /// The rule file written by `marketgpt calibrate-signals` beside its checkpoint and read by `marketgpt signals`
 /// (which then uses each category's values unless flags override them). Keys are snake_case, sorted; no clock

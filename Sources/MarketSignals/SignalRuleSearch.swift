@@ -1,6 +1,7 @@
 // The grid search of a category's decision rule over validation forecasts: thresholds × minimum returns × horizons.
 import Foundation
 import MarketData
+import MarketSupport
 
 /// One category's forecasts over a period, reduced to what the rule compares, for every decision horizon.
 ///

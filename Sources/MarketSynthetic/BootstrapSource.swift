@@ -1,6 +1,7 @@
 // Preprocessing: an OHLCV series turned into the per-day components the block bootstrap resamples.
 import Foundation
 import MarketData
+import MarketSupport
 
 /// Errors of the synthetic engine (bad inputs and unreachable targets), each with a one-line reason.
 public enum SyntheticError: Error, CustomStringConvertible, Equatable {

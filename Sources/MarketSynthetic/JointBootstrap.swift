@@ -1,6 +1,7 @@
 // Joint (block-synchronised) bootstrap of a category: the same source days for every asset, so cross-asset correlations survive.
 import Foundation
 import MarketData
+import MarketSupport
 
 /// The assets of one category on their common calendar, decomposed for a joint stationary bootstrap:
 /// one draw of source days is applied to every asset, so a synthetic day of asset i and asset j comes

@@ -1,6 +1,7 @@
 // Rebuilds consistent OHLCV bars from bootstrapped components and a start price.
 import Foundation
 import MarketData
+import MarketSupport
 
 /// Turns per-day components back into bars.
 public enum OHLCVReconstruction {

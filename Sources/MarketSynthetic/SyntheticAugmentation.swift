@@ -1,6 +1,7 @@
 // Synthetic series as extra pre-training assets: block-bootstrap copies of each asset's history before a cut, flagged synthetic.
 import Foundation
 import MarketData
+import MarketSupport
 
 /// Builds the synthetic training assets of `augmentation.synthetic_share`.
 public enum SyntheticAugmentation {

@@ -1,5 +1,6 @@
 // Differentiable inverted dropout with a call-time mode (.train / .eval / .monteCarlo).
 import Foundation
+import MarketSupport
 
 /// When dropout is active: training, deterministic evaluation, or MC-dropout inference.
 public enum DropoutMode: String, Codable, Sendable {

@@ -1,5 +1,6 @@
 // Tensor: a contiguous row-major Float32 array with a shape, an optional gradient and its autograd links.
 import Foundation
+import MarketSupport
 
 /// A contiguous, row-major Float32 tensor.
 ///

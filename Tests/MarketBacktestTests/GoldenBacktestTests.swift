@@ -2,6 +2,7 @@
 import XCTest
 import MarketData
 @testable import MarketBacktest
+import MarketSupport
 
 /// Builds small price matrices from per-asset OHLC lists (consecutive calendar days from 2024-01-01).
 enum Fixture {

@@ -4,6 +4,7 @@ import XCTest
 import MarketData
 import MarketTestSupport
 @testable import MarketBacktest
+import MarketSupport
 
 final class PerformanceStatisticsTests: XCTestCase {
     func testHandComputedCurve() {

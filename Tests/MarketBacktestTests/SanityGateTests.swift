@@ -2,6 +2,7 @@
 import XCTest
 import MarketData
 @testable import MarketBacktest
+import MarketSupport
 
 final class SanityGateTests: XCTestCase {
     let prices = Fixture.prices([

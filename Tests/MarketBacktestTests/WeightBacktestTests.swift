@@ -2,6 +2,7 @@
 import XCTest
 import MarketData
 @testable import MarketBacktest
+import MarketSupport
 
 final class WeightBacktestTests: XCTestCase {
     static func weight(_ day: Int, _ ticker: String, _ w: Double) -> TargetWeight {

@@ -1,6 +1,7 @@
 // Every defect of CONTRACT.md is handled as written and counted with its line number.
 import XCTest
 @testable import MarketData
+import MarketSupport
 
 final class CSVDefectTests: XCTestCase {
     func load(_ text: String, _ options: CSVOptions = CSVOptions()) throws -> CSVLoadResult {

@@ -1,6 +1,7 @@
 // Day-number conversions against known dates and a round trip over two centuries.
 import XCTest
 @testable import MarketData
+import MarketSupport
 
 final class CivilDateTests: XCTestCase {
     func testKnownDates() {

@@ -1,6 +1,7 @@
 // Features and the normaliser: known values, and look-ahead canaries (later bars change nothing before them).
 import XCTest
 @testable import MarketData
+import MarketSupport
 
 /// A seeded random-walk series for tests.
 func testSeries(bars: Int, seed: UInt64, start: DayNumber = 10_000) -> OHLCVSeries {

@@ -1,6 +1,7 @@
 // Indicators: look-ahead canary, warm-up masks, zero-volume masks, feature sets and the normaliser's handling of masks.
 import XCTest
 @testable import MarketData
+import MarketSupport
 
 final class IndicatorTests: XCTestCase {
     /// Bit patterns, so NaN == NaN and any change of a single bit fails.

@@ -2,6 +2,7 @@
 import XCTest
 @testable import MarketData
 import MarketTestSupport
+import MarketSupport
 
 final class MessyFileTests: XCTestCase {
     func url(_ name: String) throws -> URL { try SharedData.folder("raw-messy").appendingPathComponent(name) }

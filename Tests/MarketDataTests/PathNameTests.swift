@@ -2,6 +2,7 @@
 import Foundation
 import XCTest
 @testable import MarketData
+import MarketTestSupport
 
 final class PathNameTests: XCTestCase {
     func testUnsafeNamesAreRejected() {
@@ -60,5 +61,35 @@ final class PathNameTests: XCTestCase {
         lock = nil
         try "1 some-other-host pretrain\n".write(to: folder.appendingPathComponent(RunLock.fileName), atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try RunLock.acquire(folder: folder, command: "fourth"))
+    }
+
+    /// Many takers find the same stale lock at once: exactly one holds the run (flock is per open file
+    /// description, so threads with their own descriptors race exactly like processes); after it releases,
+    /// the next taker gets it.
+    func testConcurrentTakersOfAStaleLockNeverBothHoldTheRun() throws {
+        let folder = try temporaryDirectory(self, prefix: "runlock-race")
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        for round in 0..<20 {
+            try "\(child.processIdentifier) \(RunLock.hostName) pretrain\n".write(to: folder.appendingPathComponent(RunLock.fileName),
+                                                                                atomically: true, encoding: .utf8)
+            let winners = NSLock()
+            nonisolated(unsafe) var held: [RunLock] = []
+            nonisolated(unsafe) var refusals: [String] = []
+            DispatchQueue.concurrentPerform(iterations: 8) { k in
+                do {
+                    let lock = try RunLock.acquire(folder: folder, command: "taker \(k)", onTakeover: { _ in })
+                    winners.lock(); held.append(lock); winners.unlock()
+                } catch {
+                    winners.lock(); refusals.append("\(error)"); winners.unlock()
+                }
+            }
+            XCTAssertEqual(held.count, 1, "round \(round): \(refusals)")
+            XCTAssertTrue(refusals.allSatisfy { $0.contains("in use") }, "\(refusals)")
+            held.removeAll()
+            XCTAssertNoThrow(try RunLock.acquire(folder: folder, command: "after").release())
+        }
     }
 }

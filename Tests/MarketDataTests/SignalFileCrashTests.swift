@@ -1,6 +1,7 @@
 // What a killed signal run can leave behind: the CSV is renamed last, orphans and temporaries are cleared.
 import XCTest
 @testable import MarketData
+import MarketSupport
 
 final class SignalFileCrashTests: XCTestCase {
     func testJSONIsWrittenBeforeTheCSVAndOrphansAreRemoved() throws {

@@ -1,6 +1,7 @@
 // Signal files: write → read round trip, minimal baseline files, folders, and one-line errors for bad files.
 import XCTest
 @testable import MarketData
+import MarketSupport
 
 final class SignalFileTests: XCTestCase {
     var folder: URL!

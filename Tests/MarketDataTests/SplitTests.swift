@@ -1,6 +1,7 @@
 // Chronological splits, sklearn TimeSeriesSplit behaviour, walk-forward windows with purge and embargo.
 import XCTest
 @testable import MarketData
+import MarketSupport
 
 final class SplitTests: XCTestCase {
     func testTimeSeriesSplitMatchesSklearn() throws {

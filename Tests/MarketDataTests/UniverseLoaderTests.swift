@@ -2,6 +2,7 @@
 import XCTest
 @testable import MarketData
 import MarketTestSupport
+import MarketSupport
 
 final class UniverseLoaderTests: XCTestCase {
     /// Writes `files` (relative path → CSV text) to a fresh temporary folder.

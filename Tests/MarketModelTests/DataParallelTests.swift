@@ -2,6 +2,7 @@
 import XCTest
 import MarketTensor
 @testable import MarketModel
+import MarketSupport
 
 final class DataParallelTests: XCTestCase {
     /// In .eval mode (no dropout) two workers give the whole batch's loss and gradients (1e-5 relative).

@@ -2,6 +2,7 @@
 import XCTest
 import MarketTensor
 @testable import MarketModel
+import MarketSupport
 
 final class MarketGPTTests: XCTestCase {
     static func tinyConfig(head: HeadKind = .gaussian) -> ModelConfig {

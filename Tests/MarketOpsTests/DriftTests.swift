@@ -4,6 +4,7 @@ import MarketData
 @testable import MarketOps
 import XCTest
 import MarketTestSupport
+import MarketSupport
 
 /// SplitMix64 for test data (seeded, deterministic).
 struct TestRandom {

@@ -3,6 +3,7 @@ import Foundation
 import MarketData
 @testable import MarketOps
 import XCTest
+import MarketSupport
 
 final class FetchMeasureTests: XCTestCase {
     /// universes/global.yaml (615 assets), each file holding 2026-11-02…2026-11-25; the fixture server sends the

@@ -3,6 +3,7 @@ import Foundation
 import MarketData
 @testable import MarketOps
 import XCTest
+import MarketSupport
 
 final class FetchTests: XCTestCase {
     var folder: URL!

@@ -5,6 +5,7 @@ import MarketModel
 @testable import MarketOps
 import MarketTraining
 import XCTest
+import MarketSupport
 
 final class TrainingNotifyTests: XCTestCase {
     func testPretrainingPostsEpochAndCheckpointEventsAndStoresTheDriftReference() throws {

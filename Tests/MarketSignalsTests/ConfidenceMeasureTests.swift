@@ -2,6 +2,7 @@
 import XCTest
 import MarketData
 @testable import MarketSignals
+import MarketSupport
 
 final class ConfidenceMeasureTests: XCTestCase {
     let date = CivilDate.dayNumber(year: 2024, month: 3, day: 8)

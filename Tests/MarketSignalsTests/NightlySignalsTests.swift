@@ -4,6 +4,7 @@ import MarketData
 import MarketModel
 import MarketTensor
 @testable import MarketSignals
+import MarketSupport
 
 final class NightlySignalsTests: XCTestCase {
     static let tickers = ["AAA", "BBB", "CCC", "DDD"]

@@ -2,6 +2,7 @@
 import XCTest
 import MarketData
 @testable import MarketSignals
+import MarketSupport
 
 final class SignalRuleSearchTests: XCTestCase {
     let fresh = AssetDataState(lastRealBarDate: 10, latestBarIsSynthetic: false, lastClose: 1)

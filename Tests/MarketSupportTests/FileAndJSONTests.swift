@@ -23,4 +23,16 @@ final class FileAndJSONTests: XCTestCase {
         XCTAssertEqual(JSONText.quoted("a\"b\\c\nd/e"), #""a\"b\\c\nd/e""#)
         XCTAssertEqual(JSONText.quoted("GC=F"), "\"GC=F\"")
     }
+
+    /// The flush after writing (fsync of the file, then of its folder after the rename); a failure names the path.
+    func testAtomicWriteFlushesFileThenFolder() throws {
+        XCTAssertThrowsError(try AtomicFile.sync(URL(fileURLWithPath: "/nonexistent/x"), reportedAs: URL(fileURLWithPath: "/nonexistent/x"))) {
+            XCTAssertTrue("\($0)".hasPrefix("/nonexistent/x: cannot open it to flush"), "\($0)")
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atomic-sync-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try AtomicFile.write("one", to: folder.appendingPathComponent("a.txt"))
+        try AtomicFile.sync(folder, reportedAs: folder)
+        XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("a.txt"), encoding: .utf8), "one")
+    }
 }

@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 import MarketData
 @testable import MarketSynthetic
+import MarketSupport
 
 final class GapFillerTests: XCTestCase {
     /// Removes the bars at `holes` and returns the remaining series and the removed dates.

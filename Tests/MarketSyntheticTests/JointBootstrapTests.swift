@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 import MarketData
 @testable import MarketSynthetic
+import MarketSupport
 
 final class JointBootstrapTests: XCTestCase {
     /// A one-factor category: r_i = 0.01·s_t·(0.7·f_t + 0.714·e_i,t) with volatility regimes s_t ∈ {1, 2.5}

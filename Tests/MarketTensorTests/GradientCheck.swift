@@ -1,6 +1,7 @@
 // Central finite-difference gradient checking shared by the op tests.
 import XCTest
 @testable import MarketTensor
+import MarketSupport
 
 /// Tolerances: Float32 central differences with eps 1e-3; |analytic − numeric| ≤ atol + rtol·max(|a|, |n|).
 struct GradientCheck {

@@ -1,6 +1,7 @@
 // Optimised kernels against their naive references, with stated tolerances.
 import XCTest
 @testable import MarketTensor
+import MarketSupport
 
 final class KernelReferenceTests: XCTestCase {
     /// sgemm vs the Double-accumulating reference: rel. tolerance 1e-4 of the row scale.

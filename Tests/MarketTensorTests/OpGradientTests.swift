@@ -1,6 +1,7 @@
 // Finite-difference gradient checks for every differentiable op and a composed attention block.
 import XCTest
 @testable import MarketTensor
+import MarketSupport
 
 final class OpGradientTests: XCTestCase {
     let check = GradientCheck()

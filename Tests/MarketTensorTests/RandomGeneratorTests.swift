@@ -1,6 +1,7 @@
 // Seeded RNG: determinism, exact state restore, independent splits, distribution moments.
 import XCTest
 @testable import MarketTensor
+import MarketSupport
 
 final class RandomGeneratorTests: XCTestCase {
     func testSameSeedSameStreamAndStateRestore() {

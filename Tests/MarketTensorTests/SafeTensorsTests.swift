@@ -1,6 +1,7 @@
 // safetensors: bit-exact round trip, Python cross-read, and clear errors for malformed files.
 import XCTest
 @testable import MarketTensor
+import MarketSupport
 
 final class SafeTensorsTests: XCTestCase {
     func temporaryURL(_ name: String) -> URL {

@@ -5,6 +5,7 @@ import MarketData
 import MarketModel
 import MarketTensor
 @testable import MarketTraining
+import MarketSupport
 
 final class AugmentationTests: XCTestCase {
     private func dataset(_ store: FeatureStore, syntheticWeight: Float = 0) -> WindowedDataset {

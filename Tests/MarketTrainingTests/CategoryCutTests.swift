@@ -6,6 +6,7 @@ import MarketData
 import MarketModel
 import MarketTensor
 @testable import MarketTraining
+import MarketSupport
 
 final class CategoryCutTests: XCTestCase {
     /// Two categories with different histories: category 1 ends 300 days earlier than category 0.

@@ -4,6 +4,7 @@ import Foundation
 import XCTest
 @testable import MarketTraining
 import MarketData
+import MarketSupport
 
 final class ConfigBoundsTests: XCTestCase {
     private func error(_ yaml: String) -> String {

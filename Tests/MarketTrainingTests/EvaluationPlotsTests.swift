@@ -7,6 +7,7 @@ import FoundationXML
 import MarketData
 import XCTest
 @testable import MarketTraining
+import MarketSupport
 
 final class EvaluationPlotsTests: XCTestCase {
     /// Counts elements by name; fails the test when the document is not well-formed.

@@ -5,6 +5,7 @@ import MarketData
 import MarketModel
 import MarketTensor
 @testable import MarketTraining
+import MarketSupport
 
 final class ForecastEvaluationTests: XCTestCase {
     func testSyntheticAndBeyondLimitTargetsAreNotScoredAndEveryForecasterSharesTheTargets() throws {

@@ -3,6 +3,7 @@ import XCTest
 import MarketModel
 import MarketTensor
 import MarketTraining
+import MarketSupport
 
 final class ModelTrainingStepTests: XCTestCase {
     private func tinyConfig() -> ModelConfig {

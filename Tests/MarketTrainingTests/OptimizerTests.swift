@@ -2,6 +2,7 @@
 import XCTest
 @testable import MarketTensor
 @testable import MarketTraining
+import MarketSupport
 
 final class OptimizerTests: XCTestCase {
     func testAdamWFirstStepsMatchHandComputation() {

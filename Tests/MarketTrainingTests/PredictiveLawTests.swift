@@ -5,6 +5,7 @@ import MarketData
 import MarketTensor
 @testable import MarketTraining
 import MarketTestSupport
+import MarketSupport
 
 final class PredictiveLawTests: XCTestCase {
     /// Quantile inverts the CDF, the density integrates to the CDF, and a huge ν is the Gaussian (no Python).

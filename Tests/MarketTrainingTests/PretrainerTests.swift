@@ -5,6 +5,7 @@ import MarketData
 import MarketModel
 import MarketTensor
 @testable import MarketTraining
+import MarketSupport
 
 final class PretrainerTests: XCTestCase {
     private func options(_ config: TrainingRunConfig, stop: Int? = nil, root: URL, resume: Bool = false) -> PretrainingOptions {

@@ -4,6 +4,7 @@ import MarketData
 import MarketModel
 import MarketTensor
 @testable import MarketTraining
+import MarketSupport
 
 enum PretrainingFixture {
     /// `assets` random-walk series in `categories` categories, `bars` bars each on consecutive days

@@ -5,6 +5,7 @@ import MarketData
 import MarketModel
 import MarketTensor
 @testable import MarketTraining
+import MarketSupport
 
 final class WalkForwardFineTunerTests: XCTestCase {
     /// One category of 3 random-walk assets, 1500 consecutive days (~4.1 years) from 2020-01-01.

@@ -6,6 +6,7 @@ import MarketData
 import MarketModel
 import MarketTensor
 @testable import MarketTraining
+import MarketSupport
 
 final class ZeroShotTests: XCTestCase {
     func testUnseenAssetsAreForecastZeroShotAndUnknownCategoriesAreErrors() throws {

@@ -2,6 +2,7 @@
 import Foundation
 import MarketData
 import MarketModel
+import MarketSupport
 
 /// Settings of a drift check (`drift:` in configs/nightly.yaml; `marketgpt drift` options).
 public struct DriftOptions: Sendable, Equatable {

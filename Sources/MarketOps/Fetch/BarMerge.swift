@@ -1,6 +1,7 @@
 // Checks a provider's bars and merges them into an asset's CSV text (appending after its last date).
 import Foundation
 import MarketData
+import MarketSupport
 
 /// The outcome of merging one provider answer into one file (pure: no I/O; the caller writes `data`).
 public struct BarMergeResult: Sendable, Equatable {

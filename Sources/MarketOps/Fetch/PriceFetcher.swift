@@ -4,6 +4,7 @@ import Foundation
 import MarketData
 import NIOCore
 import NIOHTTP1
+import MarketSupport
 
 /// One asset to fetch.
 public struct FetchTarget: Sendable {

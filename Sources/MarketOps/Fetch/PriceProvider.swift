@@ -1,6 +1,7 @@
 // The price providers `marketgpt fetch` speaks: request paths and the parsing of their answers into bars.
 import Foundation
 import MarketData
+import MarketSupport
 
 /// One daily bar as a provider sent it (prices already adjusted where the provider has adjusted closes).
 public struct ProviderBar: Sendable, Equatable {

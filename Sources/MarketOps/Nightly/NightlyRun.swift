@@ -2,6 +2,7 @@
 import Foundation
 import MarketData
 import MarketModel
+import MarketSupport
 
 /// What the signal step produced.
 public struct NightlySignalsOutcome: Sendable {

@@ -1,65 +1,72 @@
-// The `model:` section of a training config — MarketTraining's own mirror until MarketModel's ModelConfig lands.
+// The `model:` section of a training config: MarketModel's ModelConfig plus the feature names.
 
 import MarketModel
 import MarketData
+import MarketSupport
 
-/// The model hyper-parameters as read from a config's `model:` section (defaults = the reference
-/// model of issue 5 in brackets). Asset and category counts come from the universe, not from here.
-/// ADAPTER: `MarketModel` will define the authoritative `ModelConfig`; the trainer maps this section
-/// onto it (same names) until the config layout switches to it.
+/// The `model:` section of a training config: MarketModel's `ModelConfig` (the one place of every
+/// hyper-parameter, its default and its valid range) plus the input features by name. The YAML keys are
+/// `ModelConfig`'s; `features` is a list of names here (F = its count), and the asset and category counts
+/// come from the universe (`modelConfig(assetCount:categoryCount:)`), so neither is a key of this section.
 public struct ModelSection: Codable, Equatable, Sendable, ValidatedConfig {
-    /// The predictive distribution of the head.
-    public enum Head: String, Codable, Sendable { case gaussian, studentT = "student_t" }
+    /// The predictive distribution of the head (`gaussian` or `student_t`).
+    public typealias Head = HeadKind
 
-    /// `context_length` [64]: bars of context T.
-    public var contextLength: Int = 64
+    /// The architecture: every hyper-parameter with `ModelConfig`'s default (the reference model);
+    /// its `featureCount` follows `features`.
+    public var architecture = ModelConfig()
     /// `features` [the seven base features]: the input features by name, e.g.
     /// `[log_return, rsi_14, macd_hist, synthetic]` (`marketgpt features --list`); F = their count.
     /// The legacy form `features: 7` means the seven base features.
-    public var features: FeatureSet = .standard
-    /// `width` [128]: model width C.
-    public var width: Int = 128
-    /// `layers` [4]: transformer blocks.
-    public var layers: Int = 4
-    /// `heads` [4]: attention heads NH (width must be a multiple; head size HS = C / NH).
-    public var heads: Int = 4
-    /// `mlp_ratio` [4]: hidden width of each block's MLP as a multiple of C.
-    public var mlpRatio: Int = 4
-    /// `dropout` [0.1]: dropout in the blocks (also the MC-dropout rate at inference).
-    public var dropout: Double = 0.1
-    /// `asset_embedding_dropout` [0.1]: probability of dropping a window's asset embedding in training,
-    /// so the category embedding alone must carry market-wide behaviour.
-    public var assetEmbeddingDropout: Double = 0.1
-    /// `horizon` [5]: forecast steps H.
-    public var horizon: Int = 5
-    /// `head` [gaussian]: `gaussian` or `student_t`.
-    public var head: Head = .gaussian
-    /// `degrees_of_freedom` [5]: ν of the Student-t head (> 2 so its variance exists; ignored for `gaussian`).
-    public var degreesOfFreedom: Double = 5
+    public var features: FeatureSet = .standard {
+        didSet { architecture.featureCount = features.count }
+    }
+
+    /// `context_length`: bars of context T.
+    public var contextLength: Int { get { architecture.contextLength } set { architecture.contextLength = newValue } }
+    /// `width`: model width C.
+    public var width: Int { get { architecture.width } set { architecture.width = newValue } }
+    /// `layers`: transformer blocks.
+    public var layers: Int { get { architecture.layers } set { architecture.layers = newValue } }
+    /// `heads`: attention heads NH (width must be a multiple; head size HS = C / NH).
+    public var heads: Int { get { architecture.heads } set { architecture.heads = newValue } }
+    /// `mlp_ratio`: hidden width of each block's MLP as a multiple of C.
+    public var mlpRatio: Int { get { architecture.mlpRatio } set { architecture.mlpRatio = newValue } }
+    /// `dropout`: dropout in the blocks (also the MC-dropout rate at inference).
+    public var dropout: Float { get { architecture.dropout } set { architecture.dropout = newValue } }
+    /// `asset_embedding_dropout`: probability of dropping a window's asset embedding in training.
+    public var assetEmbeddingDropout: Float { get { architecture.assetEmbeddingDropout } set { architecture.assetEmbeddingDropout = newValue } }
+    /// `horizon`: forecast steps H.
+    public var horizon: Int { get { architecture.horizon } set { architecture.horizon = newValue } }
+    /// `head`: `gaussian` or `student_t`.
+    public var head: Head { get { architecture.head } set { architecture.head = newValue } }
+    /// `degrees_of_freedom`: ν of the Student-t head (> 2 so its variance exists; ignored for `gaussian`).
+    public var degreesOfFreedom: Float { get { architecture.degreesOfFreedom } set { architecture.degreesOfFreedom = newValue } }
 
     /// The defaults (the reference model).
-    public init() {}
+    public init() { architecture.featureCount = features.count }
 
     enum CodingKeys: String, CodingKey {
         case contextLength = "context_length", features, width, layers, heads, mlpRatio = "mlp_ratio"
         case dropout, assetEmbeddingDropout = "asset_embedding_dropout", horizon, head, degreesOfFreedom = "degrees_of_freedom"
     }
 
-    /// Decodes with a default for every missing key.
+    /// Decodes with `ModelConfig`'s default for every missing key.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = ModelSection()
+        self.init()
+        let d = architecture
+        features = try Self.decodeFeatures(c) ?? features
         contextLength = try c.decodeIfPresent(Int.self, forKey: .contextLength) ?? d.contextLength
-        features = try Self.decodeFeatures(c) ?? d.features
         width = try c.decodeIfPresent(Int.self, forKey: .width) ?? d.width
         layers = try c.decodeIfPresent(Int.self, forKey: .layers) ?? d.layers
         heads = try c.decodeIfPresent(Int.self, forKey: .heads) ?? d.heads
         mlpRatio = try c.decodeIfPresent(Int.self, forKey: .mlpRatio) ?? d.mlpRatio
-        dropout = try c.decodeIfPresent(Double.self, forKey: .dropout) ?? d.dropout
-        assetEmbeddingDropout = try c.decodeIfPresent(Double.self, forKey: .assetEmbeddingDropout) ?? d.assetEmbeddingDropout
+        dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? d.dropout
+        assetEmbeddingDropout = try c.decodeIfPresent(Float.self, forKey: .assetEmbeddingDropout) ?? d.assetEmbeddingDropout
         horizon = try c.decodeIfPresent(Int.self, forKey: .horizon) ?? d.horizon
         head = try c.decodeIfPresent(Head.self, forKey: .head) ?? d.head
-        degreesOfFreedom = try c.decodeIfPresent(Double.self, forKey: .degreesOfFreedom) ?? d.degreesOfFreedom
+        degreesOfFreedom = try c.decodeIfPresent(Float.self, forKey: .degreesOfFreedom) ?? d.degreesOfFreedom
     }
 
     /// `features:` as a list of names, or the legacy count 7 (the standard set); nil when absent.
@@ -97,27 +104,11 @@ public struct ModelSection: Codable, Equatable, Sendable, ValidatedConfig {
         try c.encode(degreesOfFreedom, forKey: .degreesOfFreedom)
     }
 
-    /// Sizes within `ModelConfig.Limits` (and the model within its parameter budget), width divisible by
-    /// heads, dropouts in [0, 1).
+    /// `ModelConfig.validate()` (sizes within `ModelConfig.Limits`, the parameter budget, width divisible by
+    /// heads, dropouts in [0, 1), ν > 2), reported as a `ConfigValueError` at this section's key.
     public func validate() throws {
-        typealias Limits = ModelConfig.Limits
-        for (key, value, range) in [(CodingKeys.contextLength, contextLength, Limits.contextLength), (.features, features.count, Limits.featureCount),
-                                    (.width, width, Limits.width), (.layers, layers, Limits.layers), (.heads, heads, Limits.heads),
-                                    (.mlpRatio, mlpRatio, Limits.mlpRatio), (.horizon, horizon, Limits.horizon)] where !range.contains(value) {
-            throw ConfigValueError(keyPath: [key.rawValue], reason: "must be in \(range.lowerBound)...\(range.upperBound), found \(value)")
-        }
-        let parameters = ModelConfig.estimatedParameters(width: width, layers: layers, mlpRatio: mlpRatio, rows: contextLength + features.count)
-        guard parameters <= Double(Limits.parameters) else {
-            throw ConfigValueError(keyPath: [CodingKeys.width.rawValue], reason: "width \(width) × layers \(layers) × mlp_ratio \(mlpRatio) makes ≈ \(Int(parameters)) parameters, above the \(Limits.parameters) limit")
-        }
-        guard width % heads == 0 else {
-            throw ConfigValueError(keyPath: [CodingKeys.heads.rawValue], reason: "width \(width) is not a multiple of heads \(heads)")
-        }
-        guard degreesOfFreedom > 2 else {
-            throw ConfigValueError(keyPath: [CodingKeys.degreesOfFreedom.rawValue], reason: "must be > 2, found \(degreesOfFreedom)")
-        }
-        for (key, value) in [(CodingKeys.dropout, dropout), (.assetEmbeddingDropout, assetEmbeddingDropout)] where !(0..<1).contains(value) {
-            throw ConfigValueError(keyPath: [key.rawValue], reason: "must be in [0, 1), found \(value)")
+        do { try architecture.validate() } catch let error as ModelConfigError {
+            throw ConfigValueError(keyPath: [error.key], reason: error.reason)
         }
     }
 }

@@ -2,6 +2,7 @@
 import Foundation
 import MarketData
 import MarketModel
+import MarketSupport
 
 /// The evaluation of one checkpoint (written as JSON by `marketgpt evaluate`).
 public struct CheckpointEvaluationReport: Codable, Sendable {

@@ -3,6 +3,7 @@ import Foundation
 import MarketData
 import MarketModel
 import MarketTensor
+import MarketSupport
 
 /// Builds `ForecastRows` for one evaluation period: every origin bar t in `origins[i]` of store asset i
 /// (with a full context of T bars, t ≥ T − 1) forecasts r_{t+1…t+H}; targets at or beyond `limits[i]`

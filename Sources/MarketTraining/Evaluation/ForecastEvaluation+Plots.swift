@@ -1,6 +1,7 @@
 // The fine-tuning run's SVG figures, drawn with the monitor's EvaluationPlots (MarketData's SVGChart).
 import MarketData
 import MarketCharts
+import MarketSupport
 
 extension ForecastEvaluation {
     /// Forecasters in plot order (model first, then the baselines).

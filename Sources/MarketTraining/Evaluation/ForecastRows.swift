@@ -1,5 +1,6 @@
 // ForecastRows: the scored targets of one evaluation (origins × H) with the model's and the baselines' predictive laws on exactly them.
 import MarketData
+import MarketSupport
 
 /// S forecast origins (asset, bar) and their H one-day log-return targets, with the model's predictive
 /// laws and each baseline's on the same (S, H) grid. A target is NaN (excluded for every forecaster

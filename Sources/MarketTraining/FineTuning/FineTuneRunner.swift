@@ -3,6 +3,7 @@ import Foundation
 import MarketData
 import MarketModel
 import MarketTensor
+import MarketSupport
 
 /// One fine-tuning run over one or more categories, writing:
 /// - `checkpointDirectory/model_finetuned_<K>.safetensors` (+ `.state.safetensors`), same format as pre-training,

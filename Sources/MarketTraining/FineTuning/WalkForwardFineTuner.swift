@@ -3,6 +3,7 @@ import Foundation
 import MarketData
 import MarketModel
 import MarketTensor
+import MarketSupport
 
 /// The forecasts behind a category's result (for pooling across categories and for plots).
 public struct WalkForwardForecasts: Sendable {

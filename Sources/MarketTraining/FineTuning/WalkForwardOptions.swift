@@ -1,5 +1,6 @@
 // WalkForwardOptions: the settings of a walk-forward fine-tuning run of one category.
 import MarketData
+import MarketSupport
 
 /// How a category is walked forward (CLI: `--window-months`, `--oos-years`, `--epochs`, …).
 public struct WalkForwardOptions: Codable, Equatable, Sendable {

@@ -2,6 +2,7 @@
 
 import Foundation
 import MarketData
+import MarketSupport
 
 /// Writes `metrics.jsonl`: one `MetricsRecord.jsonLine` + newline per `append`, in one write call.
 ///

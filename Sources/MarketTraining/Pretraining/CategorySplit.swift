@@ -2,6 +2,7 @@
 import Foundation
 import MarketData
 import MarketModel
+import MarketSupport
 
 /// The pre-training split, one `DateSplit` per category: every category gets validation and test periods
 /// from its own dates (the `fractions` quantiles of that category's pooled bar dates, or the dates the

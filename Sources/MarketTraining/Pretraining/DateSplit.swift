@@ -2,6 +2,7 @@
 import Foundation
 import MarketData
 import MarketModel
+import MarketSupport
 
 /// The pre-training split: the same two cut dates for every asset. Train is before `validationStart`,
 /// validation before `testStart`, test from `testStart` on (the last days; never trained on).

@@ -6,18 +6,8 @@ extension ModelSection {
     /// The model config for a universe of `assetCount` assets and `categoryCount` categories.
     /// F is the number of `features`.
     public func modelConfig(assetCount: Int, categoryCount: Int) throws -> ModelConfig {
-        var config = ModelConfig()
-        config.contextLength = contextLength
+        var config = architecture
         config.featureCount = features.count
-        config.width = width
-        config.layers = layers
-        config.heads = heads
-        config.mlpRatio = mlpRatio
-        config.dropout = Float(dropout)
-        config.assetEmbeddingDropout = Float(assetEmbeddingDropout)
-        config.horizon = horizon
-        config.head = head == .gaussian ? .gaussian : .studentT
-        config.degreesOfFreedom = Float(degreesOfFreedom)
         config.assetCount = max(assetCount, 1)
         config.categoryCount = max(categoryCount, 1)
         return config

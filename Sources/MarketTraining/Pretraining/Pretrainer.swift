@@ -3,6 +3,7 @@ import Foundation
 import MarketData
 import MarketModel
 import MarketTensor
+import MarketSupport
 
 /// Where and how far a pre-training run goes.
 public struct PretrainingOptions {
@@ -132,15 +133,11 @@ public enum Pretrainer {
             guard restored.trainer.model.config == modelConfig else {
                 throw TrainingError(step: nil, reason: "--resume: \(files.weightsURL.path) has model config \(restored.trainer.model.config.jsonString()), the config asks for \(modelConfig.jsonString())")
             }
-            guard try restored.weights.idTable(file: files.weightsURL.path) == idTable else {
+            let trained = try TrainedModel(checkpoint: restored.weights, url: files.weightsURL, model: restored.trainer.model)
+            guard trained.idTable == idTable else {
                 throw TrainingError(step: nil, reason: "--resume: \(files.weightsURL.path) was trained on another universe (asset/category id tables differ)")
             }
-            guard let text = restored.weights.metadata[ModelCheckpoint.Key.normalizer] else {
-                throw TensorError.malformedFile(file: files.weightsURL.path, reason: "no 'normalizer' in __metadata__")
-            }
-            do { normalizer = try FeatureNormalizer(jsonString: text) } catch {
-                throw TensorError.malformedFile(file: files.weightsURL.path, reason: "bad 'normalizer' in __metadata__ (\(error))")
-            }
+            normalizer = trained.normalizer
             guard normalizer.features == store.featureSet else {
                 throw TrainingError(step: nil, reason: "--resume: \(files.weightsURL.path) was trained on features [\(normalizer.features)], the config asks for [\(store.featureSet)]")
             }

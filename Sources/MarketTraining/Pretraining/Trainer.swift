@@ -3,6 +3,7 @@ import Foundation
 import MarketData
 import MarketModel
 import MarketTensor
+import MarketSupport
 
 /// What one optimizer step did (handed to the `afterStep` hook, e.g. the monitor).
 public struct StepReport: Sendable {

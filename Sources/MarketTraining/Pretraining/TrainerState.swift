@@ -2,6 +2,7 @@
 import Foundation
 import MarketData
 import MarketTensor
+import MarketSupport
 
 /// Where a training run is: step, dropout RNG, sampler position, early-stopping and non-finite counters.
 /// Saved in the training-state file's metadata (every value as a string: integers in decimal, the RNG

@@ -2,6 +2,7 @@
 import Foundation
 import MarketData
 import MarketTensor
+import MarketSupport
 
 /// The augmentation of a training loop (`AugmentationConfig`): which steps train on a synthetic batch,
 /// and which windows are mixed with a same-category partner and by how much. Every draw comes from a

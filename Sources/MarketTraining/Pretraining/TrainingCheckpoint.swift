@@ -3,6 +3,7 @@ import Foundation
 import MarketData
 import MarketModel
 import MarketTensor
+import MarketSupport
 
 /// A checkpoint pair in `checkpoints/<run>/`:
 /// - `<name>.safetensors`: the weights and model metadata (`ModelCheckpoint`: model config, id table,
@@ -84,6 +85,7 @@ public struct TrainingCheckpoint {
         guard Foundation.rename(from.path, to.path) == 0 else {
             throw TensorError.malformedFile(file: to.path, reason: "cannot rename \(from.lastPathComponent) over it (\(String(cString: strerror(errno))))")
         }
+        try AtomicFile.sync(to.deletingLastPathComponent(), reportedAs: to)
     }
 
     /// Brings the folder back to one complete pair after a crash (call before reading or writing, holding the

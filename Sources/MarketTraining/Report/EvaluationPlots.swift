@@ -2,6 +2,7 @@
 
 import MarketData
 import MarketCharts
+import MarketSupport
 
 /// One named series of an evaluation plot (a forecaster: `model`, `rw`, `ewma`, `garch`, …).
 public struct PlotSeries: Sendable, Equatable {
