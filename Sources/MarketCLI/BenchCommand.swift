@@ -47,6 +47,7 @@ struct BenchCommand: ParsableCommand {
         .backtest,
         .signals,
         .signalsHistory,
+        .serve,
     ]
 
     func run() throws {
