@@ -15,6 +15,8 @@ static inline MPI_Datatype cmpi_float(void) { return MPI_FLOAT; }
 static inline MPI_Datatype cmpi_double(void) { return MPI_DOUBLE; }
 /// MPI_UINT64_T (Swift UInt64).
 static inline MPI_Datatype cmpi_uint64(void) { return MPI_UINT64_T; }
+/// MPI_BYTE (raw bytes).
+static inline MPI_Datatype cmpi_byte(void) { return MPI_BYTE; }
 /// MPI_SUM.
 static inline MPI_Op cmpi_op_sum(void) { return MPI_SUM; }
 /// MPI_MAX.

@@ -28,10 +28,12 @@ extension BenchSuite {
         ]
     }
 
-    /// Wall and CPU samples/s of 20 `Trainer` steps at the reference model (batch 32) on `store`'s train split,
-    /// with F = the store's feature count.
-    static func pretrainRate(_ store: FeatureStore, universe: Universe) throws -> (wall: Double, cpu: Double) {
-        setBLASThreads(2)
+    /// Wall and CPU samples/s of 20 `Trainer` steps at the reference model (batch 32, global) on `store`'s train split,
+    /// with F = the store's feature count, over `group`'s ranks (`Parallel.threadCount` workers each), and the
+    /// seconds per step this rank spent in collectives.
+    static func pretrainRate(_ store: FeatureStore, universe: Universe,
+                             group: ProcessGroup = SingleProcess.shared) throws -> (wall: Double, cpu: Double, collectivePerStep: Double) {
+        setBLASThreads(Parallel.threadCount)
         var training = TrainingConfig()
         training.batchSize = 32
         var section = ModelSection()
@@ -43,7 +45,9 @@ extension BenchSuite {
                                       contextLength: config.contextLength, horizon: config.horizon)
         let data = try TrainingData(train: dataset, validation: nil, seed: 1, validationWindowCount: 0)
         let trainer = Trainer(model: MarketGPT(config: config, seed: 1), config: training)
+        trainer.group = group
         try trainer.train(data, until: 2)
+        let collectiveStarted = group.collectiveSeconds
         let steps = 20
         let started = DispatchTime.now().uptimeNanoseconds
         let cpuStarted = BenchSuite.processCPUSeconds()
@@ -51,6 +55,6 @@ extension BenchSuite {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let cpuSeconds = BenchSuite.processCPUSeconds() - cpuStarted
         let samples = Double(steps * training.batchSize)
-        return (samples / seconds, samples / cpuSeconds)
+        return (samples / seconds, samples / cpuSeconds, (group.collectiveSeconds - collectiveStarted) / Double(steps))
     }
 }

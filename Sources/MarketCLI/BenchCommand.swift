@@ -43,9 +43,11 @@ struct BenchCommand: ParsableCommand {
         .synthetic,
         .baselines,
         .pretrain,
+        .mpi,
         .backtest,
         .signals,
         .signalsHistory,
+        .serve,
     ]
 
     func run() throws {

@@ -5,19 +5,15 @@ import MarketDistributed
 import MarketTensor
 import MarketTraining
 
-/// `--collective-timeout` and `--replica-check-every`: read only when `mpirun` started this process.
+/// `--collective-timeout`: read only when `mpirun` started this process.
 struct DistributedOptions: ParsableArguments {
     @Option(help: "Under mpirun: seconds one collective (all-reduce, gather) may wait for the other ranks before the job is ended with a message naming the rank and step.")
     var collectiveTimeout: Double = 600
-
-    @Option(help: "Under mpirun: compare a checksum of every rank's weights every N steps (and at every checkpoint); a difference stops the job.")
-    var replicaCheckEvery: Int = 50
 
     func validate() throws {
         guard collectiveTimeout > 0, collectiveTimeout.isFinite else {
             throw ValidationError("--collective-timeout must be > 0 seconds, found \(collectiveTimeout)")
         }
-        guard replicaCheckEvery >= 1 else { throw ValidationError("--replica-check-every must be ≥ 1, found \(replicaCheckEvery)") }
         if let text = ProcessInfo.processInfo.environment["MARKETGPT_THREADS"], !(Int(text).map { (1...64).contains($0) } ?? false) {
             throw ValidationError("MARKETGPT_THREADS must be a thread count 1…64, found '\(text)'")
         }

@@ -23,6 +23,9 @@ struct FinetuneCommand: ParsableCommand {
             and runs/<run>/report.json, and prints the out-of-sample table (pretrained vs fine-tuned vs baselines). \
             The final --oos-years of each category are never trained on; each window is scored before it is trained on, \
             and training stops H bars (the purge) before the next window.
+
+            Under `mpirun -np N`, --category all spreads the categories over the ranks (category i on rank i mod N); rank 0 \
+            writes every file, and the files equal those of the sequential run with the same threads per process.
             """)
 
     @Option(help: "Training config YAML (model: + training: sections; training: supplies learning rate, batch size, universe, data).")
@@ -57,6 +60,8 @@ struct FinetuneCommand: ParsableCommand {
 
     @OptionGroup var source: TrainingSourceOptions
 
+    @OptionGroup var distributed: DistributedOptions
+
     func validate() throws {
         try requireOption("--window-months", windowMonths, in: OptionLimits.windowMonths)
         try requireOption("--oos-years", oosYears, in: OptionLimits.years)
@@ -67,7 +72,8 @@ struct FinetuneCommand: ParsableCommand {
     }
 
     func run() throws {
-        let setting = try source.load(config: config, seed: seed, command: "finetune")
+        let group = try distributed.processGroup()
+        let setting = try source.load(config: config, seed: seed, command: "finetune", quiet: !group.isRoot)
         let training = setting.config.training
         let names = category == "all" ? setting.idTable.categories : [category]
         var options = WalkForwardOptions()
@@ -80,14 +86,15 @@ struct FinetuneCommand: ParsableCommand {
         options.seed = training.seed
         let checkpointDirectory = try RunFolders().checkpointDirectory(training.run)
         let record = CommandRun(kind: .finetune, name: training.run, config: config, universe: training.universe, seed: training.seed,
-                                notify: setting.config.notify)
+                                notify: setting.config.notify, active: group.isRoot)
         let report = try record.run {
             try TrainingWorkflows.finetune(setting, categories: names, checkpoint: from.map { URL(fileURLWithPath: $0) },
                                            options: options, onCheckpoint: { category in
                 record.post(.checkpoint, text: "MarketGPT finetune \(training.run): checkpoint model_finetuned_\(category) written",
                             fields: ["category": category])
-            }) { TrainingUniverse.log($0) }
+            }, group: group) { line in TrainingUniverse.log(group.isRoot ? line : "rank \(group.rank): \(line)") }
         }
+        guard group.isRoot else { return }
         print(report.table)
         for result in report.categories where result.outOfSampleOverlapsPretraining {
             print("note: \(result.category): the out-of-sample period (from \(result.outOfSampleStart)) overlaps the pretrained model's training data; its pretrained OOS numbers are optimistic")

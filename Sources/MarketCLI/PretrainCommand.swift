@@ -53,10 +53,14 @@ struct PretrainCommand: ParsableCommand {
                                discussion: "Members train one after another; --resume keeps finished members and resumes an interrupted one."))
     var ensemble: Int?
 
+    @Option(help: "Under mpirun: compare a checksum of every rank's weights every N steps (and at every checkpoint); a difference stops the job.")
+    var replicaCheckEvery: Int = 50
+
     func validate() throws {
         if let ensemble, ensemble < 1 || ensemble > 64 { throw ValidationError("--ensemble must be in 1…64, found \(ensemble)") }
         if let steps, steps < 1 { throw ValidationError("--steps must be ≥ 1, found \(steps)") }
         if resume && overwrite { throw ValidationError("--resume and --overwrite exclude each other") }
+        if replicaCheckEvery < 1 { throw ValidationError("--replica-check-every must be ≥ 1, found \(replicaCheckEvery)") }
     }
 
     func run() throws {
@@ -78,7 +82,7 @@ struct PretrainCommand: ParsableCommand {
         let summary = try record.run {
             try TrainingWorkflows.pretrain(setting, stopStep: steps, resume: resume, overwrite: overwrite) { options in
                 options.group = group
-                options.replicaCheckEvery = distributed.replicaCheckEvery
+                options.replicaCheckEvery = replicaCheckEvery
                 options.onCheckpoint = { step in record.post(.checkpoint, text: "MarketGPT pretrain \(training.run): checkpoint at step \(step)", fields: ["step": String(step)]) }
                 options.onEpoch = { epoch, loss in
                     record.post(.epoch, text: "MarketGPT pretrain \(training.run): epoch \(epoch) done, loss \(String(format: "%.4f", loss))",

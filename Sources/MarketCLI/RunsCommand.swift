@@ -14,7 +14,7 @@ struct RunsCommand: ParsableCommand {
             process died shows as failed the next time the registry is opened. `promote RUN --category K --stage \
             production` makes the run's checkpoint the model of K for the nightly run and the server.
             """,
-        subcommands: [List.self, Show.self, Compare.self, Promote.self, Archive.self])
+        subcommands: [List.self, Show.self, Compare.self, Promote.self, Archive.self, WriteLoad.self])
 
     struct RegistryOptions: ParsableArguments {
         @Option(help: "The registry database (default runs/registry.sqlite).")

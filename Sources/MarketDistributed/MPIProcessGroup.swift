@@ -79,6 +79,26 @@ public final class MPIProcessGroup: ProcessGroup {
         return out
     }
 
+    public func allGather(bytes: [UInt8], what: String) -> [[UInt8]] {
+        let lengths = allGather(UInt64(bytes.count), what: what + " (lengths)").map { Int($0) }
+        let total = lengths.reduce(0, +)
+        guard total < Int(Int32.max) else {
+            Self.report("marketgpt: rank \(rank) of \(size): \(what): \(total) bytes in all, more than one MPI message holds; ending the job")
+            abort(code: 75)
+        }
+        let counts = lengths.map { Int32($0) }
+        let offsets = lengths.indices.map { Int32(lengths.prefix($0).reduce(0, +)) }
+        var all = [UInt8](repeating: 0, count: max(total, 1))
+        bytes.withUnsafeBufferPointer { mine in
+            all.withUnsafeMutableBufferPointer { buffer in
+                collective(what) {
+                    MPI_Allgatherv(mine.baseAddress, Int32(bytes.count), cmpi_byte(), buffer.baseAddress, counts, offsets, cmpi_byte(), world)
+                }
+            }
+        }
+        return lengths.indices.map { Array(all[Int(offsets[$0])..<(Int(offsets[$0]) + lengths[$0])]) }
+    }
+
     /// Waits until every rank arrives (e.g. before rank 0 reports that the job finished).
     public func barrier(what: String) {
         collective(what) { MPI_Barrier(world) }

@@ -48,8 +48,10 @@ public enum TrainingWorkflows {
     /// Walk-forward fine-tuning of `categories` from `checkpoint` (default `checkpoints/<run>/pretrained.safetensors`),
     /// then the out-of-sample test (see `FineTuneRunner`); `progress` gets one line per window, `onCheckpoint`
     /// the category after each fine-tuned checkpoint is written.
+    /// `group`: the ranks of an mpirun job sharing the categories (rank 0 writes; see `FineTuneRunner.group`).
     public static func finetune(_ universe: TrainingUniverse, categories: [String], checkpoint: URL?, options: WalkForwardOptions,
                                 folders: RunFolders = RunFolders(), onCheckpoint: ((String) -> Void)? = nil,
+                                group: ProcessGroup = SingleProcess.shared,
                                 progress: @escaping (String) -> Void) throws -> WalkForwardReport {
         let training = universe.config.training
         let checkpointDirectory = try folders.checkpointDirectory(training.run)
@@ -57,6 +59,7 @@ public enum TrainingWorkflows {
                                     checkpointDirectory: checkpointDirectory, runDirectory: try folders.runDirectory(training.run),
                                     run: training.run, options: options, training: training)
         runner.onCheckpoint = onCheckpoint
+        runner.group = group
         do { return try runner.run(store: universe.store, idTable: universe.idTable, categories: categories, progress: progress) } catch let error as TrainingError {
             throw PipelineError("finetune: \(error.description)")
         } catch { return try PipelineError.wrap { throw error } }

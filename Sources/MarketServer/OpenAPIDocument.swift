@@ -123,7 +123,9 @@ public enum OpenAPIDocument {
                 "properties": {"candidates_tried": {"type": "integer"}, "accepted": {"type": "integer"}, "count": {"type": "integer"},
                   "fraction": {"type": "number"}, "eta_s": {"type": ["number", "null"]}}},
               "fidelity": {"type": "array", "items": {"type": ["number", "null"]}},
-              "results": {"type": "object"}
+              "results": {"type": "object"},
+              "timings": {"type": "object", "description": "Of a done job: seconds of generation (candidates, CSVs, report.json — the work of marketgpt synth) and of packaging (workbooks, zips).",
+                "properties": {"generation_s": {"type": ["number", "null"]}, "packaging_s": {"type": ["number", "null"]}}}
             }
           }
         },

@@ -90,10 +90,15 @@ public struct SynthJobState: Codable, Equatable, Sendable {
     public var fidelity: [Double] = []
     /// One-line reason of a failure or cancellation.
     public var error: String?
+    /// Seconds of generation (what `marketgpt synth` does: candidates, CSVs, report.json) and of packaging
+    /// (workbooks and the two zips) of a done job.
+    public var generationSeconds: Double?
+    public var packagingSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
         case id, state, parameters, created, started, finished, accepted, fidelity, error
         case candidatesTried = "candidates_tried", etaSeconds = "eta_s"
+        case generationSeconds = "generation_s", packagingSeconds = "packaging_s"
     }
 
     public init(id: String, state: SynthJobStatus, parameters: SynthJobParameters, created: String) {
@@ -120,6 +125,8 @@ public struct SynthJobState: Codable, Equatable, Sendable {
         ]
         if state == .done {
             object["results"] = ["zip": "/v1/synth/jobs/\(id)/result.zip", "xlsx_zip": "/v1/synth/jobs/\(id)/result-xlsx.zip"]
+            object["timings"] = ["generation_s": generationSeconds.map(JSONBody.number) ?? NSNull(),
+                                 "packaging_s": packagingSeconds.map(JSONBody.number) ?? NSNull()]
         }
         return object
     }

@@ -156,8 +156,9 @@ public final class SynthJobQueue: @unchecked Sendable {
         let folder = root.appendingPathComponent(id)
         let started = Date()
         var final: SynthJobState
+        var timing: Logger.Metadata = [:]
         do {
-            let fidelity = try SynthJobWork.run(folder: folder, parameters: state.parameters, threads: threads, progress: { tried, accepted in
+            let outcome = try SynthJobWork.run(folder: folder, parameters: state.parameters, threads: threads, progress: { tried, accepted in
                 self.update(id) { job in
                     job.candidatesTried = tried
                     job.accepted = accepted
@@ -167,8 +168,12 @@ public final class SynthJobQueue: @unchecked Sendable {
             }, isCancelled: { self.isCancelled(id) })
             final = self.state(id) ?? state
             final.state = .done
-            final.accepted = fidelity.count
-            final.fidelity = fidelity
+            final.accepted = outcome.fidelity.count
+            final.fidelity = outcome.fidelity
+            final.generationSeconds = outcome.generationSeconds
+            final.packagingSeconds = outcome.packagingSeconds
+            timing = ["generation_s": .string(String(format: "%.2f", outcome.generationSeconds)),
+                      "packaging_s": .string(String(format: "%.2f", outcome.packagingSeconds))]
             final.etaSeconds = 0
         } catch {
             final = self.state(id) ?? state
@@ -190,8 +195,8 @@ public final class SynthJobQueue: @unchecked Sendable {
         running -= 1
         changes += 1
         lock.unlock()
-        logger.info("synth job finished", metadata: ["job": .string(id), "state": .string(final.state.rawValue),
-                                                     "seconds": .string(String(format: "%.2f", Date().timeIntervalSince(started)))])
+        logger.info("synth job finished", metadata: timing.merging(["job": .string(id), "state": .string(final.state.rawValue),
+                                                                    "seconds": .string(String(format: "%.2f", Date().timeIntervalSince(started)))]) { $1 })
         startWaiting()
     }
 

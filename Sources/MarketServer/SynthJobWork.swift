@@ -1,5 +1,6 @@
 // The work of one synth job: the uploaded CSV → `SynthJobs.generate` (the `marketgpt synth` workflow) →
 // CSVs + report.json → result.zip and result-xlsx.zip.
+import Dispatch
 import Foundation
 import MarketData
 import MarketPipeline
@@ -40,9 +41,11 @@ enum SynthJobWork {
 
     /// Runs the job in `folder`; `progress(tried, accepted)` after every batch of candidates; `isCancelled`
     /// is checked after every batch and every packaged series (→ `CancellationError`).
-    /// Returns the fidelity of each kept series.
+    /// Returns the fidelity of each kept series and the seconds of generation (`SynthJobs.generate`: candidates,
+    /// CSVs, report.json — what `marketgpt synth` does) and of packaging (workbooks and the two zips).
     static func run(folder: URL, parameters: SynthJobParameters, threads: Int,
-                    progress: @escaping (Int, Int) -> Void, isCancelled: @escaping () -> Bool) throws -> [Double] {
+                    progress: @escaping (Int, Int) -> Void, isCancelled: @escaping () -> Bool) throws -> (fidelity: [Double], generationSeconds: Double, packagingSeconds: Double) {
+        let started = Date()
         let partial = folder.appendingPathComponent(".partial")
         try? FileManager.default.removeItem(at: partial)
         let resultFolder = partial.appendingPathComponent("result")
@@ -51,27 +54,44 @@ enum SynthJobWork {
             progress(tried, kept)
             return !isCancelled()
         })
+        let generated = Date()
+        // One workbook per series, built on the job's threads (each series its own file), then read back in order.
         var csvFiles: [(String, Data)] = [], xlsxFiles: [(String, Data)] = []
-        for sample in accepted {
-            if isCancelled() { throw CancellationError() }
-            let name = "synthetic_\(sample.sample)"
-            let csvURL = resultFolder.appendingPathComponent(name + ".csv")
-            csvFiles.append((name + ".csv", try Data(contentsOf: csvURL)))
+        let names = accepted.map { "synthetic_\($0.sample)" }
+        var failures = [Error?](repeating: nil, count: names.count)
+        let workers = max(1, min(threads, names.count))
+        failures.withUnsafeMutableBufferPointer { failed in
+            let failedBase = failed.baseAddress
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var index = worker
+                while index < names.count, !isCancelled() {
+                    do {
+                        let bars = try OHLCVCSV.load(resultFolder.appendingPathComponent(names[index] + ".csv")).series
+                        try workbook(bars, name: names[index]).write(to: partial.appendingPathComponent(names[index] + ".xlsx"))
+                    } catch { failedBase?[index] = error }
+                    index += workers
+                }
+            }
+        }
+        if isCancelled() { throw CancellationError() }
+        if let failure = failures.compactMap({ $0 }).first { throw failure }
+        for name in names {
+            csvFiles.append((name + ".csv", try Data(contentsOf: resultFolder.appendingPathComponent(name + ".csv"))))
             let xlsx = partial.appendingPathComponent(name + ".xlsx")
-            try workbook(try OHLCVCSV.load(csvURL).series, name: name).write(to: xlsx)
             xlsxFiles.append((name + ".xlsx", try Data(contentsOf: xlsx)))
             try FileManager.default.removeItem(at: xlsx)
         }
         let report = try Data(contentsOf: resultFolder.appendingPathComponent("report.json"))
         try zipFiles(csvFiles + [("report.json", report)], to: partial.appendingPathComponent("result.zip"))
-        try zipFiles(xlsxFiles + [("report.json", report)], to: partial.appendingPathComponent("result-xlsx.zip"))
+        // An .xlsx is already a deflated ZIP: stored as is (deflating it again costs time and saves nothing).
+        try zipFiles(xlsxFiles, to: partial.appendingPathComponent("result-xlsx.zip"), compression: .none, then: [("report.json", report)])
         if isCancelled() { throw CancellationError() }
         for name in resultNames {
             let target = folder.appendingPathComponent(name)
             try? FileManager.default.removeItem(at: target)
             try FileManager.default.moveItem(at: partial.appendingPathComponent(name), to: target)
         }
-        return accepted.map(\.fidelity)
+        return (accepted.map(\.fidelity), generated.timeIntervalSince(started), Date().timeIntervalSince(generated))
     }
 
     /// One worksheet `Date, Open, High, Low, Close, Volume` (dates as Excel dates).
@@ -85,12 +105,13 @@ enum SynthJobWork {
         return XLSXWorkbook(sheetName: name, header: ["Date", "Open", "High", "Low", "Close", "Volume"], rows: rows)
     }
 
-    /// A deflated ZIP of `files` at `url`.
-    static func zipFiles(_ files: [(String, Data)], to url: URL) throws {
+    /// A ZIP of `files` at `url` (`compression`, default deflate), then of `then` deflated.
+    static func zipFiles(_ files: [(String, Data)], to url: URL, compression: CompressionMethod = .deflate,
+                         then deflated: [(String, Data)] = []) throws {
         try? FileManager.default.removeItem(at: url)
         let archive = try Archive(url: url, accessMode: .create)
-        for (name, bytes) in files {
-            try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(bytes.count), compressionMethod: .deflate) { position, size in
+        for (name, bytes, method) in files.map({ ($0.0, $0.1, compression) }) + deflated.map({ ($0.0, $0.1, CompressionMethod.deflate) }) {
+            try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(bytes.count), compressionMethod: method) { position, size in
                 bytes.subdata(in: Int(position)..<Int(position) + size)
             }
         }

@@ -11,7 +11,7 @@ final class DistributedPretrainTests: XCTestCase {
     static let config = PretrainCommandTests.config.replacingOccurrences(of: "eval_batches: 1", with: "eval_batches: 3")
 
     /// `mpirun` on PATH, or skip.
-    private func mpirun() throws -> URL {
+    static func mpirun() throws -> URL {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for folder in path.split(separator: ":") {
             let url = URL(fileURLWithPath: String(folder)).appendingPathComponent("mpirun")
@@ -19,6 +19,8 @@ final class DistributedPretrainTests: XCTestCase {
         }
         throw XCTSkip("mpirun is not installed (Debian: openmpi-bin, see scripts/setup.sh)")
     }
+
+    private func mpirun() throws -> URL { try Self.mpirun() }
 
     /// `PretrainWorkspace` plus `nodrop.yaml` (the same config without dropout).
     private func workspace() throws -> URL {

@@ -6,7 +6,7 @@ import MarketSupport
 /// laws and each baseline's on the same (S, H) grid. A target is NaN (excluded for every forecaster
 /// alike) when it is synthetic, lies at or beyond the evaluation's limit bar, or any forecaster has no
 /// valid law for it — so all forecasters are scored on exactly the same targets.
-public struct ForecastRows: Sendable {
+public struct ForecastRows: Sendable, Codable {
     /// H.
     public let horizon: Int
     /// (S) store asset index, origin bar, origin day and category id.

@@ -4,7 +4,7 @@ import MarketData
 /// N predictive laws of one forecaster, flat: member m of law i is `locations[i·M + m] + scales[i·M + m]·Z`
 /// with Z standard Gaussian (ν = +∞) or Student-t with `degreesOfFreedom[i]`. M = 1 for a point law
 /// (a Gaussian or t head in `.eval` mode, a baseline), M = passes × members for an MC/ensemble mixture.
-public struct ForecastLaws: Sendable, Equatable {
+public struct ForecastLaws: Sendable, Equatable, Codable {
     /// M, members per law.
     public let members: Int
     /// G, groups of members (deep-ensemble models): member m belongs to group m / (M/G); each group holds the

@@ -53,8 +53,21 @@ public struct TrainingCheckpoint {
         return metadata
     }
 
+    /// The two files of a checkpoint pair as bytes (what `write` puts on disk), e.g. to hand them to the rank that writes.
+    public struct EncodedPair: Codable, Sendable {
+        /// The training-state file (`<name>.state.safetensors`).
+        public var state: Data
+        /// The weights file (`<name>.safetensors`).
+        public var weights: Data
+    }
+
     /// Writes the trainer's optimizer + state, then its model's weights with `metadata` (see `modelMetadata`).
     public func write(_ trainer: Trainer, metadata: [String: String]) throws {
+        try write(try encode(trainer, metadata: metadata))
+    }
+
+    /// The pair `write(_:metadata:)` writes, as bytes. Throws (naming `weightsURL`) when a weight or moment is not finite.
+    public func encode(_ trainer: Trainer, metadata: [String: String]) throws -> EncodedPair {
         var weights: [String: Tensor] = [:]
         for (name, tensor) in trainer.model.namedParameters { weights[name] = tensor }
         var modelMetadata = metadata
@@ -76,8 +89,13 @@ public struct TrainingCheckpoint {
         let state = ModelCheckpoint.encoded(moments, metadata: stateMetadata)
         let encodedWeights = ModelCheckpoint.encoded(weights, metadata: modelMetadata)
         precondition(encodedWeights.hash == weightsHash, "TrainingCheckpoint: weights hash changed while writing")
-        try AtomicFile.write(state.data, to: nextStateURL)
-        try AtomicFile.write(encodedWeights.data, to: weightsURL)
+        return EncodedPair(state: state.data, weights: encodedWeights.data)
+    }
+
+    /// Puts an encoded pair on disk in the crash-safe order (state to `.next`, weights, `.next` over the state).
+    public func write(_ pair: EncodedPair) throws {
+        try AtomicFile.write(pair.state, to: nextStateURL)
+        try AtomicFile.write(pair.weights, to: weightsURL)
         try Self.rename(nextStateURL, over: stateURL)
     }
 

@@ -21,6 +21,8 @@ public protocol ProcessGroup: AnyObject {
     func allReduceSum(_ values: UnsafeMutableBufferPointer<Double>, what: String)
     /// Every rank's `value`, indexed by rank.
     func allGather(_ value: UInt64, what: String) -> [UInt64]
+    /// Every rank's `bytes` (any length, together < 2 GiB), indexed by rank.
+    func allGather(bytes: [UInt8], what: String) -> [[UInt8]]
     /// Wall seconds spent inside collectives so far (communication plus waiting for the slowest rank).
     var collectiveSeconds: Double { get }
 }
@@ -48,5 +50,6 @@ public final class SingleProcess: ProcessGroup {
     public func allReduceSum(_ values: UnsafeMutableBufferPointer<Float>, what: String) {}
     public func allReduceSum(_ values: UnsafeMutableBufferPointer<Double>, what: String) {}
     public func allGather(_ value: UInt64, what: String) -> [UInt64] { [value] }
+    public func allGather(bytes: [UInt8], what: String) -> [[UInt8]] { [bytes] }
     public var collectiveSeconds: Double { 0 }
 }
