@@ -57,6 +57,7 @@ public struct ExperimentRunner {
             pretrainSeconds = summary.seconds
         }
         let loaded = try TrainedModel.load(files.weightsURL)
+        if pretrainSeconds == 0 { progress("experiment: reused \(files.weightsURL.lastPathComponent): step \(loaded.step), content hash \(loaded.contentHash ?? "none") (verified on load)") }
         guard loaded.idTable == idTable else {
             throw TrainingError(step: nil, reason: "\(files.weightsURL.path) was trained on another universe (asset/category id tables differ)")
         }
@@ -219,6 +220,7 @@ public struct ExperimentRunner {
                 ensembleSeconds += summary.seconds
             }
             let trained = try TrainedModel.load(memberFiles.weightsURL)
+            progress("experiment: ensemble member \(k): step \(trained.step), content hash \(trained.contentHash ?? "none") (verified on load)")
             ensembleMembers.append(trained)
             ensembleModels.append(trained.model)
         }
