@@ -82,16 +82,16 @@ struct BacktestCommand: ParsableCommand {
 
     func validate() throws {
         guard (signals == nil) != (weights == nil) else { throw ValidationError("give --signals FILE|DIR or --weights FILE|DIR (one of them)") }
-        guard labelThreshold >= 0 && labelThreshold < 1, labelHorizon >= 1 else {
-            throw ValidationError("--label-threshold must be in [0, 1) and --label-horizon ≥ 1")
-        }
+        try requireOption("--label-threshold", labelThreshold, in: OptionLimits.labelThreshold)
+        try requireOption("--label-horizon", labelHorizon, in: OptionLimits.labelHorizon)
         guard sizing == "equal" || sizing == "fixed" else { throw ValidationError("--sizing must be equal or fixed, not '\(sizing)'") }
-        guard fraction > 0 && fraction <= 1 else { throw ValidationError("--fraction must be in (0, 1], not \(fraction)") }
+        try requireOption("--fraction", fraction, in: OptionLimits.positionFraction)
         for (name, value) in [("--stop-loss", stopLoss), ("--take-profit", takeProfit)] {
-            if let value, !(value > 0 && value < 10) { throw ValidationError("\(name) must be a positive fraction, not \(value)") }
+            if let value { try requireOption(name, value, in: OptionLimits.exitFraction) }
         }
-        guard capital > 0, trials >= 1 else { throw ValidationError("--capital must be > 0 and --trials ≥ 1") }
-        guard maxJump > 1 && maxJump.isFinite else { throw ValidationError("--max-jump must be a finite factor > 1, not \(maxJump)") }
+        try requireOption("--capital", capital, in: OptionLimits.capital)
+        try requireOption("--trials", trials, in: OptionLimits.trials)
+        try requireOption("--max-jump", maxJump, in: OptionLimits.maxJump)
         for gate in allow where gate != "out-of-range" && gate != "conflicts" {
             throw ValidationError("--allow must be out-of-range or conflicts, not '\(gate)'")
         }
@@ -177,7 +177,8 @@ struct BacktestCommand: ParsableCommand {
         for line in lines { FileHandle.standardError.write(Data("backtest: \(line); see metrics.json sanity\n".utf8)) }
     }
 
-    /// The stdout summary: strategy against benchmark.
+    /// The stdout summary: strategy against its buy-and-hold benchmark (`Backtester.benchmark`, the same one as the
+    /// strategy report's pooled book), then PSR/DSR with the trial count.
     static func summary(_ report: BacktestReport) -> String {
         let m = report.metrics, b = report.benchmarkMetrics
         func p(_ x: Double) -> String { x.isFinite ? String(format: "%8.2f%%", x * 100) : "     n/a" }
@@ -185,14 +186,16 @@ struct BacktestCommand: ParsableCommand {
         var lines = [
             "backtest \(report.configuration.mode.rawValue) \(report.run.dates.first.map(CivilDate.isoString) ?? "")"
                 + " → \(report.run.dates.last.map(CivilDate.isoString) ?? ""), \(report.run.dates.count) bars, \(report.tickers.count) priced assets",
-            "                  strategy  benchmark",
+            "                  strategy  buy&hold",
             "total return     \(p(m.totalReturn))  \(p(b.totalReturn))",
             "CAGR             \(p(m.cagr))  \(p(b.cagr))",
             "volatility       \(p(m.annualVolatility))  \(p(b.annualVolatility))",
             "Sharpe           \(r(m.sharpe)) \(r(b.sharpe))",
             "Sortino          \(r(m.sortino)) \(r(b.sortino))",
             "max drawdown     \(p(m.maxDrawdown))  \(p(b.maxDrawdown))",
-            "PSR / DSR        \(r(m.probabilisticSharpe)) \(r(m.deflatedSharpe))",
+            "buy&hold (\(report.run.benchmarkAssets.count) assets): \(Backtester.benchmarkDefinition)",
+            "PSR \(r(m.probabilisticSharpe).trimmingCharacters(in: .whitespaces)), DSR \(r(m.deflatedSharpe).trimmingCharacters(in: .whitespaces)) "
+                + "after \(report.configuration.trials) trial(s)",
         ]
         lines.append("trades \(m.numTrades), win rate \(p(m.winRate).trimmingCharacters(in: .whitespaces)), "
                      + "exposure \(p(m.exposure).trimmingCharacters(in: .whitespaces)), turnover \(r(m.turnover).trimmingCharacters(in: .whitespaces))/year")
