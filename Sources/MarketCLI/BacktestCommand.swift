@@ -82,16 +82,16 @@ struct BacktestCommand: ParsableCommand {
 
     func validate() throws {
         guard (signals == nil) != (weights == nil) else { throw ValidationError("give --signals FILE|DIR or --weights FILE|DIR (one of them)") }
-        guard labelThreshold >= 0 && labelThreshold < 1, labelHorizon >= 1 else {
-            throw ValidationError("--label-threshold must be in [0, 1) and --label-horizon ≥ 1")
-        }
+        try requireOption("--label-threshold", labelThreshold, in: OptionLimits.labelThreshold)
+        try requireOption("--label-horizon", labelHorizon, in: OptionLimits.labelHorizon)
         guard sizing == "equal" || sizing == "fixed" else { throw ValidationError("--sizing must be equal or fixed, not '\(sizing)'") }
-        guard fraction > 0 && fraction <= 1 else { throw ValidationError("--fraction must be in (0, 1], not \(fraction)") }
+        try requireOption("--fraction", fraction, in: OptionLimits.positionFraction)
         for (name, value) in [("--stop-loss", stopLoss), ("--take-profit", takeProfit)] {
-            if let value, !(value > 0 && value < 10) { throw ValidationError("\(name) must be a positive fraction, not \(value)") }
+            if let value { try requireOption(name, value, in: OptionLimits.exitFraction) }
         }
-        guard capital > 0, trials >= 1 else { throw ValidationError("--capital must be > 0 and --trials ≥ 1") }
-        guard maxJump > 1 && maxJump.isFinite else { throw ValidationError("--max-jump must be a finite factor > 1, not \(maxJump)") }
+        try requireOption("--capital", capital, in: OptionLimits.capital)
+        try requireOption("--trials", trials, in: OptionLimits.trials)
+        try requireOption("--max-jump", maxJump, in: OptionLimits.maxJump)
         for gate in allow where gate != "out-of-range" && gate != "conflicts" {
             throw ValidationError("--allow must be out-of-range or conflicts, not '\(gate)'")
         }

@@ -19,8 +19,9 @@ struct BacktestCostOptions: ParsableArguments {
 
     func validate() throws {
         guard BacktestMode(rawValue: mode) != nil else { throw ValidationError("--mode must be long_only or long_short, not '\(mode)'") }
-        guard commission >= 0 && commission < 0.5 else { throw ValidationError("--commission must be a fraction in [0, 0.5)") }
-        guard borrow >= 0, slippageBps >= 0 else { throw ValidationError("--borrow and --slippage-bps must be ≥ 0") }
+        try requireOption("--commission", commission, in: OptionLimits.commission)
+        try requireOption("--borrow", borrow, in: OptionLimits.rate)
+        try requireOption("--slippage-bps", slippageBps, in: OptionLimits.slippageBps)
     }
 
     /// Sets mode, commission, borrow rate and slippage of `configuration`.

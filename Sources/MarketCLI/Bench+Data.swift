@@ -1,6 +1,7 @@
 // `marketgpt bench` suite "csv": the whole real sample (../shared/data/real) loaded and validated, in rows per second.
 import Foundation
 import MarketData
+import MarketPipeline
 
 extension BenchSuite {
     /// Loads every file of the real sample through `UniverseLoader` (parse, validate, sort check,
@@ -40,6 +41,13 @@ extension BenchSuite {
     }
 
     /// `MARKETGPT_REAL_DATA`, or the first `shared/data/real` found walking up from the working directory.
+    /// The real sample in `folder` read once through `UniverseSession`: the session (definition, files)
+    /// and its gap-filled universe with the default fill options.
+    static func realUniverse(_ folder: URL) throws -> (session: UniverseSession, filled: LoadedUniverse) {
+        let session = try UniverseSession.open(universe: folder.appendingPathComponent("universe.yaml"), data: folder)
+        return (session, session.filled().universe)
+    }
+
     static func realDataFolder() -> URL? {
         let manager = FileManager.default
         if let path = ProcessInfo.processInfo.environment["MARKETGPT_REAL_DATA"] {

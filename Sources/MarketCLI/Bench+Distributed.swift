@@ -3,7 +3,6 @@ import Foundation
 import MarketData
 import MarketModel
 import MarketDistributed
-import MarketSynthetic
 import MarketTensor
 import MarketTraining
 
@@ -23,9 +22,8 @@ extension BenchSuite {
             FileHandle.standardError.write(Data("bench mpi: mpirun not found (scripts/setup.sh installs openmpi-bin); skipped\n".utf8))
             return []
         }
-        let universe = try Universe.load(folder.appendingPathComponent("universe.yaml"))
-        let loaded = GapFiller.fill(UniverseLoader.load(universe, dataDirectory: folder)).universe
-        let single = try pretrainRate(FeatureStore(loaded: loaded), universe: universe)
+        let real = try realUniverse(folder)
+        let single = try pretrainRate(FeatureStore(loaded: real.filled), universe: real.session.definition)
         let ranks = try launchRanks(mpirun, count: 2)
         let twoRanks = ranks["mpi_rank_samples_per_s"] ?? .nan
         return [
@@ -45,9 +43,8 @@ extension BenchSuite {
     static func mpiRank() throws -> [BenchFigure] {
         let group = try MPIProcessGroup.start(timeout: 600)
         guard let folder = BenchSuite.realDataFolder() else { throw DistributedError("bench mpi: no real data folder on rank \(group.rank)") }
-        let universe = try Universe.load(folder.appendingPathComponent("universe.yaml"))
-        let loaded = GapFiller.fill(UniverseLoader.load(universe, dataDirectory: folder)).universe
-        let rate = try pretrainRate(FeatureStore(loaded: loaded), universe: universe, group: group)
+        let real = try realUniverse(folder)   // each rank is its own process: it reads the sample itself
+        let rate = try pretrainRate(FeatureStore(loaded: real.filled), universe: real.session.definition, group: group)
         var gradient = [Float](repeating: 1, count: MarketGPT(config: ModelConfig(), seed: 1).parameterCount)   // the reference model
         group.barrier(what: "the bench barrier")
         let started = DispatchTime.now().uptimeNanoseconds

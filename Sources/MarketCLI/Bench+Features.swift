@@ -1,7 +1,6 @@
 // `marketgpt bench` suite "features": every technical indicator over the real sample, in bars and values per second.
 import Foundation
 import MarketData
-import MarketSynthetic
 
 extension BenchSuite {
     /// Computes all I indicators (`TechnicalIndicators.compute`) of every asset of the real sample on
@@ -13,8 +12,8 @@ extension BenchSuite {
             FileHandle.standardError.write(Data("bench features: no real data folder (set MARKETGPT_REAL_DATA); skipped\n".utf8))
             return []
         }
-        let universe = try Universe.load(folder.appendingPathComponent("universe.yaml"))
-        let loaded = UniverseLoader.load(universe, dataDirectory: folder, options: UniverseLoadOptions(concurrency: 2))
+        let real = try realUniverse(folder)
+        let universe = real.session.definition, loaded = real.session.loaded()
         let series = loaded.assets.compactMap(\.real)
         let bars = series.reduce(0) { $0 + $1.count }
         var best = Double.infinity, bestCPU = Double.infinity
@@ -31,7 +30,7 @@ extension BenchSuite {
         }
         if checksum.isNaN { FileHandle.standardError.write(Data("bench features: NaN checksum\n".utf8)) }
         let values = Double(bars * IndicatorCatalog.count)
-        let filled = GapFiller.fill(loaded).universe
+        let filled = real.filled
         let standard = try BenchSuite.pretrainRate(FeatureStore(loaded: filled), universe: universe)
         let everything = try BenchSuite.pretrainRate(FeatureStore(loaded: filled, featureSet: .everything), universe: universe)
         return [

@@ -1,5 +1,6 @@
 // `marketgpt bench` suite "model": training throughput and nightly MC-dropout inference at the reference config.
 import Foundation
+import MarketData
 import MarketModel
 import MarketTensor
 import MarketTraining
@@ -14,13 +15,13 @@ extension BenchSuite {
         let model = MarketGPT(config: config, seed: 1)
         let parallel = DataParallel(model: model, workers: 2, blasThreadsOutside: 2)
         var rng = RandomGenerator(seed: 2)
-        func randomBatch(_ b: Int, targets: Bool) -> ModelBatch {
+        func randomBatch(_ b: Int, targets: Bool) -> Batch {
             let t = config.contextLength, f = config.featureCount, h = config.horizon
-            return ModelBatch(batchSize: b, features: (0..<(b * t * f)).map { _ in rng.nextNormal() },
-                              assetIds: (0..<b).map { Int32($0 % config.assetCount) },
-                              categoryIds: (0..<b).map { Int32($0 % config.categoryCount) },
-                              targets: targets ? (0..<(b * t * h)).map { _ in rng.nextNormal() * 0.02 } : nil,
-                              weights: targets ? [Float](repeating: 1, count: b * t * h) : nil)
+            return Batch(batchSize: b, featureCount: f, inputs: (0..<(b * t * f)).map { _ in rng.nextNormal() },
+                         assetIDs: (0..<b).map { Int32($0 % config.assetCount) },
+                         categoryIDs: (0..<b).map { Int32($0 % config.categoryCount) },
+                         targets: targets ? (0..<(b * t * h)).map { _ in rng.nextNormal() * 0.02 } : nil,
+                         mask: targets ? [Float](repeating: 1, count: b * t * h) : nil)
         }
         let batchSize = 32, steps = 20
         let batch = randomBatch(batchSize, targets: true)

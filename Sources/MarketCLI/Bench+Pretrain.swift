@@ -2,7 +2,6 @@
 import Foundation
 import MarketData
 import MarketModel
-import MarketSynthetic
 import MarketTensor
 import MarketTraining
 
@@ -17,9 +16,8 @@ extension BenchSuite {
             FileHandle.standardError.write(Data("bench pretrain: no real data folder (set MARKETGPT_REAL_DATA); skipped\n".utf8))
             return []
         }
-        let universe = try Universe.load(folder.appendingPathComponent("universe.yaml"))
-        let loaded = GapFiller.fill(UniverseLoader.load(universe, dataDirectory: folder)).universe
-        let rate = try pretrainRate(FeatureStore(loaded: loaded), universe: universe)
+        let real = try realUniverse(folder)
+        let rate = try pretrainRate(FeatureStore(loaded: real.filled), universe: real.session.definition)
         return [
             BenchFigure(name: "pretrain_samples_per_s", value: rate.wall, unit: "samples/s",
                         target: ">= 335 (real batches; PyTorch 222)"),

@@ -61,12 +61,13 @@ struct CalibrateSignalsCommand: ParsableCommand {
             throw ValidationError("--objective must be sharpe or trade_rate, not '\(self.objective)'")
         }
         if objective == .tradeRate {
-            guard let targetRate, targetRate > 0 && targetRate <= 1 else { throw ValidationError("--objective trade_rate needs --target-rate in (0, 1]") }
+            guard let targetRate else { throw ValidationError("--objective trade_rate needs --target-rate") }
+            try requireOption("--target-rate", targetRate, in: OptionLimits.targetRate)
         }
         guard ConfidenceMeasure.names.contains(confidence) else {
             throw ValidationError("--confidence must be one of \(ConfidenceMeasure.names.joined(separator: ", ")), not '\(confidence)'")
         }
-        guard samples >= 1 && samples <= 1_000 else { throw ValidationError("--samples must be in 1…1000") }
+        try requireOption("--samples", samples, in: OptionLimits.samples)
     }
 
     func run() throws {

@@ -11,9 +11,7 @@ struct DistributedOptions: ParsableArguments {
     var collectiveTimeout: Double = 600
 
     func validate() throws {
-        guard collectiveTimeout > 0, collectiveTimeout.isFinite else {
-            throw ValidationError("--collective-timeout must be > 0 seconds, found \(collectiveTimeout)")
-        }
+        try requireOption("--collective-timeout", collectiveTimeout, in: OptionLimits.collectiveTimeout)
         if let text = ProcessInfo.processInfo.environment["MARKETGPT_THREADS"], !(Int(text).map { (1...64).contains($0) } ?? false) {
             throw ValidationError("MARKETGPT_THREADS must be a thread count 1…64, found '\(text)'")
         }

@@ -50,8 +50,8 @@ struct DriftCommand: ParsableCommand {
 
     func validate() throws {
         if date.count != 10 || CivilDate.parseISO(date) == nil { throw ValidationError("--date \(date): expected YYYY-MM-DD") }
-        if !(2...5000).contains(window) { throw ValidationError("--window must be in 2...5000, found \(window)") }
-        if !(level > 0 && level < 1) { throw ValidationError("--level must be in (0, 1), found \(level)") }
+        try requireOption("--window", window, in: OptionLimits.driftWindow)
+        try requireOption("--level", level, in: OptionLimits.driftLevel)
     }
 
     func run() throws {

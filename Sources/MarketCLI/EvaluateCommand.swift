@@ -52,8 +52,8 @@ struct EvaluateCommand: ParsableCommand {
 
     func validate() throws {
         if let start, CivilDate.parseISO(start) == nil { throw ValidationError("--start must be YYYY-MM-DD, found '\(start)'") }
-        if oosYears < 1 { throw ValidationError("--oos-years must be ≥ 1, found \(oosYears)") }
-        if samples < 1 || samples > 1000 { throw ValidationError("--samples must be in 1…1000, found \(samples)") }
+        try requireOption("--oos-years", oosYears, in: OptionLimits.years)
+        try requireOption("--samples", samples, in: OptionLimits.samples)
     }
 
     func run() throws {

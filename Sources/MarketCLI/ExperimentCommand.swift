@@ -28,27 +28,19 @@ struct ExperimentCommand: ParsableCommand {
     @Option(help: "Experiment config YAML (model, training, finetune, walk_forward, calibrate, categories).")
     var config: String = "configs/experiment.yaml"
 
-    @Option(help: "Stop pre-training at step N (default: training.total_steps).")
-    var steps: Int?
-
-    @Option(help: "Seed of initialisation, batches and dropout (overrides training.seed).")
-    var seed: UInt64?
+    @OptionGroup var pretrainRun: PretrainRunOptions
 
     @OptionGroup var source: TrainingSourceOptions
 
     @Flag(help: "Reuse checkpoints/<run>/pretrained.safetensors instead of pre-training again.")
     var reusePretrained = false
 
-    func validate() throws {
-        if let steps, steps < 1 { throw ValidationError("--steps must be ≥ 1, found \(steps)") }
-    }
-
     func run() throws {
         var experiment: ExperimentConfig
         do { experiment = try ExperimentConfig.load(URL(fileURLWithPath: config)) } catch let error as ConfigError {
             throw DataCommandFailure(error.description)
         }
-        if let seed { experiment.training.seed = seed; experiment.finetune.seed = seed }
+        if let seed = pretrainRun.seed { experiment.training.seed = seed; experiment.finetune.seed = seed }
         if let run = source.runName { experiment.training.run = run }
         if let universe = source.universe { experiment.training.universe = universe }
         if let data = source.data { experiment.training.data = data }
@@ -62,7 +54,7 @@ struct ExperimentCommand: ParsableCommand {
                                       runDirectory: URL(fileURLWithPath: "runs").appendingPathComponent(run),
                                       progress: { TrainingUniverse.log($0) })
         runner.reusePretrained = reusePretrained
-        runner.pretrainStopStep = steps
+        runner.pretrainStopStep = pretrainRun.steps
         let record = CommandRun(kind: .experiment, name: run, config: config, universe: experiment.training.universe,
                                 seed: experiment.training.seed, notify: experiment.notify)
         let report: ExperimentReport = try record.run {

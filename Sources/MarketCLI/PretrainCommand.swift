@@ -33,11 +33,7 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Training config YAML (model: + training: sections).")
     var config: String = "configs/pretrain.yaml"
 
-    @Option(help: "Stop when the run's optimizer step reaches N (default: training.total_steps).")
-    var steps: Int?
-
-    @Option(help: "Seed fixing initialisation, batches and dropout (overrides training.seed).")
-    var seed: UInt64?
+    @OptionGroup var pretrainRun: PretrainRunOptions
 
     @OptionGroup var source: TrainingSourceOptions
 
@@ -57,15 +53,14 @@ struct PretrainCommand: ParsableCommand {
     var replicaCheckEvery: Int = 50
 
     func validate() throws {
-        if let ensemble, ensemble < 1 || ensemble > 64 { throw ValidationError("--ensemble must be in 1…64, found \(ensemble)") }
-        if let steps, steps < 1 { throw ValidationError("--steps must be ≥ 1, found \(steps)") }
+        if let ensemble { try requireOption("--ensemble", ensemble, in: OptionLimits.ensembleMembers) }
         if resume && overwrite { throw ValidationError("--resume and --overwrite exclude each other") }
-        if replicaCheckEvery < 1 { throw ValidationError("--replica-check-every must be ≥ 1, found \(replicaCheckEvery)") }
+        try requireOption("--replica-check-every", replicaCheckEvery, in: OptionLimits.replicaCheckEvery)
     }
 
     func run() throws {
         let group = try distributed.processGroup()
-        let setting = try source.load(config: config, seed: seed, command: "pretrain", quiet: !group.isRoot)
+        let setting = try source.load(config: config, seed: pretrainRun.seed, command: "pretrain", quiet: !group.isRoot)
         let training = setting.config.training
         guard training.batchSize >= group.size else {
             throw TrainingError(step: nil, reason: "training.batch_size \(training.batchSize) is smaller than the \(group.size) ranks: every rank needs at least one window of the global batch")
@@ -80,7 +75,7 @@ struct PretrainCommand: ParsableCommand {
             return
         }
         let summary = try record.run {
-            try TrainingWorkflows.pretrain(setting, stopStep: steps, resume: resume, overwrite: overwrite) { options in
+            try TrainingWorkflows.pretrain(setting, stopStep: pretrainRun.steps, resume: resume, overwrite: overwrite) { options in
                 options.group = group
                 options.replicaCheckEvery = replicaCheckEvery
                 options.onCheckpoint = { step in record.post(.checkpoint, text: "MarketGPT pretrain \(training.run): checkpoint at step \(step)", fields: ["step": String(step)]) }
@@ -117,7 +112,7 @@ struct PretrainCommand: ParsableCommand {
     private func runEnsemble(_ setting: TrainingUniverse, members: Int, record: CommandRun) throws {
         let training = setting.config.training
         let summary = try record.run {
-            try TrainingWorkflows.pretrainEnsemble(setting, members: members, stopStep: steps, resume: resume, overwrite: overwrite) { options in
+            try TrainingWorkflows.pretrainEnsemble(setting, members: members, stopStep: pretrainRun.steps, resume: resume, overwrite: overwrite) { options in
                 options.onCheckpoint = { step in record.post(.checkpoint, text: "MarketGPT pretrain \(training.run): checkpoint at step \(step)", fields: ["step": String(step)]) }
             }
         }

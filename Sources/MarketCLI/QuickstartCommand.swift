@@ -57,13 +57,13 @@ struct QuickstartCommand: ParsableCommand {
     var historyDays: Int?
 
     func validate() throws {
-        if let steps, steps < 1 { throw ValidationError("--steps must be ≥ 1, found \(steps)") }
-        guard (1...4).contains(oosYears) else { throw ValidationError("--oos-years \(oosYears): must be in 1…4") }
-        guard (0.5...1).contains(confidenceThreshold) else { throw ValidationError("--confidence-threshold must be in [0.5, 1], found \(confidenceThreshold)") }
-        guard minReturn >= 0 else { throw ValidationError("--min-return must be ≥ 0, found \(minReturn)") }
-        guard samples >= 1 else { throw ValidationError("--samples must be ≥ 1, found \(samples)") }
-        if let historyDays, historyDays < 1 { throw ValidationError("--history-days must be ≥ 1, found \(historyDays)") }
-        if let maxStepsPerWindow, maxStepsPerWindow < 0 { throw ValidationError("--max-steps-per-window must be ≥ 0, found \(maxStepsPerWindow)") }
+        if let steps { try requireOption("--steps", steps, in: OptionLimits.steps) }
+        try requireOption("--oos-years", oosYears, in: OptionLimits.quickstartYears)
+        try requireOption("--confidence-threshold", confidenceThreshold, in: OptionLimits.probability)
+        try requireOption("--min-return", minReturn, in: OptionLimits.minReturn)
+        try requireOption("--samples", samples, in: OptionLimits.samples)
+        if let historyDays { try requireOption("--history-days", historyDays, in: OptionLimits.historyDays) }
+        if let maxStepsPerWindow { try requireOption("--max-steps-per-window", maxStepsPerWindow, in: OptionLimits.stepsPerWindow) }
         guard !runName.isEmpty, !runName.contains("/") else { throw ValidationError("--run \(runName): a plain name without '/'") }
     }
 

@@ -17,7 +17,7 @@ extension RunsCommand {
         var writes = 100
 
         func validate() throws {
-            if !(1...100_000).contains(writes) { throw ValidationError("--writes must be in 1...100000, found \(writes)") }
+            try requireOption("--writes", writes, in: OptionLimits.writes)
         }
 
         func run() throws {

@@ -45,7 +45,7 @@ struct RunsCommand: ParsableCommand {
         func validate() throws {
             if let kind, RunKind(rawValue: kind) == nil { throw ValidationError("--kind must be one of \(RunKind.allCases.map(\.rawValue).joined(separator: ", "))") }
             if let status, RunStatus(rawValue: status) == nil { throw ValidationError("--status must be running, finished or failed") }
-            if limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+            try requireOption("--limit", limit, in: OptionLimits.listLimit)
         }
 
         func run() throws {

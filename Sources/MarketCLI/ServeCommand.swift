@@ -31,7 +31,7 @@ struct ServeCommand: ParsableCommand {
     var logLevel: String = "info"
 
     func validate() throws {
-        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be in 0...65535, found \(port)") }
+        if let port { try requireOption("--port", port, in: OptionLimits.port) }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level \(logLevel): not a log level") }
     }
 

@@ -111,13 +111,11 @@ struct SignalsCommand: ParsableCommand {
         if let from, let to, let d1 = Self.day(from), let d2 = Self.day(to), d1 > d2 {
             throw ValidationError("--from \(from) is after --to \(to)")
         }
-        if let samples, !(1...10_000).contains(samples) { throw ValidationError("--samples must be in 1...10000, found \(samples)") }
-        if let horizon, horizon < 1 { throw ValidationError("--horizon must be ≥ 1, found \(horizon)") }
-        if let confidenceThreshold, !(0...1).contains(confidenceThreshold) {
-            throw ValidationError("--confidence-threshold must be in [0, 1], found \(confidenceThreshold)")
-        }
-        if let minReturn, !(minReturn >= 0) { throw ValidationError("--min-return must be ≥ 0, found \(minReturn)") }
-        if let maxStaleDays, maxStaleDays < 0 { throw ValidationError("--max-stale-days must be ≥ 0, found \(maxStaleDays)") }
+        if let samples { try requireOption("--samples", samples, in: OptionLimits.samples) }
+        if let horizon { try requireOption("--horizon", horizon, in: OptionLimits.horizon) }
+        if let confidenceThreshold { try requireOption("--confidence-threshold", confidenceThreshold, in: OptionLimits.probability) }
+        if let minReturn { try requireOption("--min-return", minReturn, in: OptionLimits.minReturn) }
+        if let maxStaleDays { try requireOption("--max-stale-days", maxStaleDays, in: OptionLimits.days) }
     }
 
     func run() throws {

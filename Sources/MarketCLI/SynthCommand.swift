@@ -84,8 +84,8 @@ struct SynthCommand: ParsableCommand {
         try requireOption("--max-attempts", maxAttempts, in: OptionLimits.synthAttempts)
         if let length { try requireOption("--length", length, in: OptionLimits.synthLength) }
         if let blockLength { try requireOption("--block-length", blockLength, in: OptionLimits.blockLength) }
-        if let minFidelity, !(0...100).contains(minFidelity) { throw ValidationError("--min-fidelity must be in 0...100") }
-        guard stressQuantile > 0 && stressQuantile <= 1 else { throw ValidationError("--stress-quantile must be in (0, 1]") }
+        if let minFidelity { try requireOption("--min-fidelity", minFidelity, in: OptionLimits.fidelity) }
+        try requireOption("--stress-quantile", stressQuantile, in: OptionLimits.stressQuantile)
         if universe != nil || data != nil || category != nil {
             guard universe != nil, data != nil, category != nil else { throw ValidationError("--universe, --data and --category go together") }
             guard input == nil, survey == nil else { throw ValidationError("--category draws a whole category: leave out --input and --survey") }
@@ -93,8 +93,6 @@ struct SynthCommand: ParsableCommand {
             return
         }
         if stress || independent { throw ValidationError("--stress and --independent need --universe, --data and --category") }
-        guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
-        if let length, length < 32 { throw ValidationError("--length must be at least 32 days") }
         if survey == nil {
             guard input != nil else { throw ValidationError("--input is required (or --survey DIR)") }
             guard out != nil else { throw ValidationError("--out is required") }

@@ -27,3 +27,16 @@ struct TrainingSourceOptions: ParsableArguments {
                                   log: quiet ? { _ in } : TrainingUniverse.log)
     }
 }
+
+/// `--steps` and `--seed` of the commands that pre-train (pretrain, experiment).
+struct PretrainRunOptions: ParsableArguments {
+    @Option(help: "Stop pre-training when the run's optimizer step reaches N (default: training.total_steps; a resumed run counts the steps already done).")
+    var steps: Int?
+
+    @Option(help: "Seed fixing initialisation, batches and dropout (overrides training.seed).")
+    var seed: UInt64?
+
+    func validate() throws {
+        if let steps { try requireOption("--steps", steps, in: OptionLimits.steps) }
+    }
+}

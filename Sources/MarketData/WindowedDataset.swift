@@ -11,21 +11,24 @@ public struct WindowRef: Sendable, Equatable, Hashable, Codable {
     }
 }
 
-/// A batch as flat row-major buffers with explicit shapes (the trainer turns them into tensors).
+/// The one batch type: B sequences as flat row-major buffers with explicit shapes. The dataset fills it for
+/// training and evaluation (with targets and mask); the nightly run and the server build inputs-only batches
+/// (`horizon == 0`); `MarketGPT` reads it directly (`forward`, `loss`, `predictive`).
 public struct Batch: Sendable {
-    /// B, T, H, F.
+    /// B, T, H, F. `horizon` is 0 for an inputs-only batch (no targets, no mask).
     public private(set) var batchSize: Int, contextLength: Int, horizon: Int, featureCount: Int
     /// (B, T, F) normalised features.
     public var inputs: [Float]
-    /// (B, T, H): targets[b, t, h] = log return of bar start+t+1+h (raw, not normalised).
+    /// (B, T, H): targets[b, t, h] = log return of bar start+t+1+h (raw, not normalised); empty when H = 0.
     public var targets: [Float]
-    /// (B, T, H): 1 for a known real target, `syntheticTargetWeight` for a synthetic one, 0 when unknown
-    /// (beyond the dataset's range, so never past a split's end).
+    /// (B, T, H) loss weights: 1 for a known real target, `syntheticTargetWeight` for a synthetic one, 0 when
+    /// unknown (beyond the dataset's range, so never past a split's end); empty when H = 0.
     public var mask: [Float]
-    /// (B) asset ids (universe order) and category ids.
+    /// (B) asset ids (rows of the model's asset embedding; −1 = an asset the model has not seen) and
+    /// category ids.
     public var assetIDs: [Int32]
     public var categoryIDs: [Int32]
-    /// (B) the windows this batch holds.
+    /// (B) the windows this batch holds (empty when the batch was not cut from a dataset).
     public var windows: [WindowRef]
 
     /// An empty batch with buffers for B × T bars.
@@ -40,6 +43,57 @@ public struct Batch: Sendable {
         assetIDs = [Int32](repeating: 0, count: batchSize)
         categoryIDs = [Int32](repeating: 0, count: batchSize)
         windows = []
+    }
+
+    /// A batch over existing buffers: `inputs` (B, T, F) with T = inputs.count / (B·F); optional `targets`
+    /// (B, T, H) with H = targets.count / (B·T) and loss weights `mask` of the same shape (nil: all 1).
+    /// Without targets the batch is inputs-only (H = 0).
+    public init(batchSize: Int, featureCount: Int, inputs: [Float], assetIDs: [Int32], categoryIDs: [Int32],
+                targets: [Float]? = nil, mask: [Float]? = nil) {
+        precondition(batchSize > 0 && featureCount > 0 && !inputs.isEmpty && inputs.count % (batchSize * featureCount) == 0,
+                     "Batch: \(inputs.count) inputs for B=\(batchSize), F=\(featureCount)")
+        precondition(assetIDs.count == batchSize && categoryIDs.count == batchSize, "Batch: need B=\(batchSize) asset and category ids")
+        let t = inputs.count / (batchSize * featureCount)
+        self.batchSize = batchSize
+        self.contextLength = t
+        self.featureCount = featureCount
+        self.inputs = inputs
+        self.assetIDs = assetIDs
+        self.categoryIDs = categoryIDs
+        self.windows = []
+        if let targets {
+            precondition(!targets.isEmpty && targets.count % (batchSize * t) == 0, "Batch: \(targets.count) targets for B=\(batchSize), T=\(t)")
+            precondition(mask == nil || mask!.count == targets.count, "Batch: \(mask!.count) mask values for \(targets.count) targets")
+            self.horizon = targets.count / (batchSize * t)
+            self.targets = targets
+            self.mask = mask ?? [Float](repeating: 1, count: targets.count)
+        } else {
+            precondition(mask == nil, "Batch: a mask without targets")
+            self.horizon = 0
+            self.targets = []
+            self.mask = []
+        }
+    }
+
+    /// Whether the batch carries targets (H > 0).
+    public var hasTargets: Bool { horizon > 0 }
+
+    /// The sequences in `range` (inputs, ids, windows, targets and mask cut alike); `inputsOnly` drops the
+    /// targets (for inference passes over a slice).
+    public func slice(_ range: Range<Int>, inputsOnly: Bool = false) -> Batch {
+        precondition(range.lowerBound >= 0 && range.upperBound <= batchSize, "Batch.slice: \(range) outside 0..<\(batchSize)")
+        var part = Batch(batchSize: range.count, contextLength: contextLength, horizon: 0, featureCount: featureCount)
+        let perInput = contextLength * featureCount, perTarget = contextLength * horizon
+        part.inputs = Array(inputs[(range.lowerBound * perInput)..<(range.upperBound * perInput)])
+        part.assetIDs = Array(assetIDs[range])
+        part.categoryIDs = Array(categoryIDs[range])
+        if !windows.isEmpty { part.windows = Array(windows[range]) }
+        if hasTargets && !inputsOnly {
+            part.horizon = horizon
+            part.targets = Array(targets[(range.lowerBound * perTarget)..<(range.upperBound * perTarget)])
+            part.mask = Array(mask[(range.lowerBound * perTarget)..<(range.upperBound * perTarget)])
+        }
+        return part
     }
 }
 

@@ -1,5 +1,6 @@
 // DataParallel: splits a batch over model replicas, one core each (single-threaded BLAS), and sums gradients.
 import Foundation
+import MarketData
 import MarketTensor
 import MarketSupport
 
@@ -27,9 +28,9 @@ public final class DataParallel {
     /// Forward + backward of `batch` (needs targets): returns the whole batch's loss value and leaves the
     /// gradient of that loss accumulated (`+=`) in `model.parameters`. Each worker draws its dropout from its
     /// own split of `rng`. Call `optimizer.zeroGrad()` before, then clip and step as usual.
-    public func lossAndGradients(_ batch: ModelBatch, mode: DropoutMode, rng: inout RandomGenerator) -> Float {
+    public func lossAndGradients(_ batch: Batch, mode: DropoutMode, rng: inout RandomGenerator) -> Float {
         let parts = partRanges(batchSize: batch.batchSize, parts: min(workerCount, batch.batchSize))
-        let totalWeight = parts.map { weightSum(batch, $0, config: model.config) }.reduce(0, +)
+        let totalWeight = parts.map { weightSum(batch, $0) }.reduce(0, +)
         let rngs = parts.map { _ in rng.split() }
         return Float(lossAndGradients(batch, parts: parts, rngs: rngs, totalWeight: totalWeight, mode: mode).reduce(0, +))
     }
@@ -39,14 +40,13 @@ public final class DataParallel {
     /// loss-weight sum of the whole batch, which may be spread over several processes). Accumulates the
     /// gradient of Σ_k share_k · loss_k into `model.parameters` and returns the terms share_k · loss_k.
     /// Data-parallel training over processes calls this with the parts of the global batch its rank owns.
-    public func lossAndGradients(_ batch: ModelBatch, parts ranges: [Range<Int>], rngs: [RandomGenerator],
+    public func lossAndGradients(_ batch: Batch, parts ranges: [Range<Int>], rngs: [RandomGenerator],
                                  totalWeight: Double, mode: DropoutMode) -> [Double] {
         precondition(ranges.count <= workerCount && rngs.count == ranges.count, "DataParallel: \(ranges.count) parts for \(workerCount) workers")
         if ranges.isEmpty { return [] }
         let parts = ranges.map { batch.slice($0) }
         syncReplicas()
-        let h = model.config.horizon, t = batch.features.count / max(batch.batchSize * model.config.featureCount, 1)
-        let generators = UnsafeMutableBufferPointer<RandomGenerator>.allocate(capacity: parts.count)
+                let generators = UnsafeMutableBufferPointer<RandomGenerator>.allocate(capacity: parts.count)
         _ = generators.initialize(from: rngs)
         let losses = UnsafeMutableBufferPointer<Double>.allocate(capacity: parts.count)
         losses.initialize(repeating: 0)
@@ -57,7 +57,7 @@ public final class DataParallel {
             if k > 0 { worker.zeroGrad() }
             Autograd.$isRecording.withValue(recording) {
                 let loss = worker.loss(parts[k], mode: mode, rng: &generators[k])
-                let share = totalWeight > 0 ? weightSum(parts[k], t: t, h: h) / totalWeight : 0
+                let share = totalWeight > 0 ? weightSum(parts[k]) / totalWeight : 0
                 losses[k] = Double(loss.item) * share
                 if recording && share > 0 { loss.backward(seed: Tensor([Float(share)], shape: [])) }
             }
@@ -71,7 +71,7 @@ public final class DataParallel {
     }
 
     /// MC-dropout predictive with the sequences spread over the workers (see `MarketGPT.predictive`).
-    public func predictive(_ batch: ModelBatch, samples: Int, rng: inout RandomGenerator, chunkSize: Int = 128,
+    public func predictive(_ batch: Batch, samples: Int, rng: inout RandomGenerator, chunkSize: Int = 128,
                            mode: DropoutMode = .monteCarlo) -> Predictive {
         let parts = split(batch)
         syncReplicas()
@@ -113,7 +113,7 @@ public final class DataParallel {
     }
 
     /// The batch cut into at most `workerCount` contiguous, non-empty parts.
-    func split(_ batch: ModelBatch) -> [(range: Range<Int>, batch: ModelBatch)] {
+    func split(_ batch: Batch) -> [(range: Range<Int>, batch: Batch)] {
         partRanges(batchSize: batch.batchSize, parts: min(workerCount, batch.batchSize)).map { ($0, batch.slice($0)) }
     }
 }
@@ -124,29 +124,14 @@ public func partRanges(batchSize: Int, parts: Int) -> [Range<Int>] {
     (0..<parts).map { j in (batchSize * j / parts)..<(batchSize * (j + 1) / parts) }
 }
 
-/// Σ of the loss weights of the sequences `range` of `batch` (their target count without weights), summed in
-/// the same order as `weightSum` of the slice, so the two agree bit for bit.
-public func weightSum(_ batch: ModelBatch, _ range: Range<Int>, config: ModelConfig) -> Double {
-    let t = batch.features.count / max(batch.batchSize * config.featureCount, 1)
-    guard let w = batch.weights else { return Double(range.count * t * config.horizon) }
-    let per = w.count / max(batch.batchSize, 1)
-    return w[(range.lowerBound * per)..<(range.upperBound * per)].reduce(0) { $0 + Double($1) }
+/// Σ of the loss weights (`mask`) of the sequences `range` of `batch`, summed in the same order as
+/// `weightSum` of the slice, so the two agree bit for bit.
+public func weightSum(_ batch: Batch, _ range: Range<Int>) -> Double {
+    let per = batch.contextLength * batch.horizon
+    return batch.mask[(range.lowerBound * per)..<(range.upperBound * per)].reduce(0) { $0 + Double($1) }
 }
 
-/// Σ of the loss weights of `batch` (its target count when it has no weights).
-func weightSum(_ batch: ModelBatch, t: Int, h: Int) -> Double {
-    if let w = batch.weights { return w.reduce(0) { $0 + Double($1) } }
-    return Double(batch.batchSize * t * h)
-}
-
-extension ModelBatch {
-    /// The sequences in `range` (features, ids, targets and weights cut alike).
-    public func slice(_ range: Range<Int>) -> ModelBatch {
-        let perFeatures = features.count / max(batchSize, 1)
-        let perTarget = (targets?.count ?? 0) / max(batchSize, 1)
-        func cut(_ values: [Float], _ per: Int) -> [Float] { Array(values[(range.lowerBound * per)..<(range.upperBound * per)]) }
-        return ModelBatch(batchSize: range.count, features: cut(features, perFeatures),
-                          assetIds: Array(assetIds[range]), categoryIds: Array(categoryIds[range]),
-                          targets: targets.map { cut($0, perTarget) }, weights: weights.map { cut($0, perTarget) })
-    }
+/// Σ of the loss weights (`mask`) of `batch`.
+func weightSum(_ batch: Batch) -> Double {
+    batch.mask.reduce(0) { $0 + Double($1) }
 }

@@ -91,11 +91,10 @@ extension MarketGPT {
     /// `deterministicSinglePass`), recording nothing, head only at the last position, sequences in chunks
     /// of `chunkSize`. Returns (B, H) mean, aleatoric and epistemic variance, and every pass as a member of
     /// the mixture law (`law(row:step:)`).
-    public func predictive(_ batch: ModelBatch, samples: Int, rng: inout RandomGenerator, chunkSize: Int = 128,
+    public func predictive(_ batch: Batch, samples: Int, rng: inout RandomGenerator, chunkSize: Int = 128,
                            mode: DropoutMode = .monteCarlo) -> Predictive {
         precondition(samples >= 1, "predictive: samples must be ≥ 1")
         let b = batch.batchSize, h = config.horizon
-        let perSequence = batch.features.count / max(b, 1)
         var sumMean = [Double](repeating: 0, count: b * h)
         var sumMeanSquared = [Double](repeating: 0, count: b * h)
         var sumVariance = [Double](repeating: 0, count: b * h)
@@ -108,10 +107,7 @@ extension MarketGPT {
                 var start = 0
                 while start < b {
                     let end = min(b, start + chunkSize)
-                    let chunk = ModelBatch(batchSize: end - start,
-                                           features: Array(batch.features[(start * perSequence)..<(end * perSequence)]),
-                                           assetIds: Array(batch.assetIds[start..<end]),
-                                           categoryIds: Array(batch.categoryIds[start..<end]))
+                    let chunk = start == 0 && end == b ? batch : batch.slice(start..<end, inputsOnly: true)
                     let out = forward(chunk, mode: mode, rng: &rng, lastPositionOnly: true)   // (b', H)
                     let mu = out.mean.data, lv = out.logVariance.data
                     for i in 0..<((end - start) * h) {

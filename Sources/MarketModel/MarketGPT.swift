@@ -2,8 +2,8 @@
 //
 // API overview (for trainers and the nightly run):
 //   let model = MarketGPT(config: ModelConfig(), seed: 42)          // random init, deterministic
-//   let batch = ModelBatch(batchSize: B, features: f, assetIds: a, categoryIds: k,
-//                          targets: y, weights: w)                  // flat [Float]/[Int32] buffers
+//   let batch = Batch(batchSize: B, featureCount: F, inputs: x, assetIDs: a, categoryIDs: k,
+//                     targets: y, mask: w)                          // MarketData's one batch type
 //   var rng = RandomGenerator(seed: 7)                               // dropout draws
 //   let optimizer = AdamW(parameters: model.parameters, learningRate: 3e-4, weightDecay: 0.1)
 //   // one training step:
@@ -18,34 +18,9 @@
 //   // MC dropout:   let p = model.predictive(batch, samples: 20, rng: &rng)  // p.mean, p.aleatoric, … (B, H)
 //   // parameters:   model.namedParameters — stable dotted names (`embed.asset.weight`, `blocks.0.attn.qkv.weight`, …)
 import Foundation
+import MarketData
 import MarketTensor
 import MarketSupport
-
-/// One batch of model inputs (and optionally targets) as flat row-major buffers.
-public struct ModelBatch {
-    /// B: number of sequences.
-    public var batchSize: Int
-    /// (B, T, F) input features, T ≤ `contextLength`.
-    public var features: [Float]
-    /// (B) asset id of each sequence (row of `embed.asset.weight`).
-    public var assetIds: [Int32]
-    /// (B) category id of each sequence (row of `embed.category.weight`).
-    public var categoryIds: [Int32]
-    /// (B, T, H) targets: the next H values after each position (for the loss).
-    public var targets: [Float]?
-    /// (B, T, H) loss weights: 0 masks an invalid target, < 1 down-weights a synthetic one (nil: all 1).
-    public var weights: [Float]?
-
-    public init(batchSize: Int, features: [Float], assetIds: [Int32], categoryIds: [Int32],
-                targets: [Float]? = nil, weights: [Float]? = nil) {
-        self.batchSize = batchSize
-        self.features = features
-        self.assetIds = assetIds
-        self.categoryIds = categoryIds
-        self.targets = targets
-        self.weights = weights
-    }
-}
 
 /// The head's outputs: mean and (unclamped) log-variance for each of the next H steps.
 public struct ModelOutput {
@@ -110,28 +85,26 @@ public final class MarketGPT {
 
     /// Forward pass. `lastPositionOnly`: outputs only at position T−1, (B, H) instead of (B, T, H); when
     /// not recording (inference), the last block's attention output, MLP, final norm and head run only there.
-    public func forward(_ batch: ModelBatch, mode: DropoutMode, rng: inout RandomGenerator,
+    public func forward(_ batch: Batch, mode: DropoutMode, rng: inout RandomGenerator,
                         lastPositionOnly: Bool = false) -> ModelOutput {
-        let b = batch.batchSize, f = config.featureCount, c = config.width
-        precondition(b > 0 && batch.features.count % (b * f) == 0, "MarketGPT: \(batch.features.count) features for B=\(b), F=\(f)")
-        let t = batch.features.count / (b * f)
+        let b = batch.batchSize, f = config.featureCount, c = config.width, t = batch.contextLength
+        precondition(b > 0 && batch.featureCount == f, "MarketGPT: batch of B=\(b), F=\(batch.featureCount) for a model of F=\(f)")
         precondition(t >= 1 && t <= config.contextLength, "MarketGPT: T=\(t) outside 1...\(config.contextLength)")
-        precondition(batch.assetIds.count == b && batch.categoryIds.count == b, "MarketGPT: need B=\(b) asset and category ids")
-        let features = Tensor(batch.features, shape: [b, t, f], pool: pool)              // (B, T, F)
+        let features = Tensor(batch.inputs, shape: [b, t, f], pool: pool)                // (B, T, F)
         var perPosition = [Int32](repeating: 0, count: b * t)
-        for i in 0..<b { for p in 0..<t { perPosition[i * t + p] = max(batch.assetIds[i], 0) } }
+        for i in 0..<b { for p in 0..<t { perPosition[i * t + p] = max(batch.assetIDs[i], 0) } }
         // Asset id −1: an asset the model has not seen — no asset embedding (zero-shot: features, category
         // and position only, the path asset-embedding dropout trains).
-        let zeroShot = batch.assetIds.contains { $0 < 0 }
+        let zeroShot = batch.assetIDs.contains { $0 < 0 }
         var categoryPerPosition = [Int32](repeating: 0, count: b * t)
-        for i in 0..<b { for p in 0..<t { categoryPerPosition[i * t + p] = batch.categoryIds[i] } }
+        for i in 0..<b { for p in 0..<t { categoryPerPosition[i * t + p] = batch.categoryIDs[i] } }
         let positions = embedding(positionEmbedding, ids: (0..<Int32(t)).map { $0 })  // (T, C)
         let category = embedding(categoryEmbedding, ids: categoryPerPosition, shape: [b, t])  // (B, T, C)
         var asset = dropout(embedding(assetEmbedding, ids: perPosition, shape: [b, t]),      // (B, T, C)
                             probability: config.assetEmbeddingDropout, mode: mode, rng: &rng, groupSize: t * c)
         if zeroShot {
             var mask = [Float](repeating: 1, count: b * t * c)
-            for i in 0..<b where batch.assetIds[i] < 0 { for k in (i * t * c)..<((i + 1) * t * c) { mask[k] = 0 } }
+            for i in 0..<b where batch.assetIDs[i] < 0 { for k in (i * t * c)..<((i + 1) * t * c) { mask[k] = 0 } }
             asset = asset * Tensor(mask, shape: [b, t, c], pool: pool)                        // (B, T, C)
         }
         var x = input(features) + positions + category + asset                             // (B, T, C)
@@ -147,22 +120,19 @@ public final class MarketGPT {
         return ModelOutput(mean: meanHead(x), logVariance: logVarianceHead(x))             // (B, T, H) or (B, H)
     }
 
-    /// The training objective on `batch` (needs `targets`): weighted Gaussian (or Student-t) NLL over
-    /// all positions and horizons with `weights` (B, T, H) → scalar.
-    public func loss(_ batch: ModelBatch, mode: DropoutMode, rng: inout RandomGenerator) -> Tensor {
+    /// The training objective on `batch` (needs targets): weighted Gaussian (or Student-t) NLL over
+    /// all positions and horizons with the loss weights `mask` (B, T, H) → scalar.
+    public func loss(_ batch: Batch, mode: DropoutMode, rng: inout RandomGenerator) -> Tensor {
         let output = forward(batch, mode: mode, rng: &rng)
         return loss(output, batch: batch)
     }
 
-    /// NLL of `output` (B, T, H) against `batch.targets` with `batch.weights`.
-    public func loss(_ output: ModelOutput, batch: ModelBatch) -> Tensor {
-        guard let targets = batch.targets else { preconditionFailure("MarketGPT.loss: batch has no targets") }
-        precondition(targets.count == output.mean.count, "MarketGPT.loss: \(targets.count) targets for output \(output.mean.shape)")
-        let y = Tensor(targets, shape: output.mean.shape, pool: pool)
-        let w = batch.weights.map { weights -> Tensor in
-            precondition(weights.count == targets.count, "MarketGPT.loss: \(weights.count) weights for \(targets.count) targets")
-            return Tensor(weights, shape: output.mean.shape, pool: pool)
-        }
+    /// NLL of `output` (B, T, H) against `batch.targets` with the loss weights `batch.mask`.
+    public func loss(_ output: ModelOutput, batch: Batch) -> Tensor {
+        precondition(batch.hasTargets, "MarketGPT.loss: batch has no targets")
+        precondition(batch.targets.count == output.mean.count, "MarketGPT.loss: \(batch.targets.count) targets for output \(output.mean.shape)")
+        let y = Tensor(batch.targets, shape: output.mean.shape, pool: pool)
+        let w: Tensor? = Tensor(batch.mask, shape: output.mean.shape, pool: pool)
         switch config.head {
         case .gaussian:
             return gaussianNLL(mean: output.mean, logVariance: output.logVariance, target: y, weight: w,

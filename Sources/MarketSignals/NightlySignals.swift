@@ -126,8 +126,8 @@ public enum NightlySignals {
             groups[g].categoryIDs.append(Int32(categoryID))
         }
         for group in groups {
-            let batch = ModelBatch(batchSize: group.members.count, features: group.features,
-                                   assetIds: group.assetIDs, categoryIds: group.categoryIDs)
+            let batch = Batch(batchSize: group.members.count, featureCount: group.model.model.config.featureCount,
+                              inputs: group.features, assetIDs: group.assetIDs, categoryIDs: group.categoryIDs)
             var rng = RandomGenerator(seed: mcSeed(options.seed, date: date, ticker: assets[group.members[0]].ticker))
             let p = group.model.predictive(batch, samples: options.samples, rng: &rng)   // (B, H) each
             let h = p.horizon

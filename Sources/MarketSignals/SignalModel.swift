@@ -74,7 +74,7 @@ public final class SignalModel {
     /// The predictive of `batch`: `samples` MC-dropout passes of each member, mixed (`Predictive.mixture`: epistemic =
     /// between-member + within-member parts). One member: exactly `parallel.predictive` with `rng`. Member k > 0 draws from
     /// stream k of a seed taken from `rng`, so the result is a function of `rng`'s state alone.
-    public func predictive(_ batch: ModelBatch, samples: Int, rng: inout RandomGenerator) -> Predictive {
+    public func predictive(_ batch: Batch, samples: Int, rng: inout RandomGenerator) -> Predictive {
         guard members.count > 1 else { return parallel.predictive(batch, samples: samples, rng: &rng) }
         var parts = [parallel.predictive(batch, samples: samples, rng: &rng)]
         let seed = rng.next()

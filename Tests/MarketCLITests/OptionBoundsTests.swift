@@ -17,6 +17,17 @@ final class OptionBoundsTests: XCTestCase {
             (["finetune", "--category", "all", "--epochs", "100000000"], "--epochs must be in 0...1000, found 100000000"),
             (["finetune", "--category", "all", "--window-months", "100000"], "--window-months must be in 1...120, found 100000"),
             (["finetune", "--category", "all", "--max-steps-per-window=-1"], "--max-steps-per-window must be in 0...1000000, found -1"),
+            // The same wording and limits for every command (one `requireOption`, one `OptionLimits`).
+            (["evaluate", "--checkpoint", "c", "--samples", "20000"], "--samples must be in 1...10000, found 20000"),
+            (["signals", "--checkpoint", "c", "--date", "2024-01-02", "--samples", "0"], "--samples must be in 1...10000, found 0"),
+            (["calibrate-signals", "--checkpoint", "c", "--universe", "u", "--data", "d", "--samples", "10001"], "--samples must be in 1...10000, found 10001"),
+            (["signals", "--checkpoint", "c", "--date", "2024-01-02", "--min-return", "nan"], "--min-return must be in 0.0...1.0, found nan"),
+            (["drift", "--checkpoint", "c", "--universe", "u", "--data", "d", "--date", "2024-01-02", "--level", "1"], "--level must be in (0.0, 1.0), found 1.0"),
+            (["backtest", "--signals", "s", "--data", "d", "--out", out, "--fraction", "1.5"], "--fraction must be in (0.0, 1.0], found 1.5"),
+            (["backtest", "--signals", "s", "--data", "d", "--out", out, "--commission", "0.5"], "--commission must be in [0.0, 0.5), found 0.5"),
+            (["pretrain", "--ensemble", "65"], "--ensemble must be in 1...64, found 65"),
+            (["experiment", "--steps", "0"], "--steps must be in 1...100000000, found 0"),
+            (["serve", "--port", "70000"], "--port must be in 0...65535, found 70000"),
         ]
         for (arguments, message) in cases {
             let result = try CLIRunner.run(arguments, in: folder)

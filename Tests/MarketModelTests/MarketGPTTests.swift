@@ -1,5 +1,6 @@
 // MarketGPT: config decoding, causality, whole-model gradient check, dropout modes, MC predictive, checkpoints.
 import XCTest
+import MarketData
 import MarketTensor
 @testable import MarketModel
 import MarketSupport
@@ -13,14 +14,14 @@ final class MarketGPTTests: XCTestCase {
         return c
     }
 
-    static func batch(_ config: ModelConfig, b: Int = 3, seed: UInt64 = 1) -> ModelBatch {
+    static func batch(_ config: ModelConfig, b: Int = 3, seed: UInt64 = 1) -> Batch {
         var rng = RandomGenerator(seed: seed)
         let t = config.contextLength, f = config.featureCount, h = config.horizon
         let features = (0..<(b * t * f)).map { _ in rng.nextNormal() }
         let targets = (0..<(b * t * h)).map { _ in rng.nextNormal() * 0.5 }
         let weights = (0..<(b * t * h)).map { i in i % 7 == 0 ? 0 : (i % 5 == 0 ? 0.5 : 1) } as [Float]
-        return ModelBatch(batchSize: b, features: features, assetIds: (0..<b).map { Int32($0 % config.assetCount) },
-                          categoryIds: (0..<b).map { Int32($0 % config.categoryCount) }, targets: targets, weights: weights)
+        return Batch(batchSize: b, featureCount: config.featureCount, inputs: features, assetIDs: (0..<b).map { Int32($0 % config.assetCount) },
+                          categoryIDs: (0..<b).map { Int32($0 % config.categoryCount) }, targets: targets, mask: weights)
     }
 
     func testConfigDecodesDefaultsAndRejectsBadValues() throws {
@@ -58,7 +59,7 @@ final class MarketGPTTests: XCTestCase {
         let reference = Autograd.withoutRecording { model.forward(base, mode: .eval, rng: &rng) }
         for cut in [0, 3, t - 2] {
             var perturbed = base
-            for b in 0..<base.batchSize { for p in (cut + 1)..<t { for k in 0..<f { perturbed.features[(b * t + p) * f + k] += 5 } } }
+            for b in 0..<base.batchSize { for p in (cut + 1)..<t { for k in 0..<f { perturbed.inputs[(b * t + p) * f + k] += 5 } } }
             let out = Autograd.withoutRecording { model.forward(perturbed, mode: .eval, rng: &rng) }
             var changedLater = false
             for b in 0..<base.batchSize {

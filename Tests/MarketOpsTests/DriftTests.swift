@@ -6,23 +6,14 @@ import XCTest
 import MarketTestSupport
 import MarketSupport
 
-/// SplitMix64 for test data (seeded, deterministic).
-struct TestRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+/// Test data from MarketSupport's SplitMix64: a Box–Muller normal from two uniforms.
+extension SplitMix64 {
     mutating func normal() -> Double { (-2 * log(max(uniform(), 1e-300))).squareRoot() * cos(2 * .pi * uniform()) }
 }
 
 final class DriftTests: XCTestCase {
     func sample(_ n: Int, seed: UInt64, shift: Double = 0, scale: Double = 1, rounding: Double? = nil) -> [Float] {
-        var random = TestRandom(state: seed)
+        var random = SplitMix64(state: seed)
         return (0..<n).map { _ in
             var v = shift + scale * random.normal()
             if let rounding { v = (v / rounding).rounded() * rounding }
@@ -110,7 +101,7 @@ final class DriftTests: XCTestCase {
     /// A universe of CSVs with i.i.d. returns; the last `tail` bars have volatility × `tailScale`.
     static func writeUniverse(_ folder: URL, assets: Int, bars: Int, tail: Int, tailScale: Double, seed: UInt64) throws -> Universe {
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("data/us_stocks"), withIntermediateDirectories: true)
-        var random = TestRandom(state: seed)
+        var random = SplitMix64(state: seed)
         let start = CivilDate.parseISO("2015-01-05")!
         var yaml = "name: t\ncategories:\n  - name: us_stocks\n    batch_weight: 1\n    trading_days_per_year: 365\n    history_years: 1\n    assets:\n"
         for a in 0..<assets {

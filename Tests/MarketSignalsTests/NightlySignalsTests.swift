@@ -78,7 +78,7 @@ final class NightlySignalsTests: XCTestCase {
                                               normalizer: model.normalizer)!
         }
         var rng = RandomGenerator(seed: NightlySignals.mcSeed(3, date: date, ticker: "AAA"))
-        let p = model.parallel.predictive(ModelBatch(batchSize: 4, features: features, assetIds: [0, 1, 2, 3], categoryIds: [0, 1, 0, 1]),
+        let p = model.parallel.predictive(Batch(batchSize: 4, featureCount: model.model.config.featureCount, inputs: features, assetIDs: [0, 1, 2, 3], categoryIDs: [0, 1, 0, 1]),
                                        samples: 6, rng: &rng)
         for b in 0..<4 {
             XCTAssertEqual(rows[b].expectedReturn, Double(p.mean[b * 3]) + Double(p.mean[b * 3 + 1]), accuracy: 1e-7)
@@ -115,7 +115,7 @@ final class NightlySignalsTests: XCTestCase {
                                            normalizer: model.normalizer)!
         var rng = RandomGenerator(seed: 0)
         let out = Autograd.withoutRecording {
-            model.model.forward(ModelBatch(batchSize: 1, features: window, assetIds: [1], categoryIds: [1]), mode: .eval,
+            model.model.forward(Batch(batchSize: 1, featureCount: model.model.config.featureCount, inputs: window, assetIDs: [1], categoryIDs: [1]), mode: .eval,
                                 rng: &rng, lastPositionOnly: true)
         }
         XCTAssertEqual(row.predMean[0], Double(out.mean.data[0]), accuracy: 1e-6)

@@ -1,5 +1,6 @@
 // MarketGPT trained by MarketTraining's AdamW: a few steps on one batch reduce the loss.
 import XCTest
+import MarketData
 import MarketModel
 import MarketTensor
 import MarketTraining
@@ -14,15 +15,15 @@ final class ModelTrainingStepTests: XCTestCase {
     }
 
     /// Random inputs and targets (every target weighted 1) for `b` windows.
-    private func batch(_ config: ModelConfig, b: Int, seed: UInt64 = 1) -> ModelBatch {
+    private func batch(_ config: ModelConfig, b: Int, seed: UInt64 = 1) -> Batch {
         var rng = RandomGenerator(seed: seed)
         var features = [Float](repeating: 0, count: b * config.contextLength * config.featureCount)
         var targets = [Float](repeating: 0, count: b * config.contextLength * config.horizon)
         features.withUnsafeMutableBufferPointer { rng.fillNormal($0.baseAddress!, count: $0.count) }
         targets.withUnsafeMutableBufferPointer { rng.fillNormal($0.baseAddress!, count: $0.count, std: 0.5) }
-        return ModelBatch(batchSize: b, features: features, assetIds: (0..<b).map { Int32($0 % config.assetCount) },
-                          categoryIds: (0..<b).map { Int32($0 % config.categoryCount) }, targets: targets,
-                          weights: [Float](repeating: 1, count: targets.count))
+        return Batch(batchSize: b, featureCount: config.featureCount, inputs: features, assetIDs: (0..<b).map { Int32($0 % config.assetCount) },
+                          categoryIDs: (0..<b).map { Int32($0 % config.categoryCount) }, targets: targets,
+                          mask: [Float](repeating: 1, count: targets.count))
     }
 
     func testTrainingStepsReduceLoss() {

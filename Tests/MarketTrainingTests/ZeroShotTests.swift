@@ -38,11 +38,11 @@ final class ZeroShotTests: XCTestCase {
         let t = model.config.contextLength
         let features = (0..<(t * MarketFeatures.count)).map { Float(($0 % 7) - 3) * 0.1 }
         var rng = RandomGenerator(seed: 1)
-        let unseen = model.forward(ModelBatch(batchSize: 1, features: features, assetIds: [-1], categoryIds: [0]), mode: .eval, rng: &rng)
+        let unseen = model.forward(Batch(batchSize: 1, featureCount: MarketFeatures.count, inputs: features, assetIDs: [-1], categoryIDs: [0]), mode: .eval, rng: &rng)
         var row = model.assetEmbedding.scalars
         for k in 0..<model.config.width { row[2 * model.config.width + k] = 0 }
         model.assetEmbedding.assign(row)
-        let zeroed = model.forward(ModelBatch(batchSize: 1, features: features, assetIds: [2], categoryIds: [0]), mode: .eval, rng: &rng)
+        let zeroed = model.forward(Batch(batchSize: 1, featureCount: MarketFeatures.count, inputs: features, assetIDs: [2], categoryIDs: [0]), mode: .eval, rng: &rng)
         XCTAssertEqual(unseen.mean.scalars, zeroed.mean.scalars)
         // A category the checkpoint does not know is an error naming it.
         let alien = EmbeddingIDTable(assets: fullTable.assets, categories: ["cat0", "mars"])
@@ -73,10 +73,10 @@ final class ZeroShotTests: XCTestCase {
         let t = grown.config.contextLength
         let features = (0..<(t * MarketFeatures.count)).map { Float(($0 % 5) - 2) * 0.1 }
         var rng = RandomGenerator(seed: 1)
-        let zeroShot = pretrained.model.forward(ModelBatch(batchSize: 1, features: features, assetIds: [-1], categoryIds: [0]), mode: .eval, rng: &rng)
-        let newRow = grown.forward(ModelBatch(batchSize: 1, features: features, assetIds: [4], categoryIds: [0]), mode: .eval, rng: &rng)
-        let oldRow = grown.forward(ModelBatch(batchSize: 1, features: features, assetIds: [1], categoryIds: [1]), mode: .eval, rng: &rng)
-        let oldBefore = pretrained.model.forward(ModelBatch(batchSize: 1, features: features, assetIds: [1], categoryIds: [1]), mode: .eval, rng: &rng)
+        let zeroShot = pretrained.model.forward(Batch(batchSize: 1, featureCount: MarketFeatures.count, inputs: features, assetIDs: [-1], categoryIDs: [0]), mode: .eval, rng: &rng)
+        let newRow = grown.forward(Batch(batchSize: 1, featureCount: MarketFeatures.count, inputs: features, assetIDs: [4], categoryIDs: [0]), mode: .eval, rng: &rng)
+        let oldRow = grown.forward(Batch(batchSize: 1, featureCount: MarketFeatures.count, inputs: features, assetIDs: [1], categoryIDs: [1]), mode: .eval, rng: &rng)
+        let oldBefore = pretrained.model.forward(Batch(batchSize: 1, featureCount: MarketFeatures.count, inputs: features, assetIDs: [1], categoryIDs: [1]), mode: .eval, rng: &rng)
         XCTAssertEqual(newRow.mean.scalars, zeroShot.mean.scalars)
         XCTAssertEqual(oldRow.mean.scalars, oldBefore.mean.scalars)
 

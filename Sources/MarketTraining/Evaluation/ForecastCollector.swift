@@ -76,7 +76,7 @@ public struct ForecastCollector {
                     categoryIDs[k] = Int32(asset.categoryID)
                 }
             }
-            let batch = ModelBatch(batchSize: b, features: inputs, assetIds: assetIDs, categoryIds: categoryIDs)
+            let batch = Batch(batchSize: b, featureCount: f, inputs: inputs, assetIDs: assetIDs, categoryIDs: categoryIDs)
             // (G·S) passes, each (B, T, H) means and log variances.
             var passes: [(mean: [Float], logVariance: [Float])] = []
             for (index, member) in models.enumerated() {

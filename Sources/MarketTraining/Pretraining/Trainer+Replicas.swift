@@ -16,10 +16,10 @@ extension Trainer {
     /// flag per parameter) is the gradient of the global batch-mean loss. The per-part loss terms go through
     /// a second, small all-reduce in which each slot is non-zero on one rank only, so every rank sums the
     /// same terms in the same order as one process would. Returns the global loss.
-    func replicatedLossAndGradients(_ batch: ModelBatch, step: Int) -> Float {
+    func replicatedLossAndGradients(_ batch: Batch, step: Int) -> Float {
         let layout = replicaPartLayout()
         let parts = partRanges(batchSize: batch.batchSize, parts: min(layout.total, batch.batchSize))
-        let totalWeight = parts.map { weightSum(batch, $0, config: model.config) }.reduce(0, +)
+        let totalWeight = parts.map { weightSum(batch, $0) }.reduce(0, +)
         let rngs = parts.map { _ in state.rng.split() }
         let lower = min(layout.offset, parts.count)
         let mine = lower..<min(layout.offset + parallel.workerCount, parts.count)
@@ -77,7 +77,7 @@ extension Trainer {
             let batch = dataset.batch(chunk)
             let w = batch.mask.reduce(0.0) { $0 + Double($1) }
             if w > 0 {
-                let loss = Autograd.withoutRecording { model.loss(Self.modelBatch(batch), mode: .eval, rng: &rng).item }
+                let loss = Autograd.withoutRecording { model.loss(batch, mode: .eval, rng: &rng).item }
                 slots[2 * i] = Double(loss) * w
                 slots[2 * i + 1] = w
             }

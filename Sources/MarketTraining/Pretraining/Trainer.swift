@@ -85,8 +85,8 @@ public final class Trainer {
     public func step(_ batch: Batch) -> StepReport {
         let learningRate = schedule.learningRate(at: state.step)
         optimizer.zeroGrad()
-        let lossValue = group.size > 1 ? Double(replicatedLossAndGradients(Self.modelBatch(batch), step: state.step + 1))
-            : Double(parallel.lossAndGradients(Self.modelBatch(batch), mode: .train, rng: &state.rng))
+        let lossValue = group.size > 1 ? Double(replicatedLossAndGradients(batch, step: state.step + 1))
+            : Double(parallel.lossAndGradients(batch, mode: .train, rng: &state.rng))
         var norm = Double.nan
         var applied = false
         if lossValue.isFinite {
@@ -116,7 +116,7 @@ public final class Trainer {
             let batch = dataset.batch(chunk)
             let w = batch.mask.reduce(0.0) { $0 + Double($1) }
             if w > 0 {
-                let loss = Autograd.withoutRecording { model.loss(Self.modelBatch(batch), mode: .eval, rng: &rng).item }
+                let loss = Autograd.withoutRecording { model.loss(batch, mode: .eval, rng: &rng).item }
                 total += Double(loss) * w
                 weight += w
             }
@@ -180,11 +180,5 @@ public final class Trainer {
             if state.step % config.checkpointEvery == 0 { try checkpoint() }
         }
         return .reachedStep(state.step)
-    }
-
-    /// The model's view of a data batch (flat buffers shared, not copied).
-    public static func modelBatch(_ batch: Batch) -> ModelBatch {
-        ModelBatch(batchSize: batch.batchSize, features: batch.inputs, assetIds: batch.assetIDs,
-                   categoryIds: batch.categoryIDs, targets: batch.targets, weights: batch.mask)
     }
 }
