@@ -81,6 +81,7 @@ public struct BacktestReport: Sendable {
         object["benchmark_sharpe"] = Self.json(benchmarkMetrics.sharpe)
         object["benchmark"] = Self.dictionary(benchmarkMetrics, trades: false)
         object["benchmark_assets"] = run.benchmarkAssets.map { tickers[$0] }
+        object["benchmark_definition"] = Backtester.benchmarkDefinition
         object["start_date"] = run.dates.first.map(CivilDate.isoString) ?? ""
         object["end_date"] = run.dates.last.map(CivilDate.isoString) ?? ""
         object["bars"] = run.dates.count

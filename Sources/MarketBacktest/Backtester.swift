@@ -10,7 +10,7 @@ public struct BacktestRun: Sendable {
     public var startRow: Int
     /// Strategy equity at each close, (R); `equity[0]` is the initial capital.
     public var equity: [Double]
-    /// Equal-weight buy-and-hold benchmark of the traded assets, (R).
+    /// The buy-and-hold benchmark (`Backtester.benchmark`: equal weight of every asset with an input row), (R).
     public var benchmark: [Double]
     /// Σ |position value| / equity at each close, (R).
     public var grossExposure: [Double]
@@ -25,7 +25,8 @@ public struct BacktestRun: Sendable {
     /// Entries dropped at their open because long_only had no cash left after that open's exits
     /// (fixed-fraction sizing); the asset then waits for a fresh signal.
     public var droppedEntries: Int = 0
-    /// Assets in the benchmark (indices into the price matrix).
+    /// Assets in the benchmark: every asset with at least one signal (or weight) row in the window (indices into
+    /// the price matrix).
     public var benchmarkAssets: [Int]
 }
 
@@ -72,22 +73,26 @@ public enum Backtester {
             }}}}}
         }
         var result = run
-        result.benchmarkAssets = benchmarkAssets(trades: run.trades, decisions: decisions)
+        result.benchmarkAssets = decisions.hasSignals.indices.filter { decisions.hasSignals[$0] }
         result.benchmark = benchmark(prices: prices, assets: result.benchmarkAssets, startRow: decisions.startRow,
                                      endRow: decisions.endRow, capital: configuration.initialCapital)
         return result
     }
 
-    /// The traded assets (at least one trade); when nothing traded, every asset with signals.
-    static func benchmarkAssets(trades: [Trade], decisions: DecisionMatrix) -> [Int] {
-        var traded = [Bool](repeating: false, count: decisions.hasSignals.count)
-        for trade in trades { traded[trade.asset] = true }
-        let assets = traded.indices.filter { traded[$0] }
-        return assets.isEmpty ? decisions.hasSignals.indices.filter { decisions.hasSignals[$0] } : assets
-    }
+    /// One line defining `benchmark` (stdout summary, `strategy.md`, `benchmark_definition` in metrics.json).
+    public static let benchmarkDefinition = "equal-weight buy-and-hold of every asset with signal (or weight) rows in the book, "
+        + "bought at its first real open of the window, never rebalanced, no costs"
 
-    /// Equal-weight buy-and-hold: capital / n per asset, bought at its first real open after startRow, held
-    /// to the end, marked at the last real close; no costs. Uninvested parts stay cash. (R)
+    /// The one buy-and-hold of the backtester — the `benchmark` of every backtest (`metrics.json`, `equity.csv`, the
+    /// stdout summary, the chart) and of every book of the strategy report, which is a backtest of its own rows:
+    /// - **of what:** `assets` — in a backtest, every asset with at least one signal (or weight) row in the window,
+    ///   traded or not (the universe the rule chose from, not the assets it picked); pooled = all of them, a category's
+    ///   book = that category's (each book with the full capital);
+    /// - **weights:** capital / n per asset, **never rebalanced** (the shares drift with prices);
+    /// - **prices:** each asset is bought at its first **real open** after `startRow` (the open at which the first
+    ///   signals can fill; its share waits as cash through synthetic or missing bars), marked at its last real close;
+    /// - **costs:** none (no commission, slippage or borrow).
+    /// Returns the value at the close of every row of [startRow, endRow], (R); `curve[0]` = capital.
     public static func benchmark(prices: PriceMatrix, assets: [Int], startRow: Int, endRow: Int, capital: Double) -> [Double] {
         let n = prices.assetCount
         var curve = [Double](repeating: capital, count: endRow - startRow + 1)

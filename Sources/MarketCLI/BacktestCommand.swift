@@ -177,7 +177,8 @@ struct BacktestCommand: ParsableCommand {
         for line in lines { FileHandle.standardError.write(Data("backtest: \(line); see metrics.json sanity\n".utf8)) }
     }
 
-    /// The stdout summary: strategy against benchmark.
+    /// The stdout summary: strategy against its buy-and-hold benchmark (`Backtester.benchmark`, the same one as the
+    /// strategy report's pooled book), then PSR/DSR with the trial count.
     static func summary(_ report: BacktestReport) -> String {
         let m = report.metrics, b = report.benchmarkMetrics
         func p(_ x: Double) -> String { x.isFinite ? String(format: "%8.2f%%", x * 100) : "     n/a" }
@@ -185,14 +186,16 @@ struct BacktestCommand: ParsableCommand {
         var lines = [
             "backtest \(report.configuration.mode.rawValue) \(report.run.dates.first.map(CivilDate.isoString) ?? "")"
                 + " → \(report.run.dates.last.map(CivilDate.isoString) ?? ""), \(report.run.dates.count) bars, \(report.tickers.count) priced assets",
-            "                  strategy  benchmark",
+            "                  strategy  buy&hold",
             "total return     \(p(m.totalReturn))  \(p(b.totalReturn))",
             "CAGR             \(p(m.cagr))  \(p(b.cagr))",
             "volatility       \(p(m.annualVolatility))  \(p(b.annualVolatility))",
             "Sharpe           \(r(m.sharpe)) \(r(b.sharpe))",
             "Sortino          \(r(m.sortino)) \(r(b.sortino))",
             "max drawdown     \(p(m.maxDrawdown))  \(p(b.maxDrawdown))",
-            "PSR / DSR        \(r(m.probabilisticSharpe)) \(r(m.deflatedSharpe))",
+            "buy&hold (\(report.run.benchmarkAssets.count) assets): \(Backtester.benchmarkDefinition)",
+            "PSR \(r(m.probabilisticSharpe).trimmingCharacters(in: .whitespaces)), DSR \(r(m.deflatedSharpe).trimmingCharacters(in: .whitespaces)) "
+                + "after \(report.configuration.trials) trial(s)",
         ]
         lines.append("trades \(m.numTrades), win rate \(p(m.winRate).trimmingCharacters(in: .whitespaces)), "
                      + "exposure \(p(m.exposure).trimmingCharacters(in: .whitespaces)), turnover \(r(m.turnover).trimmingCharacters(in: .whitespaces))/year")

@@ -108,6 +108,9 @@ struct CalibrateSignalsCommand: ParsableCommand {
                 + " " + pad(c.totalReturn.map { String(format: "%.1f%%", $0 * 100) } ?? "n/a", 7)
                 + String(format: " %7d %5.1f%%", c.trades, c.tradeRate * 100))
         }
+        for (name, reason) in (file.unfitted ?? [:]).sorted(by: { $0.key < $1.key }) {
+            lines.append(name.padding(toLength: 15, withPad: " ", startingAt: 0) + " no rule (\(reason))")
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -84,7 +84,7 @@ public enum ExperimentStrategy {
                            "test_start": result.testStart[name].map(CivilDate.isoString) ?? NSNull()] as [String: Any]
         }
         object["signal_rule"] = ["file": result.ruleURL.path, "objective": result.rule.objective, "grid_size": result.rule.grid.size,
-                                 "categories": rules] as [String: Any]
+                                 "categories": rules, "unfitted": result.rule.unfitted ?? [:]] as [String: Any]
         if let strategy = result.report.strategy { object["strategy"] = strategy.jsonObject }
         try AtomicFile.write(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), to: json)
 
@@ -97,6 +97,9 @@ public enum ExperimentStrategy {
         for (name, c) in result.rule.categories.sorted(by: { $0.key < $1.key }) {
             lines.append("| \(name) | \(String(format: "%.3f", c.confidenceThreshold)) | \(String(format: "%.2f%%", c.minReturn * 100)) | "
                          + "\(c.horizon) | \(c.validationStart)…\(c.validationEnd) | \(result.testStart[name].map(CivilDate.isoString) ?? "n/a") |")
+        }
+        for (name, reason) in (result.rule.unfitted ?? [:]).sorted(by: { $0.key < $1.key }) {
+            lines.append("| \(name) | no rule (\(reason)): not traded | | | | |")
         }
         if let strategy = result.report.strategy {
             lines.append("")

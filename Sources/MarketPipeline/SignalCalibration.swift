@@ -71,10 +71,16 @@ public enum SignalCalibration {
         case "probabilistic", "epistemic": base.confidence = .probabilistic
         default: throw SignalError.checkpoint(file: checkpoint.path, reason: "unknown confidence '\(options.confidence)' (\(ConfidenceMeasure.names.joined(separator: ", ")))")
         }
-        // Categories the checkpoint knows, with their periods.
+        // Categories the checkpoint knows, with their periods; the others get their reason.
         var periods: [String: (start: DayNumber, end: DayNumber)] = [:]
-        for category in universe.categories.map(\.name) where model.idTable.categories.contains(category) {
-            if let period = validationPeriod(metadata: model.metadata, category: category) { periods[category] = period }
+        var unfitted: [String: String] = [:]
+        for category in universe.categories.map(\.name) {
+            guard model.idTable.categories.contains(category) else { unfitted[category] = "not in the checkpoint"; continue }
+            if let period = validationPeriod(metadata: model.metadata, category: category) {
+                periods[category] = period
+            } else {
+                unfitted[category] = noPeriodReason(metadata: model.metadata, category: category)
+            }
         }
         guard let loadEnd = periods.values.map(\.end).max() else {
             throw SignalError.checkpoint(file: checkpoint.path, reason: "no split.validation_start / split.test_start in __metadata__ "
@@ -94,6 +100,9 @@ public enum SignalCalibration {
         }
         categoryDates = categoryDates.mapValues { Array(Set($0)).sorted() }
         let names = universe.categories.map(\.name).filter { categoryDates[$0]?.isEmpty == false }
+        for (name, period) in periods where categoryDates[name]?.isEmpty != false {
+            unfitted[name] = "no real bar in its validation period \(CivilDate.isoString(period.start))…\(CivilDate.isoString(period.end))"
+        }
         var members: [String: [Int]] = [:]
         for (index, asset) in assets.enumerated() where categoryDates[asset.category] != nil { members[asset.category, default: []].append(index) }
         var panels: [String: SignalRulePanel] = [:]
@@ -165,7 +174,17 @@ public enum SignalCalibration {
                               targetRate: options.objective == .tradeRate ? options.targetRate : nil, confidence: options.confidence,
                               samples: options.samples, seed: options.seed, grid: grid,
                               backtest: .init(mode: b.mode.rawValue, commission: b.commission, slippageBps: b.slippageBps, borrowRate: b.borrowRate),
-                              categories: fitted)
+                              categories: fitted, unfitted: unfitted)
+    }
+
+    /// Why `validationPeriod(metadata:category:)` is nil for `category`.
+    public static func noPeriodReason(metadata: [String: String], category: String) -> String {
+        let cuts = CheckpointCuts(metadata: metadata, categories: [category])
+        guard cuts.validationStart[category] != nil, cuts.testStart[category] != nil else {
+            return "no validation period in the checkpoint's metadata"
+        }
+        if let trainEnd = cuts.trainEnd[category] { return "no validation day after its train_end \(CivilDate.isoString(trainEnd))" }
+        return "empty validation period"
     }
 
     /// Every asset of the universe (universe order) as of its category's validation end — cut there and, when

@@ -125,14 +125,18 @@ public struct SignalRuleFile: Codable, Equatable, Sendable {
     public var backtest: Costs
     /// Category name → its fitted rule.
     public var categories: [String: Category]
+    /// Categories of the universe without a fitted rule → why (no validation period in the checkpoint, no real bar
+    /// in it, not in the checkpoint); nil (key absent) when every category has one. `signals` decides them with the
+    /// config's thresholds and the strategy report lists them as "no rule (reason)", outside the trial count.
+    public var unfitted: [String: String]?
 
     enum CodingKeys: String, CodingKey {
         case format, checkpoint, contentHash = "content_hash", objective, targetRate = "target_rate", confidence, samples, seed
-        case grid, backtest, categories
+        case grid, backtest, categories, unfitted
     }
 
     public init(checkpoint: String, contentHash: String?, objective: String, targetRate: Double?, confidence: String, samples: Int,
-                seed: UInt64, grid: Grid, backtest: Costs, categories: [String: Category]) {
+                seed: UInt64, grid: Grid, backtest: Costs, categories: [String: Category], unfitted: [String: String]? = nil) {
         self.checkpoint = checkpoint
         self.contentHash = contentHash
         self.objective = objective
@@ -143,6 +147,12 @@ public struct SignalRuleFile: Codable, Equatable, Sendable {
         self.grid = grid
         self.backtest = backtest
         self.categories = categories
+        self.unfitted = unfitted?.isEmpty == true ? nil : unfitted
+    }
+
+    /// Why `category` has no fitted rule: the recorded reason, else "not in the rule file" (nil when it has one).
+    public func unfittedReason(_ category: String) -> String? {
+        categories[category] != nil ? nil : unfitted?[category] ?? "not in the rule file"
     }
 
     /// The rule file of a checkpoint: `<checkpoint path>.signal_rule.json`.

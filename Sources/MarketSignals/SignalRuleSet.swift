@@ -49,6 +49,7 @@ public struct SignalRuleSet {
         var byCategory: [String: SignalRule] = [:]
         var notes: [String] = []
         var files: [ObjectIdentifier: [String: SignalRule]] = [:]
+        var ruleFiles: [ObjectIdentifier: SignalRuleFile] = [:]
         for category in categories {
             guard let model = models.model(for: category) else { continue }
             let key = ObjectIdentifier(model)
@@ -62,6 +63,7 @@ public struct SignalRuleSet {
                                                      + "run calibrate-signals again or pass --ignore-signal-rule")
                     }
                     files[key] = file.rules(base: base)
+                    ruleFiles[key] = file
                     notes.append("signals: rule \(url.path) (\(file.objective), \(file.grid.size) configurations per category, "
                                  + "confidence \(file.confidence)) decides \(file.categories.keys.sorted().joined(separator: ", "))")
                 }
@@ -69,6 +71,8 @@ public struct SignalRuleSet {
             if var rule = files[key]![category] {
                 try overrides.apply(to: &rule, epistemicScale: epistemicScale ?? rule.confidence.epistemicScale)
                 byCategory[category] = rule
+            } else if let file = ruleFiles[key], let reason = file.unfittedReason(category) {
+                notes.append("signals: \(category) has no fitted rule (\(reason)): the config's thresholds decide it")
             }
         }
         try overrides.apply(to: &base, epistemicScale: epistemicScale)

@@ -99,4 +99,28 @@ final class CalibrateSignalsCommandTests: XCTestCase {
         XCTAssertTrue(values.allSatisfy { abs($0) <= 0.10 + 1e-12 }, weights)
         XCTAssertLessThanOrEqual(values.reduce(0) { $0 + abs($1) }, 1 + 1e-9)
     }
+
+    /// A category without bars in its validation period (europe_stocks' files removed) gets no rule: the file records
+    /// why, the table says "no rule (reason)", and `signals` says the config's thresholds decide it.
+    func testCategoryWithoutValidationDataIsRecordedAsNoRule() throws {
+        let dir = try Self.workspace.get()
+        let partial = dir.appendingPathComponent("partial")
+        try? FileManager.default.removeItem(at: partial)
+        try FileManager.default.copyItem(at: dir.appendingPathComponent("data"), to: partial)
+        try FileManager.default.removeItem(at: partial.appendingPathComponent("europe_stocks"))
+        let fit = try calibrate(["--out", "rules/partial.json"], data: "partial", in: dir)
+        XCTAssertEqual(fit.status, 0, fit.stderr)
+        XCTAssertTrue(fit.stdout.contains("europe_stocks   no rule (no real bar in its validation period "), fit.stdout)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("rules/partial.json"))) as? [String: Any])
+        let categories = try XCTUnwrap(json["categories"] as? [String: Any])
+        XCTAssertNil(categories["europe_stocks"])
+        XCTAssertNotNil(categories["us_stocks"])
+        let unfitted = try XCTUnwrap(json["unfitted"] as? [String: String])
+        XCTAssertEqual(Array(unfitted.keys), ["europe_stocks"])
+        XCTAssertTrue(unfitted["europe_stocks"]!.hasPrefix("no real bar in its validation period "), unfitted.description)
+        // The complete data fits every category: no `unfitted` key at all (rule files of complete fits keep their bytes).
+        let full = try calibrate(["--out", "rules/full.json"], in: dir)
+        XCTAssertEqual(full.status, 0, full.stderr)
+        XCTAssertFalse(try String(contentsOf: dir.appendingPathComponent("rules/full.json"), encoding: .utf8).contains("unfitted"))
+    }
 }

@@ -100,5 +100,8 @@ final class SignalCalibrationFillTests: XCTestCase {
         XCTAssertEqual(SignalCalibration.validationPeriod(metadata: tuned, category: "crypto")?.start, day("2022-04-01"))
         tuned["train_end.crypto"] = "2022-06-30"
         XCTAssertNil(SignalCalibration.validationPeriod(metadata: tuned, category: "crypto"))
+        // Why there is none: recorded in the rule file's `unfitted`.
+        XCTAssertEqual(SignalCalibration.noPeriodReason(metadata: tuned, category: "crypto"), "no validation day after its train_end 2022-06-30")
+        XCTAssertEqual(SignalCalibration.noPeriodReason(metadata: [:], category: "crypto"), "no validation period in the checkpoint's metadata")
     }
 }
