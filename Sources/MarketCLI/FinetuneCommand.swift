@@ -24,6 +24,10 @@ struct FinetuneCommand: ParsableCommand {
             The final --oos-years of each category are never trained on; each window is scored before it is trained on, \
             and training stops H bars (the purge) before the next window.
 
+            --fall-back (config finetune.fall_back): the last update trains without its last --guard-bars bars; when the \
+            fine-tuned path scored worse on the windows than the pre-trained model, or the final weights worse on those \
+            held-out bars, the fine-tuned checkpoint gets the pre-trained weights and calibration byte for byte (report.json: fellBack).
+
             Under `mpirun -np N`, --category all spreads the categories over the ranks (category i on rank i mod N); rank 0 \
             writes every file, and the files equal those of the sequential run with the same threads per process.
             """)
@@ -55,6 +59,12 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "At most this many optimizer steps per window (quick runs).")
     var maxStepsPerWindow: Int?
 
+    @Flag(inversion: .prefixedNo, help: "Return the pre-trained weights and calibration (byte for byte) when fine-tuning scored a worse NLL on the walk-forward windows or the final weights on the last update's held-out tail (overrides finetune.fall_back).")
+    var fallBack: Bool?
+
+    @Option(help: "Bars per asset the last update holds out for the fall-back check (overrides finetune.guard_bars).")
+    var guardBars: Int?
+
     @Option(help: "Seed of the fine-tuning batches and dropout (overrides training.seed).")
     var seed: UInt64?
 
@@ -69,6 +79,7 @@ struct FinetuneCommand: ParsableCommand {
         if let walkForwardYears { try requireOption("--walk-forward-years", walkForwardYears, in: OptionLimits.years) }
         try requireOption("--train-months", trainMonths, in: OptionLimits.trainMonths)
         if let maxStepsPerWindow { try requireOption("--max-steps-per-window", maxStepsPerWindow, in: OptionLimits.stepsPerWindow) }
+        if let guardBars { try requireOption("--guard-bars", guardBars, in: OptionLimits.guardBars) }
     }
 
     func run() throws {
@@ -84,6 +95,8 @@ struct FinetuneCommand: ParsableCommand {
         options.trainMonths = trainMonths == 0 ? nil : trainMonths
         options.maxStepsPerWindow = maxStepsPerWindow
         options.seed = training.seed
+        options.fallBackUnlessWindowsImprove = fallBack ?? setting.config.finetune.fallBack
+        options.guardBars = guardBars ?? setting.config.finetune.guardBars
         let checkpointDirectory = try RunFolders().checkpointDirectory(training.run)
         let record = CommandRun(kind: .finetune, name: training.run, config: config, universe: training.universe, seed: training.seed,
                                 notify: setting.config.notify, active: group.isRoot)

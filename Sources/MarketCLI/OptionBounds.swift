@@ -60,6 +60,8 @@ enum OptionLimits {
     static let trainMonths = 0...600
     static let epochs = 0...1_000
     static let stepsPerWindow = 0...1_000_000
+    /// `finetune --guard-bars` (as `finetune.guard_bars`).
+    static let guardBars = 1...2520
     /// `quickstart --oos-years` (the embedded demo holds five years after pre-training's start).
     static let quickstartYears = 1...4
     /// Optimizer steps of a pre-training (`--steps`, `--max-steps`).

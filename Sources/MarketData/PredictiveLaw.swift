@@ -25,7 +25,8 @@ public enum LawFamily: Equatable, Hashable, Sendable {
         return 1
     }
 
-    func logDensity(_ z: Double) -> Double {
+    /// ln density of the standard member (location 0, scale 1) at z.
+    public func logDensity(_ z: Double) -> Double {
         switch self {
         case .gaussian: return -0.5 * (z * z + log(2 * Double.pi))
         case .studentT(let nu): return StudentTDistribution.logDensity(z, degreesOfFreedom: nu)

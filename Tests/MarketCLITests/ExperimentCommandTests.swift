@@ -104,6 +104,7 @@ final class ExperimentCommandTests: XCTestCase {
         // experiment.yaml is not a pretrain config: evaluate rejects its extra keys with a clear one-line error.
         XCTAssertNotEqual(evaluate.status, 0)
         XCTAssertTrue(evaluate.stderr.contains("experiment.yaml"), evaluate.stderr)
+        try Self.checkFinetuneFallBack(in: directory)
         // An unknown category is an error naming it.
         try Self.config.replacingOccurrences(of: "[crypto, forex]", with: "[crypto, mars]")
             .write(to: directory.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
@@ -117,13 +118,48 @@ final class ExperimentCommandTests: XCTestCase {
         XCTAssertTrue(badStrategy.stderr.contains("strategy.mode") && badStrategy.stderr.contains("sideways"), badStrategy.stderr)
     }
 
+    /// `marketgpt finetune` from the experiment's calibrated checkpoint with a learning rate that wrecks the model: with the
+    /// fall-back (config `finetune.fall_back`) the fine-tuned checkpoint holds the pre-trained tensors byte for byte, its
+    /// calibration entry verbatim and its train_end, so its forecasts are the pre-trained ones bit for bit; `--no-fall-back`
+    /// keeps the wrecked weights (the check can fail).
+    static func checkFinetuneFallBack(in directory: URL) throws {
+        try """
+            training: {batch_size: 8, learning_rate: 0.5, warmup_steps: 1, seed: 3}
+            finetune: {fall_back: true, guard_bars: 20}
+            """.write(to: directory.appendingPathComponent("wreck.yaml"), atomically: true, encoding: .utf8)
+        let common = ["finetune", "--config", "wreck.yaml", "--universe", "demo.yaml", "--data", "data", "--from", "checkpoints/e/pretrained.safetensors",
+                      "--category", "crypto", "--oos-years", "1", "--walk-forward-years", "1", "--epochs", "1", "--max-steps-per-window", "2"]
+        let fell = try CLIRunner.run(common + ["--run", "f"], in: directory)
+        XCTAssertEqual(fell.status, 0, fell.stderr)
+        XCTAssertTrue(fell.stderr.contains("the starting weights are kept"), fell.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("runs/f/report.json"))) as? [String: Any])
+        let result = try XCTUnwrap((report["categories"] as? [[String: Any]])?.first)
+        XCTAssertEqual(result["fellBack"] as? Bool ?? result["fell_back"] as? Bool, true, "\(result.keys.sorted())")
+        let pretrained = directory.appendingPathComponent("checkpoints/e/pretrained.safetensors")
+        let fellBack = directory.appendingPathComponent("checkpoints/f/model_finetuned_crypto.safetensors")
+        let calibration = try XCTUnwrap(try FinetuneCommandTests.metadata(pretrained)["calibration"])
+        XCTAssertEqual(try FinetuneCommandTests.metadata(fellBack)["calibration"], calibration, "the pre-trained calibration byte for byte")
+        XCTAssertEqual(try FinetuneCommandTests.metadata(fellBack)["train_end.crypto"], try FinetuneCommandTests.metadata(pretrained)["train_end.crypto"])
+        XCTAssertEqual(try tensorBytes(fellBack), try tensorBytes(pretrained), "the pre-trained weights byte for byte")
+        let kept = try CLIRunner.run(common + ["--run", "g", "--no-fall-back"], in: directory)
+        XCTAssertEqual(kept.status, 0, kept.stderr)
+        XCTAssertNotEqual(try tensorBytes(directory.appendingPathComponent("checkpoints/g/model_finetuned_crypto.safetensors")), try tensorBytes(pretrained))
+    }
+
+    /// The tensor data of a safetensors file (everything after its JSON header).
+    static func tensorBytes(_ url: URL) throws -> Data {
+        let data = try Data(contentsOf: url)
+        let length = Int(data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).littleEndian })
+        return data.subdata(in: (8 + length)..<data.count)
+    }
+
     /// `ensemble: {members: 2, samples: 3}`: the MC-dropout and deep-ensemble variants join the report on the same targets,
     /// with their variance parts, and the set is written as an ensemble manifest that `evaluate` reads.
     func testExperimentScoresMCDropoutAndTheDeepEnsembleOnTheSameTargets() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("experiment-ens-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        let config = Self.config.replacingOccurrences(of: "categories: [crypto, forex]", with: "categories: [crypto]\nensemble: {members: 2, samples: 3}")
+        let config = Self.config.replacingOccurrences(of: "categories: [crypto, forex]", with: "categories: [crypto]\nensemble: {members: 2, samples: 3}\nrolling_calibration: true")
         try config.write(to: directory.appendingPathComponent("experiment.yaml"), atomically: true, encoding: .utf8)
         let universe = DemoDataCommandTests.packageRoot.appendingPathComponent("universes/demo.yaml").path
         try FileManager.default.copyItem(atPath: universe, toPath: directory.appendingPathComponent("demo.yaml").path)
@@ -136,6 +172,11 @@ final class ExperimentCommandTests: XCTestCase {
         let scores = try XCTUnwrap(group["scores"] as? [String: [String: Any]])
         for key in ["pretrained_mc", "pretrained_mc_calibrated", "ensemble", "ensemble_calibrated"] { XCTAssertNotNil(scores[key], key) }
         XCTAssertEqual(Set(scores.values.compactMap { $0["count"] as? Int }).count, 1, "every forecaster on the same targets")
+        // The rolling recalibration was weighed against the static one on validation (six candidates), and reported.
+        let facts = try XCTUnwrap(group["facts"] as? [String: Any])
+        let rolling = try XCTUnwrap(facts["rolling_calibration"] as? [String: Any] ?? facts["rollingCalibration"] as? [String: Any], "\(facts.keys.sorted())")
+        XCTAssertEqual((rolling["candidates"] as? [String: Any])?.count, 6)
+        XCTAssertEqual(scores["finetuned_static_calibrated"] != nil, rolling["chosen"] != nil, "the static variant is kept beside a chosen rolling one")
         let parts = try XCTUnwrap((group["uncertainty"] as? [String: [String: Any]])?["ensemble"])
         XCTAssertEqual((parts["models"] as? NSNumber)?.intValue, 2)
         XCTAssertEqual((parts["passes_per_model"] as? NSNumber)?.intValue, 3)

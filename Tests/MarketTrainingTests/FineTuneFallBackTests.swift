@@ -40,10 +40,26 @@ final class FineTuneFallBackTests: XCTestCase {
         XCTAssertEqual(changed.fellBack, on.fellBack)
         XCTAssertEqual(changed.windowsNLLFineTuned, on.windowsNLLFineTuned)
         XCTAssertEqual(changed.windowsNLLStart, on.windowsNLLStart)
+        // The last update (scored by no window) is validated on its held-out tail, which also lies before the OOS period.
+        XCTAssertNotNil(on.tailNLLFineTuned)
+        XCTAssertEqual(changed.tailNLLFineTuned, on.tailNLLFineTuned)
+        XCTAssertEqual(changed.tailNLLStart, on.tailNLLStart)
+        // Fell back: train_end stays the starting checkpoint's (the returned weights never trained on the windows).
+        XCTAssertNil(on.fineTuneTrainEnd)
+        XCTAssertNotNil(off.fineTuneTrainEnd)
         // A gentle fine-tune that helps keeps its weights (the gate is not "always fall back").
         let (gentle, _, gentleEnd) = try Self.run(store, learningRate: 1e-3, fallBack: true)
         let helped = try XCTUnwrap(gentle.windowsNLLFineTuned) <= (try XCTUnwrap(gentle.windowsNLLStart))
+            && (try XCTUnwrap(gentle.tailNLLFineTuned)) <= (try XCTUnwrap(gentle.tailNLLStart))
         XCTAssertEqual(gentle.fellBack, !helped)
         if helped { XCTAssertNotEqual(gentleEnd, start) }
+    }
+
+    func testTheGateFallsBackWhenEitherPieceOfEvidenceIsWorse() {
+        XCTAssertFalse(FallBackDecision(windowsTuned: -2.0, windowsStart: -1.9, tailTuned: -2.1, tailStart: -2.0).fellBack)
+        XCTAssertTrue(FallBackDecision(windowsTuned: -2.0, windowsStart: -2.1, tailTuned: -2.1, tailStart: -2.0).fellBack)
+        XCTAssertTrue(FallBackDecision(windowsTuned: -2.0, windowsStart: -1.9, tailTuned: -1.9, tailStart: -2.0).fellBack, "the last update alone hurt")
+        XCTAssertTrue(FallBackDecision(windowsTuned: nil, windowsStart: nil, tailTuned: -1.9, tailStart: -2.0).fellBack, "no scored window: the tail decides")
+        XCTAssertFalse(FallBackDecision(windowsTuned: -2.0, windowsStart: -2.0, tailTuned: nil, tailStart: nil).fellBack, "a tie keeps the fine-tuned weights")
     }
 }

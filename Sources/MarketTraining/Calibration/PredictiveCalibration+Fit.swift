@@ -108,6 +108,12 @@ extension PredictiveCalibration {
             for (law, y) in zip(laws, targets) { sum += law.scaled(by: c).negativeLogLikelihood(y) }
             return sum / Double(targets.count)
         }
+        return minimisingFactor(loss)
+    }
+
+    /// exp of the argmin of `loss(ln c)` over ln c in ln `bounds`: golden-section search to a bracket of 1e-4, its midpoint.
+    /// The one minimiser behind every fitted scale factor (`bestFactor`, `RollingCalibration`).
+    static func minimisingFactor(_ loss: (Double) -> Double) -> Double {
         var a = log(bounds.lowerBound), b = log(bounds.upperBound)
         let ratio = (5.0.squareRoot() - 1) / 2
         var x1 = b - ratio * (b - a), x2 = a + ratio * (b - a)

@@ -8,6 +8,7 @@ import MarketSupport
 /// model:    { context_length: 64, features: 8, width: 128, … }   # ModelSection
 /// training: { batch_size: 32, learning_rate: 3.0e-4, … }         # TrainingConfig
 /// augmentation: { mixup_probability: 0.2, synthetic_share: 0.1 }  # AugmentationConfig (pre-training only; off by default)
+/// finetune: { fall_back: true, guard_bars: 42 }                   # FineTuneSection (`marketgpt finetune` only)
 /// ```
 /// Every section is optional (all defaults); any other top-level key is an error.
 public struct TrainingRunConfig: Codable, Equatable, Sendable, ValidatedConfig {
@@ -19,6 +20,8 @@ public struct TrainingRunConfig: Codable, Equatable, Sendable, ValidatedConfig {
     public var augmentation = AugmentationConfig()
     /// Webhook notifications of the run (`notify:`); default none.
     public var notify: NotifySettings?
+    /// The fall-back gate of `marketgpt finetune` (`finetune:`); default off.
+    public var finetune = FineTuneSection()
 
     public init(model: ModelSection = ModelSection(), training: TrainingConfig = TrainingConfig(),
                 augmentation: AugmentationConfig = AugmentationConfig()) {
@@ -27,7 +30,7 @@ public struct TrainingRunConfig: Codable, Equatable, Sendable, ValidatedConfig {
         self.augmentation = augmentation
     }
 
-    enum CodingKeys: String, CodingKey { case model, training, augmentation, notify }
+    enum CodingKeys: String, CodingKey { case model, training, augmentation, notify, finetune }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -35,6 +38,7 @@ public struct TrainingRunConfig: Codable, Equatable, Sendable, ValidatedConfig {
         training = try c.decodeIfPresent(TrainingConfig.self, forKey: .training) ?? TrainingConfig()
         augmentation = try c.decodeIfPresent(AugmentationConfig.self, forKey: .augmentation) ?? AugmentationConfig()
         notify = try c.decodeIfPresent(NotifySettings.self, forKey: .notify)
+        finetune = try c.decodeIfPresent(FineTuneSection.self, forKey: .finetune) ?? FineTuneSection()
     }
 
     /// Validates both sections (errors carry `model.` / `training.` key paths).
@@ -43,6 +47,7 @@ public struct TrainingRunConfig: Codable, Equatable, Sendable, ValidatedConfig {
         do { try training.validate() } catch let error as ConfigValueError { throw error.prefixed("training") }
         do { try augmentation.validate() } catch let error as ConfigValueError { throw error.prefixed("augmentation") }
         do { try notify?.validate() } catch let error as ConfigValueError { throw error.prefixed("notify") }
+        do { try finetune.validate() } catch let error as ConfigValueError { throw error.prefixed("finetune") }
         // Activations of one batch: (B, T) positions × layers × ((12 + 2·mlp_ratio)·C floats + NH·T attention weights).
         let floats = Double(training.batchSize) * Double(model.contextLength) * Double(model.layers)
             * (Double(12 + 2 * model.mlpRatio) * Double(model.width) + Double(model.heads) * Double(model.contextLength))

@@ -88,6 +88,7 @@ public struct EnsembleSection: Codable, Equatable, Sendable {
 /// ensemble:     { members: 3, samples: 10 }   # EnsembleSection: MC-dropout and deep-ensemble variants (default 1, 1: none)
 /// calibrate: true       # fit the post-hoc calibration on held-out rows (never the test period)
 /// calibration_method: selected   # variance_scale, quantile_map, or selected per category on validation (default)
+/// rolling_calibration: true      # also a causal rolling recalibration, chosen per category on validation (default false)
 /// categories: [crypto]  # default: every category
 /// strategy:     { … }   # ExperimentStrategySection: signal rule fitted on validation, test period traded
 /// notify: { … }         # NotifySettings: webhook on epoch/checkpoint/finish/failure (default none)
@@ -105,6 +106,10 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
     /// The post-hoc recalibration (`calibration_method`): `variance_scale`, `quantile_map` or `selected` (default:
     /// per category, the one with the lower NLL on validation rows held out from its fit).
     public var calibrationMethod = CalibrationMethod.selected
+    /// `rolling_calibration` [false]: also consider, per category, a causal rolling recalibration (`RollingCalibration`: the
+    /// variance scale, or scale + quantile map, refitted before each test date on the targets realised by then over a trailing
+    /// window), chosen against the static calibration on the validation period only; where chosen it is the `*_calibrated` variant.
+    public var rollingCalibration = false
     public var categories: [String]?
     public var strategy = ExperimentStrategySection()
     /// Webhook notifications of the run (`notify:`); default none.
@@ -113,7 +118,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case model, training, finetune, walkForward = "walk_forward", ensemble, calibrate, calibrationMethod = "calibration_method", categories, strategy, notify
+        case model, training, finetune, walkForward = "walk_forward", ensemble, calibrate, calibrationMethod = "calibration_method", rollingCalibration = "rolling_calibration", categories, strategy, notify
     }
 
     public init(from decoder: Decoder) throws {
@@ -125,6 +130,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
         ensemble = try c.decodeIfPresent(EnsembleSection.self, forKey: .ensemble) ?? EnsembleSection()
         calibrate = try c.decodeIfPresent(Bool.self, forKey: .calibrate) ?? true
         calibrationMethod = try c.decodeIfPresent(CalibrationMethod.self, forKey: .calibrationMethod) ?? .selected
+        rollingCalibration = try c.decodeIfPresent(Bool.self, forKey: .rollingCalibration) ?? false
         categories = try c.decodeIfPresent([String].self, forKey: .categories)
         strategy = try c.decodeIfPresent(ExperimentStrategySection.self, forKey: .strategy) ?? ExperimentStrategySection()
         notify = try c.decodeIfPresent(NotifySettings.self, forKey: .notify)

@@ -40,11 +40,25 @@ public struct ExperimentGroupFacts: Codable, Sendable {
     public var calibrationMethodPretrained: String?, calibrationMethodFinetuned: String?
     /// The pre-trained model's variance scale vs quantile map on held-out validation rows (what chose the method).
     public var calibrationSelection: CalibrationComparison?
-    /// True: the fine-tuned path scored a worse NLL on the walk-forward windows than the pre-trained model, so the
-    /// pre-trained weights (and calibration) were kept as the fine-tuned model.
+    /// True: the fine-tuned path scored a worse NLL on the walk-forward windows than the pre-trained model, or the final
+    /// weights on the last update's held-out tail, so the pre-trained weights (and calibration) were kept as the fine-tuned model.
     public var fineTuneFellBack: Bool?
     /// Mean NLL on the scored walk-forward windows: the fine-tuned path and the pre-trained model.
     public var windowsNLLFineTuned: Double?, windowsNLLPretrained: Double?
+    /// Mean NLL on the last update's held-out tail: the final fine-tuned weights and the pre-trained model.
+    public var tailNLLFineTuned: Double?, tailNLLPretrained: Double?
+    /// The rolling recalibration chosen on validation (nil: off or too few validation targets).
+    public var rollingCalibration: RollingChoice?
+
+    public init(calibrationMethodPretrained: String?, calibrationMethodFinetuned: String?, calibrationSelection: CalibrationComparison?,
+                fineTuneFellBack: Bool?, windowsNLLFineTuned: Double?, windowsNLLPretrained: Double?,
+                tailNLLFineTuned: Double? = nil, tailNLLPretrained: Double? = nil, rollingCalibration: RollingChoice? = nil) {
+        self.calibrationMethodPretrained = calibrationMethodPretrained; self.calibrationMethodFinetuned = calibrationMethodFinetuned
+        self.calibrationSelection = calibrationSelection; self.fineTuneFellBack = fineTuneFellBack
+        self.windowsNLLFineTuned = windowsNLLFineTuned; self.windowsNLLPretrained = windowsNLLPretrained
+        self.tailNLLFineTuned = tailNLLFineTuned; self.tailNLLPretrained = tailNLLPretrained
+        self.rollingCalibration = rollingCalibration
+    }
 }
 
 /// What the MC-dropout / deep-ensemble comparison cost (`ensemble:` in the config).
@@ -85,7 +99,7 @@ public struct ExperimentReport: Codable, Sendable {
     public func jsonData() throws -> Data { try ReportJSON.encode(self) }
 
     static let forecasters = ["pretrained", "pretrained_calibrated", "pretrained_variance_scale", "pretrained_quantile_map", "pretrained_mc", "pretrained_mc_calibrated", "ensemble", "ensemble_calibrated",
-                              "finetuned", "finetuned_calibrated", "rw", "ewma", "garch", "garch_t"]
+                              "finetuned", "finetuned_calibrated", "pretrained_static_calibrated", "finetuned_static_calibrated", "rw", "ewma", "garch", "garch_t"]
 
     /// The readable report: protocol, the table per category, targets met or not, and the SVG charts.
     public func markdown() -> String {
@@ -131,7 +145,9 @@ public struct ExperimentReport: Codable, Sendable {
                     lines.append("Calibration chosen on validation: \(facts.calibrationMethodPretrained ?? "–") (held-out validation NLL / cov50 / cov90: variance scale \(f(c.varianceScale.nll)) / \(f(c.varianceScale.coverage50, "%.3f")) / \(f(c.varianceScale.coverage90, "%.3f")), quantile map \(f(c.quantileMap.nll)) / \(f(c.quantileMap.coverage50, "%.3f")) / \(f(c.quantileMap.coverage90, "%.3f")); \(c.varianceScale.targets) targets); fine-tuned: \(facts.calibrationMethodFinetuned ?? "–").")
                 }
                 if let fellBack = facts.fineTuneFellBack {
-                    lines.append("Walk-forward windows NLL: fine-tuned path \(f(facts.windowsNLLFineTuned)), pre-trained \(f(facts.windowsNLLPretrained)) → \(fellBack ? "fell back to the pre-trained weights" : "fine-tuned weights kept").")
+                    lines.append("Walk-forward windows NLL: fine-tuned path \(f(facts.windowsNLLFineTuned)), pre-trained \(f(facts.windowsNLLPretrained)); "
+                                 + "last update's held-out tail: fine-tuned \(f(facts.tailNLLFineTuned)), pre-trained \(f(facts.tailNLLPretrained)) "
+                                 + "→ \(fellBack ? "fell back to the pre-trained weights and calibration" : "fine-tuned weights kept").")
                 }
             }
             if let c = group.calibrationPretrained { lines.append("Calibration factors (pre-trained, per step): \(c.map { f($0, "%.3f") }.joined(separator: ", ")).") }

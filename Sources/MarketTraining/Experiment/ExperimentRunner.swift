@@ -10,7 +10,11 @@ import MarketModel
 /// 2. the pre-trained calibration (`PredictiveCalibration`) is fitted on K's validation period;
 /// 3. walk-forward over K's validation period: each window is scored first, then fine-tuned on (guarded:
 ///    an update that worsens the NLL of its held-out tail is undone); nothing on or before train_end is scored;
-/// 4. the fine-tuned calibration is fitted on the windows' rows (each scored before it was trained on);
+/// 4. the fine-tuned calibration is fitted on the windows' rows (each scored before it was trained on); when the fall-back gate
+///    returns the pre-trained weights (worse on the windows or on the last update's held-out tail), it is the pre-trained one;
+/// 4b. with `rolling_calibration`, a causal rolling recalibration (`RollingCalibration`) is chosen per category on its
+///    validation period against the static one; where chosen, `*_calibrated` on the test period is the rolling one (each
+///    test date refitted on targets realised by then) and `*_static_calibrated` the static one;
 /// 5. pre-trained and fine-tuned (raw and calibrated) and RW-20, EWMA 0.94, GARCH, GARCH-t are scored on
 ///    exactly the same targets of K's test period (never trained on, never used for a choice);
 /// 6. with `ensemble:` (K > 1 or S > 1) also the pre-trained model's MC-dropout mixture (`pretrained_mc`, S passes) and the
@@ -80,8 +84,11 @@ public struct ExperimentRunner {
         var mixtureValidationRows: [String: ForecastRows] = [:]
         let validationPlan = Self.validationPlan(store: store, normalizer: loaded.normalizer, cuts: cuts, idTable: idTable, names: names,
                                                  contextLength: t, horizon: h)
+        var validationByCategory: [String: (rows: ForecastRows, targetDays: [DayNumber])] = [:]
         for plan in validationPlan {
-            validationRows.append(plan.rows(loaded.model))
+            let rows = plan.rows(loaded.model)
+            validationRows.append(rows)
+            validationByCategory[plan.name] = (rows, rows.targetDays(store: plan.collector.store))
             let mixtureStarted = Date()
             if var variant = mcRows(plan.collector, origins: plan.origins, limits: plan.limits) {
                 variant.maskCommonTargets()
@@ -92,6 +99,20 @@ public struct ExperimentRunner {
         let method = config.calibrationMethod
         let pretrainedCalibration = PredictiveCalibration.fit(validationRows, categoryNames: idTable.categories,
                                                               fittedOn: "validation period of each category", method: method)
+        // The rolling recalibration per category, chosen on its validation period against the static one (`rolling_calibration`).
+        var rollingChoices: [String: RollingChoice] = [:]
+        if config.rollingCalibration {
+            for (name, validation) in validationByCategory.sorted(by: { $0.key < $1.key }) {
+                guard let id = idTable.categoryID(of: name),
+                      let choice = RollingCalibration.choose(validation: validation.rows, targetDays: validation.targetDays, category: id,
+                                                             categoryNames: idTable.categories, method: method) else { continue }
+                rollingChoices[name] = choice
+                progress(String(format: "experiment: %@ rolling recalibration on validation (later half, %d targets): static %.4f, best rolling %@ → %@",
+                                name, choice.targets, choice.staticNLL,
+                                choice.candidates.min(by: { $0.value < $1.value }).map { String(format: "%@ %.4f", $0.key, $0.value) } ?? "-",
+                                choice.chosen?.name ?? "static"))
+            }
+        }
         var mixtureCalibrations = mixtureValidationRows.mapValues {
             PredictiveCalibration.fit($0, categoryNames: idTable.categories, fittedOn: "validation period of each category", method: method)
         }
@@ -128,9 +149,8 @@ public struct ExperimentRunner {
             var windowRows = ForecastRows(horizon: h)
             for rows in forecasts.windows { windowRows.append(rows) }
             // Fell back to the pre-trained weights (chosen on the windows): the fine-tuned model is the pre-trained one, so is its calibration.
-            let finetunedCalibration = result.fellBack == true ? pretrainedCalibration
-                : PredictiveCalibration.fit(windowRows, categoryNames: idTable.categories,
-                                            fittedOn: "walk-forward windows of \(name) (each scored before it was trained on)", method: method)
+            let finetunedCalibration = PredictiveCalibration.fineTuned(from: pretrainedCalibration, fellBack: result.fellBack == true, windows: windowRows,
+                                                                       category: name, categoryNames: idTable.categories, method: method)!
             var extra = CheckpointMetadata(run: config.training.run, fineTunedCategory: name, fineTunedFrom: files.weightsURL.lastPathComponent).entries
             extra[CheckpointMetadata.Key.outOfSampleStart] = result.outOfSampleStart
             for (key, value) in loaded.checkpoint.metadata where CheckpointCuts.Key.isCut(key) { extra[key] = value }
@@ -154,6 +174,18 @@ public struct ExperimentRunner {
                 "pretrained_quantile_map": pretrainedCalibration.forcing(.quantileMap).applied(to: pre, categoryNames: idTable.categories)]
             // The same OOS targets for a mixture: the fine-tuner's origins, the pre-trained rows' mask and baselines.
             let category = tuner.categoryStore(id, contextLength: t, horizon: h)
+            if let rolling = rollingChoices[name]?.chosen, let validation = validationByCategory[name] {
+                // Causal: each test date's fit reads only targets realised by then — the validation period's, then the test
+                // period's own; the fine-tuned model (when kept) reads the windows' rows, as its static calibration does.
+                let fellBack = result.fellBack == true
+                let earlier: (rows: ForecastRows, targetDays: [DayNumber]) = fellBack ? validation : (windowRows, windowRows.targetDays(store: category))
+                let preEvents = RollingCalibration.Events([validation, (pre, pre.targetDays(store: category))], category: id, horizon: h)
+                let finEvents = RollingCalibration.Events([earlier, (fin, fin.targetDays(store: category))], category: id, horizon: h)
+                variants["pretrained_static_calibrated"] = variants["pretrained_calibrated"]
+                variants["finetuned_static_calibrated"] = variants["finetuned_calibrated"]
+                variants["pretrained_calibrated"] = rolling.applied(to: pre, category: id, categoryName: name, events: preEvents, fallback: pretrainedCalibration)
+                variants["finetuned_calibrated"] = rolling.applied(to: fin, category: id, categoryName: name, events: finEvents, fallback: finetunedCalibration)
+            }
             let (_, origins) = WalkForwardFineTuner.outOfSampleOrigins(category, oosStart: CivilDate.parseISO(result.outOfSampleStart) ?? testStart,
                                                                         trainEnd: cuts.trainEnd[name])
             func addMixture(_ key: String, _ produce: (ForecastCollector) -> ForecastRows?) {
@@ -178,7 +210,9 @@ public struct ExperimentRunner {
                                                calibrationMethodFinetuned: finetunedCalibration.methods?[name],
                                                calibrationSelection: pretrainedCalibration.selection?[name],
                                                fineTuneFellBack: result.fellBack, windowsNLLFineTuned: result.windowsNLLFineTuned,
-                                               windowsNLLPretrained: result.windowsNLLStart)
+                                               windowsNLLPretrained: result.windowsNLLStart,
+                                               tailNLLFineTuned: result.tailNLLFineTuned, tailNLLPretrained: result.tailNLLStart,
+                                               rollingCalibration: rollingChoices[name])
             group.facts = facts[name]
             groups.append(group)
             done.append((name, variants, category, origins, CivilDate.isoString(testStart), result.trainEnd,

@@ -7,7 +7,9 @@ import MarketSupport
 
 /// One fine-tuning run over one or more categories, writing:
 /// - `checkpointDirectory/model_finetuned_<K>.safetensors` (+ `.state.safetensors`), same format as pre-training,
-///   with extra metadata `finetune.category`, `finetune.oos_start`, `finetune.from`;
+///   with extra metadata `finetune.category`, `finetune.oos_start`, `finetune.from`, and the `calibration`
+///   (`PredictiveCalibration.fineTuned`: the starting checkpoint's entry verbatim when the fall-back gate returned the
+///   starting weights, else refitted on the walk-forward windows when the start was calibrated);
 /// - `runDirectory/walkforward_<K>.csv`, `coverage_<K>.svg`, `pit_<K>.svg`, `nll_windows_<K>.svg`, `report.json`.
 public struct FineTuneRunner {
     /// The pretrained checkpoint (`pretrained.safetensors`).
@@ -161,6 +163,19 @@ public struct FineTuneRunner {
         for (key, value) in loaded.checkpoint.metadata where CheckpointCuts.Key.isCut(key) { extra[key] = value }
         extra[FeatureReference.metadataKey] = loaded.checkpoint.metadata[FeatureReference.metadataKey]
         if let end = result.fineTuneTrainEnd { extra[CheckpointCuts.Key.trainEnd(name)] = end }
+        // Fell back: the starting weights, so the starting calibration — its metadata entry verbatim (the same bytes).
+        // Kept: a calibration of the same method refitted on the windows' rows (when the start had one).
+        if result.fellBack == true {
+            extra[PredictiveCalibration.metadataKey] = loaded.checkpoint.metadata[PredictiveCalibration.metadataKey]
+        } else {
+            var windows = ForecastRows(horizon: loaded.config.horizon)
+            for rows in forecasts.windows { windows.append(rows) }
+            let starting = try PredictiveCalibration.read(loaded.checkpoint.metadata, file: checkpointURL.path)
+            if let calibration = PredictiveCalibration.fineTuned(from: starting, fellBack: false, windows: windows, category: name,
+                                                                 categoryNames: idTable.categories) {
+                extra[PredictiveCalibration.metadataKey] = try calibration.jsonString()
+            }
+        }
         let metadata = try TrainingCheckpoint.modelMetadata(model: trainer.model, idTable: idTable, normalizer: normalizer,
                                                             step: trainer.state.step, extra: extra)
         let pair = try checkpointFiles(name).encode(trainer, metadata: metadata)

@@ -162,6 +162,9 @@ public struct WalkForwardFineTuner {
         progress("finetune \(name): \(category.assets.count) assets, OOS from \(CivilDate.isoString(oosStart)), \(windows.count) windows, \(config.totalSteps) steps")
 
         let start = options.fallBackUnlessWindowsImprove ? TrainerSnapshot(trainer) : nil
+        // The fall-back validates the last update too (no later window scores it): its held-out tail, kept for the gate.
+        let lastUpdate = options.fallBackUnlessWindowsImprove ? plannedSteps.indices.last(where: { plannedSteps[$0] > 0 }) : nil
+        var lastTail: (origins: [Range<Int>], limits: [Int])?
         var scoredOrigins: [[Range<Int>]] = []
         var results: [WalkForwardWindowResult] = [], windowRows: [ForecastRows] = []
         var skipped = 0
@@ -181,7 +184,8 @@ public struct WalkForwardFineTuner {
             let count = plannedSteps[w]
             if count > 0 {
                 // The guard holds out the last `guardBars` bars of the fine-tuning range (plus the purge) as validation.
-                let guardBars = options.keepOnlyIfValidationImproves ? options.guardBars : 0
+                let holdsOutTail = options.keepOnlyIfValidationImproves || w == lastUpdate
+                let guardBars = holdsOutTail ? options.guardBars : 0
                 let trainRanges = window.fineTune.map { $0.lowerBound..<max($0.lowerBound, $0.upperBound - (guardBars > 0 ? guardBars + purge : 0)) }
                 let guardOrigins = zip(window.fineTune, trainRanges).map { full, train in
                     guardBars > 0 && !train.isEmpty ? max(train.upperBound + purge - 1, 0)..<max(train.upperBound + purge - 1, full.upperBound - h) : full.upperBound..<full.upperBound
@@ -191,8 +195,10 @@ public struct WalkForwardFineTuner {
                     let rows = collector.modelRows(model, origins: guardOrigins, limits: guardLimits)
                     return ForecastScoreCard(target: rows.targets, laws: rows.model).nll
                 }
-                let snapshot = guardBars > 0 ? TrainerSnapshot(trainer) : nil
-                let before = guardBars > 0 ? guardNLL() : .nan
+                if w == lastUpdate && guardBars > 0 { lastTail = (guardOrigins, guardLimits) }
+                let guarded = options.keepOnlyIfValidationImproves && guardBars > 0
+                let snapshot = guarded ? TrainerSnapshot(trainer) : nil
+                let before = guarded ? guardNLL() : .nan
                 var dataset = WindowedDataset(store: category, normalizer: normalizer, ranges: trainRanges, contextLength: t, horizon: h)
                 dataset.syntheticTargetWeight = Float(training.syntheticTargetWeight)
                 if dataset.windowCount > 0 {
@@ -225,10 +231,16 @@ public struct WalkForwardFineTuner {
                             name, w + 1, windows.count, CivilDate.isoString(window.start), evaluation.targets, nll, garch, count,
                             loss.map { String(format: "%.4f", $0) } ?? "-"))
         }
-        var fallBack: (tuned: Double, start: Double, fellBack: Bool)?
-        if let start, !windowRows.isEmpty {
-            // The starting model on exactly the windows' targets (each window was scored before it was trained on).
+        var fallBack: FallBackDecision?
+        if let start, !windowRows.isEmpty || lastTail != nil {
+            // 1. The fine-tuned path vs the starting model on exactly the windows' targets (each window scored before it was trained on).
+            // 2. The final weights vs the starting model on the last update's held-out tail (bars before the out-of-sample
+            //    period that update did not train on) — no later window scores that update.
             let tuned = TrainerSnapshot(trainer)
+            let tailTuned = lastTail.map { tail -> [Double] in
+                let rows = collector.modelRows(model, origins: tail.origins, limits: tail.limits)
+                return LawScores(target: rows.targets, laws: rows.model).negativeLogLikelihood
+            }
             start.restore(trainer)
             var tunedSum = 0.0, startSum = 0.0, n = 0
             for (rows, origins) in zip(windowRows, scoredOrigins) {
@@ -238,12 +250,20 @@ public struct WalkForwardFineTuner {
                 let b = LawScores(target: again.targets, laws: again.model).negativeLogLikelihood
                 for k in a.indices where a[k].isFinite && b[k].isFinite { tunedSum += a[k]; startSum += b[k]; n += 1 }
             }
-            let tunedMean = n > 0 ? tunedSum / Double(n) : .nan, startMean = n > 0 ? startSum / Double(n) : .nan
-            let fellBack = tunedMean > startMean
-            if !fellBack { tuned.restore(trainer) }
-            fallBack = (tunedMean, startMean, fellBack)
-            progress(String(format: "finetune %@: windows NLL fine-tuned %.4f vs start %.4f (%d targets): %@", name, tunedMean, startMean, n,
-                            fellBack ? "fine-tuning did worse, the starting weights are kept" : "fine-tuned weights kept"))
+            var decision = FallBackDecision(windowsTuned: n > 0 ? tunedSum / Double(n) : nil, windowsStart: n > 0 ? startSum / Double(n) : nil)
+            if let tail = lastTail, let a = tailTuned {
+                let rows = collector.modelRows(model, origins: tail.origins, limits: tail.limits)
+                let b = LawScores(target: rows.targets, laws: rows.model).negativeLogLikelihood
+                var sa = 0.0, sb = 0.0, m = 0
+                for k in a.indices where a[k].isFinite && b[k].isFinite { sa += a[k]; sb += b[k]; m += 1 }
+                if m > 0 { decision.tailTuned = sa / Double(m); decision.tailStart = sb / Double(m) }
+            }
+            if !decision.fellBack { tuned.restore(trainer) }
+            fallBack = decision
+            progress(String(format: "finetune %@: windows NLL fine-tuned %@ vs start %@ (%d targets), last update's held-out tail %@ vs %@: %@",
+                            name, Self.format(decision.windowsTuned), Self.format(decision.windowsStart), n,
+                            Self.format(decision.tailTuned), Self.format(decision.tailStart),
+                            decision.fellBack ? "fine-tuning did worse, the starting weights are kept" : "fine-tuned weights kept"))
         }
         let fineTunedRows = outOfSampleRows()
         var pooled = ForecastRows(horizon: h)
@@ -254,11 +274,31 @@ public struct WalkForwardFineTuner {
             outOfSampleOverlapsPretraining: overlaps, trainEnd: trainEnd.map(CivilDate.isoString),
             windowsSkippedInsideTraining: skipped, windows: results, walkForward: pooled.count > 0 ? ForecastEvaluation(pooled) : nil,
             outOfSamplePretrained: ForecastEvaluation(pretrainedRows), outOfSampleFineTuned: ForecastEvaluation(fineTunedRows),
-            fineTuneTrainEnd: [fineTuneEnd, trainEnd].compactMap { $0 }.max().map(CivilDate.isoString),
+            // Fell back: the starting weights never trained on the windows, so train_end stays the checkpoint's.
+            fineTuneTrainEnd: (fallBack?.fellBack == true ? [trainEnd] : [fineTuneEnd, trainEnd]).compactMap { $0 }.max().map(CivilDate.isoString),
             fineTuneSteps: trainer.state.step, seconds: Date().timeIntervalSince(started))
-        result.windowsNLLFineTuned = fallBack?.tuned
-        result.windowsNLLStart = fallBack?.start
+        result.windowsNLLFineTuned = fallBack?.windowsTuned
+        result.windowsNLLStart = fallBack?.windowsStart
+        result.tailNLLFineTuned = fallBack?.tailTuned
+        result.tailNLLStart = fallBack?.tailStart
         result.fellBack = fallBack?.fellBack
         return (result, WalkForwardForecasts(windows: windowRows, outOfSamplePretrained: pretrainedRows, outOfSampleFineTuned: fineTunedRows), trainer)
+    }
+
+    static func format(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "-" }
+}
+
+/// The fall-back gate's evidence (mean NLL in nats, nil when there was none) and its verdict.
+struct FallBackDecision {
+    /// The fine-tuned path and the starting model on the scored windows' targets.
+    var windowsTuned: Double?, windowsStart: Double?
+    /// The final weights and the starting model on the last update's held-out tail.
+    var tailTuned: Double?, tailStart: Double?
+
+    /// Fall back when the fine-tuning scored worse on either piece of evidence (a tie keeps the fine-tuned weights).
+    var fellBack: Bool {
+        let windowsWorse = windowsTuned.flatMap { a in windowsStart.map { a > $0 } } ?? false
+        let tailWorse = tailTuned.flatMap { a in tailStart.map { a > $0 } } ?? false
+        return windowsWorse || tailWorse
     }
 }

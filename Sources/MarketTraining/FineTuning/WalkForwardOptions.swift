@@ -33,7 +33,10 @@ public struct WalkForwardOptions: Codable, Equatable, Sendable {
     /// After the last window: compare the fine-tuned path's NLL on the scored windows (each window scored by the
     /// model as it was before that window, i.e. never on data it trained on) with the starting model's NLL on the
     /// same targets; when fine-tuning did worse, return the starting weights (`CategoryWalkForwardResult.fellBack`).
-    /// The windows lie before the out-of-sample period, so the choice never sees it. Default false.
+    /// The last update (which no later window scores) is validated too: it trains without the last `guardBars` bars of its
+    /// range (plus the purge), and the starting weights are also returned when the final weights score a worse NLL than the
+    /// starting model on those held-out bars. Both pieces of evidence lie before the out-of-sample period, so the choice
+    /// never sees it. Default false.
     public var fallBackUnlessWindowsImprove = false
 
     public init() {}

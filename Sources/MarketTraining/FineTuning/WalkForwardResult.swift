@@ -55,5 +55,10 @@ public struct CategoryWalkForwardResult: Codable, Sendable {
     /// and of the starting model, and whether the starting weights were returned (nil: the option was off or no
     /// window was scored).
     public var windowsNLLFineTuned: Double?, windowsNLLStart: Double?
+    /// With `fallBackUnlessWindowsImprove`: the mean NLL of the final fine-tuned weights and of the starting model on the last
+    /// update's held-out tail (the last `guardBars` bars of its training range before the out-of-sample period, which that
+    /// update did not train on); nil when no update ran.
+    public var tailNLLFineTuned: Double?, tailNLLStart: Double?
+    /// Whether the starting weights were returned: the path did worse on the windows or the final weights on the tail.
     public var fellBack: Bool?
 }
