@@ -80,11 +80,13 @@ public final class DataParallel {
         let results = UnsafeMutableBufferPointer<Predictive?>.allocate(capacity: parts.count)
         results.initialize(repeating: nil)
         defer { rngs.deallocate(); _ = results.deinitialize(); results.deallocate() }
-        let recording = Autograd.isRecording
+        let recording = Autograd.isRecording, stop = StopFlag.current
         runWorkers(parts.count) { k in   // each worker touches only its own slots k
             let worker = k == 0 ? self.model : self.replicas[k - 1]
             results[k] = Autograd.$isRecording.withValue(recording) {
-                worker.predictive(parts[k].batch, samples: samples, rng: &rngs[k], chunkSize: chunkSize, mode: mode)
+                StopFlag.$current.withValue(stop) {
+                    worker.predictive(parts[k].batch, samples: samples, rng: &rngs[k], chunkSize: chunkSize, mode: mode)
+                }
             }
         }
         let done = results.map { $0! }

@@ -90,7 +90,8 @@ extension MarketGPT {
     /// MC-dropout predictive: `samples` passes in `.monteCarlo` mode (`.eval` when `samples` is 1 and
     /// `deterministicSinglePass`), recording nothing, head only at the last position, sequences in chunks
     /// of `chunkSize`. Returns (B, H) mean, aleatoric and epistemic variance, and every pass as a member of
-    /// the mixture law (`law(row:step:)`).
+    /// the mixture law (`law(row:step:)`). Ends early, with an incomplete result, when the bound `StopFlag` is
+    /// raised (checked before each pass).
     public func predictive(_ batch: Batch, samples: Int, rng: inout RandomGenerator, chunkSize: Int = 128,
                            mode: DropoutMode = .monteCarlo) -> Predictive {
         precondition(samples >= 1, "predictive: samples must be ≥ 1")
@@ -104,6 +105,7 @@ extension MarketGPT {
             ? Double(config.degreesOfFreedom) / Double(config.degreesOfFreedom - 2) : 1
         Autograd.withoutRecording {
             for pass in 0..<samples {
+                if StopFlag.isRequested { break }                   // the caller discards the result (see `StopFlag`)
                 var start = 0
                 while start < b {
                     let end = min(b, start + chunkSize)

@@ -48,6 +48,9 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
             let detail = error.status == .contentTooLarge ? "the request body is larger than the server's limit (body_limit_bytes)" : "\(error)"
             return APIError(error.status, code(for: error.status), detail)
         }
+        if error is CancellationError {
+            return .unavailable("the work was stopped: the request went away or the server is shutting down")
+        }
         if error is DecodingError { return .badRequest("malformed JSON body: \(Self.describe(error as! DecodingError))") }
         return APIError(.internalServerError, "internal", "internal error (logged)")
     }

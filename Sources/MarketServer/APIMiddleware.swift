@@ -39,22 +39,16 @@ public struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
         return response
     }
 
-    /// `next` raced against the timeout; the loser is cancelled (blocking work bridged with
-    /// `Blocking.run` gives up its wait on cancellation, so the 504 is not held up).
+    /// `next` raced against the timeout (`RequestDeadline`: a NIO timer removed as soon as the request ends, so
+    /// a long `request_timeout_s` holds no memory after the response); on timeout the handler's task is cancelled
+    /// (blocking work bridged with `Blocking.run` gives up its wait and is told to stop, so the 504 is not held up).
     private func withTimeout(_ request: Request, context: Context,
                              next: (Request, Context) async throws -> Response) async throws -> Response {
         let seconds = timeout
-        return try await withoutActuallyEscaping(next) { next in
-            try await withThrowingTaskGroup(of: Response.self) { group in
-                group.addTask { try await next(request, context) }
-                group.addTask {
-                    try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
-                    throw APIError(.gatewayTimeout, "timeout", "the request took longer than \(seconds) s")
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next() else { throw APIError(.internalServerError, "internal", "no response") }
-                return first
-            }
+        return try await RequestDeadline.run(seconds: seconds, timeoutError: {
+            APIError(.gatewayTimeout, "timeout", "the request took longer than \(seconds) s")
+        }) {
+            try await next(request, context)
         }
     }
 }

@@ -13,7 +13,8 @@ enum APIRoutes {
                                    "model_problem": state.forecasts.modelProblem ?? NSNull(),
                                    "models": state.forecasts.served.map(\.json),
                                    "registry": state.forecasts.registryURL == nil ? NSNull() : state.config.registry as Any,
-                                   "registry_problems": state.forecasts.registryProblems])
+                                   "registry_problems": state.forecasts.registryProblems,
+                                   "warming": state.forecasts.warmup.state == "warming", "warmup": state.forecasts.warmup.json])
         }
         let openAPI = Data(OpenAPIDocument.json(version: state.version).utf8)
         router.get("/openapi.json") { _, _ -> Response in JSONBody.raw(openAPI) }

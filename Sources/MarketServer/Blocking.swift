@@ -12,18 +12,63 @@ public enum Blocking {
     public static let concurrent = DispatchQueue(label: "marketgpt.serve.io", qos: .userInitiated, attributes: .concurrent)
 
     /// `work()` on `queue`; when the calling task is cancelled the wait ends at once with `CancellationError`
-    /// (the work itself finishes in the background and its result is dropped).
+    /// and the work is asked to stop: it runs with a `StopFlag` bound, which cancellation (or `stopAll`) raises,
+    /// so loops that check `StopFlag.isRequested` (the forecast's scoring) end early, and work still waiting in
+    /// the queue is skipped — a later request does not wait behind a forecast nobody will read.
     public static func run<T>(on queue: DispatchQueue = concurrent, _ work: @escaping () throws -> T) async throws -> T {
         let box = ResumeOnce<T>()
+        let flag = StopFlag()
+        let id = register(flag)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 box.set(continuation)
-                queue.async { box.resume(with: Result { try work() }) }
+                queue.async {
+                    defer { unregister(id) }
+                    box.resume(with: Result {
+                        try StopFlag.$current.withValue(flag) {
+                            try StopFlag.throwIfRequested()          // given up while it waited in the queue
+                            let value = try work()
+                            try StopFlag.throwIfRequested()          // stopped part-way: the result is incomplete
+                            return value
+                        }
+                    })
+                }
             }
         } onCancel: {
+            flag.stop()
             box.resume(with: .failure(CancellationError()))
         }
     }
+
+    /// Raises the stop flag of all work in flight or queued, and of all work started from now on (the server is
+    /// shutting down: graceful shutdown then waits for the requests in flight, which end at once).
+    public static func stopAll() {
+        let raised = inFlight.withLock { () -> [StopFlag] in
+            closing = true
+            return Array(flags.values)
+        }
+        for flag in raised { flag.stop() }
+    }
+
+    /// Work items that have not finished (run or queued).
+    public static var pendingCount: Int { inFlight.withLock { flags.count } }
+
+    private static let inFlight = NSLock()
+    nonisolated(unsafe) private static var flags: [Int: StopFlag] = [:]
+    nonisolated(unsafe) private static var nextID = 0
+    nonisolated(unsafe) private static var closing = false
+
+    private static func register(_ flag: StopFlag) -> Int {
+        let (id, stopNow) = inFlight.withLock { () -> (Int, Bool) in
+            nextID += 1
+            flags[nextID] = flag
+            return (nextID, closing)
+        }
+        if stopNow { flag.stop() }
+        return id
+    }
+
+    private static func unregister(_ id: Int) { _ = inFlight.withLock { flags.removeValue(forKey: id) } }
 }
 
 /// A continuation resumed at most once, whoever comes first (the work or the cancellation).

@@ -9,17 +9,20 @@ import Hummingbird
 /// σ, the signal with confidence and reason — the numbers of `marketgpt signals --date D --seed S` (the
 /// whole universe is scored as that command scores it; see `ForecastService`).
 enum ForecastRoute {
+    /// The answer to `body`. When the request times out (or the server shuts down) the scoring is stopped
+    /// (`Blocking.run` → `StopFlag`) rather than finished for nobody, so later forecasts do not queue behind it.
     static func answer(body: Data, state: ServerState) async throws -> Response {
-        let request = try parse(body, maxSamples: state.config.maxSamples)
+        let query = try parse(body, maxSamples: state.config.maxSamples)
         let service = state.forecasts
         guard service.modelLoaded else { throw APIError.unavailable(service.modelProblem ?? "no model loaded") }
-        for ticker in request.tickers where service.category(of: ticker) == nil {
+        for ticker in query.tickers where service.category(of: ticker) == nil {
             throw APIError.notFound("unknown ticker '\(ticker)': not in the served universe (see GET /v1/universe)")
         }
-        guard let date = request.date ?? service.latestDate else { throw APIError.unavailable("the data folder holds no bars") }
+        guard let date = query.date ?? service.latestDate else { throw APIError.unavailable("the data folder holds no bars") }
         let rows: [SignalRecord]
         do {
-            rows = try await Blocking.run(on: Blocking.serial) { try service.records(date: date, samples: request.samples, horizon: request.horizon) }
+            let (samples, horizon) = (query.samples, query.horizon)
+            rows = try await Blocking.run(on: Blocking.serial) { try service.records(date: date, samples: samples, horizon: horizon) }
         } catch let error as SignalError {
             switch error {
             case .horizon: throw APIError.badRequest(error.description)
@@ -28,10 +31,10 @@ enum ForecastRoute {
             }
         }
         let byTicker = Dictionary(rows.map { ($0.ticker, $0) }, uniquingKeysWith: { first, _ in first })
-        let forecasts: [[String: Any]] = request.tickers.compactMap { byTicker[$0].map(json) }
+        let forecasts: [[String: Any]] = query.tickers.compactMap { byTicker[$0].map(json) }
         return try JSONBody.response([
-            "date": CivilDate.isoString(date), "samples": request.samples ?? service.defaults.samples,
-            "horizon": request.horizon ?? service.defaults.rule.horizon, "seed": NSNumber(value: service.defaults.seed),
+            "date": CivilDate.isoString(date), "samples": query.samples ?? service.defaults.samples,
+            "horizon": query.horizon ?? service.defaults.rule.horizon, "seed": NSNumber(value: service.defaults.seed),
             "forecasts": forecasts,
         ])
     }

@@ -4,6 +4,7 @@ import MarketData
 import MarketPipeline
 import MarketSignals
 import MarketSupport
+import Logging
 
 /// The forecasting state of the server: a `UniverseSession` (files read once at start, as-of views in
 /// memory), the checkpoint set (loaded once) and the signal options of `marketgpt signals` (samples, seed,
@@ -97,8 +98,10 @@ public final class ForecastService: @unchecked Sendable {
             publish()
             return nil
         }
-        cache = [:]
-        cacheOrder = []
+        lock.withLock {
+            cache = [:]
+            cacheOrder = []
+        }
         publish()
         return modelSource.served
     }
@@ -132,14 +135,70 @@ public final class ForecastService: @unchecked Sendable {
         var options = defaults
         if let samples { options.samples = samples }
         if let horizon { options.rule.horizon = horizon }
-        let key = "\(date)|\(options.samples)|\(options.rule.horizon)"
-        if let hit = cache[key] { return hit }
+        let key = cacheKey(date: date, samples: options.samples, horizon: options.rule.horizon)
+        if let hit = lock.withLock({ cache[key] }) { return hit }
         let rows = try SignalsJob(session: session, models: models, options: options, gapFill: gapFill).records(date: date)
-        cache[key] = rows
-        cacheOrder.append(key)
-        if cacheOrder.count > Self.cacheSize { cache[cacheOrder.removeFirst()] = nil }
+        try StopFlag.throwIfRequested()             // stopped part-way (request gone, shutdown): incomplete, never cached
+        lock.withLock {
+            cache[key] = rows
+            cacheOrder.append(key)
+            if cacheOrder.count > Self.cacheSize { cache[cacheOrder.removeFirst()] = nil }
+        }
         return rows
     }
+
+    /// The warm-up of the latest date (see `warmLatest`), as `/health` shows it.
+    public struct Warmup: Sendable, Equatable {
+        /// `off` (not started), `warming`, `warm` (the latest date's rows are cached) or `failed`.
+        public var state = "off"
+        /// The date being or having been scored.
+        public var date: DayNumber?
+        /// Seconds the warm-up took (when warm).
+        public var seconds: Double?
+        /// Why it failed.
+        public var problem: String?
+
+        /// The `/health` object.
+        public var json: [String: Any] {
+            ["state": state, "date": date.map(CivilDate.isoString) ?? NSNull(), "seconds": seconds.map(JSONBody.number) ?? NSNull(),
+             "problem": problem ?? NSNull()]
+        }
+    }
+
+    /// The warm-up state (read anywhere).
+    public var warmup: Warmup { lock.withLock { warmupState } }
+    private var warmupState = Warmup()
+
+    /// Scores the latest date with the configured samples and horizon in the background (on `Blocking.serial`,
+    /// like any forecast), so the first request for that date is answered from the cache. Returns the task (nil
+    /// when no model is loaded); `/health` reports `warming` until it ends. A forecast asked meanwhile waits
+    /// behind it, as it would behind any other forecast of the queue.
+    @discardableResult
+    public func warmLatest(logger: Logger? = nil) -> Task<Void, Never>? {
+        guard modelLoaded, let date = latestDate else { return nil }
+        lock.withLock { warmupState = Warmup(state: "warming", date: date) }
+        logger?.info("warming the forecasts of the latest date", metadata: ["date": .string(CivilDate.isoString(date))])
+        return Task {
+            let started = Date()
+            do {
+                _ = try await Blocking.run(on: Blocking.serial) { try self.records(date: date, samples: nil, horizon: nil) }
+                let seconds = Date().timeIntervalSince(started)
+                lock.withLock { warmupState = Warmup(state: "warm", date: date, seconds: seconds) }
+                logger?.info("warm", metadata: ["date": .string(CivilDate.isoString(date)), "seconds": .string(String(format: "%.2f", seconds))])
+            } catch {
+                let problem = error is CancellationError ? "stopped" : "\(error)"
+                lock.withLock { warmupState = Warmup(state: "failed", date: date, problem: problem) }
+                logger?.warning("warm-up failed", metadata: ["problem": .string(problem)])
+            }
+        }
+    }
+
+    /// True when the rows of (`date`, `samples`, `horizon`) are cached (a forecast of them answers at once).
+    public func isCached(date: DayNumber, samples: Int?, horizon: Int?) -> Bool {
+        lock.withLock { cache[cacheKey(date: date, samples: samples ?? defaults.samples, horizon: horizon ?? defaults.rule.horizon)] != nil }
+    }
+
+    private func cacheKey(date: DayNumber, samples: Int, horizon: Int) -> String { "\(date)|\(samples)|\(horizon)" }
 
     /// The real bars of `ticker` up to `date` (for the fan chart), or nil.
     public func history(ticker: String, upTo date: DayNumber, days: Int) -> (dates: [DayNumber], close: [Double])? {

@@ -4,6 +4,7 @@ import MarketSupport
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// The `marketgpt serve` application.
 public enum MarketServer {
@@ -26,12 +27,31 @@ public enum MarketServer {
                     onServerRunning: onServerRunning, logger: state.logger)
     }
 
-    /// Runs until SIGTERM or SIGINT, then stops accepting, finishes the requests in flight and returns.
+    /// Runs until SIGTERM or SIGINT, then stops accepting, stops the forecasts in flight or queued (`Blocking.stopAll`:
+    /// their scoring ends at its next pass, their requests get an error) and returns once the requests in flight
+    /// are answered. With `warm_start` the latest date is scored in the background first (`/health` says `warming`).
     public static func run(_ state: ServerState) async throws {
         let app = application(state) { channel in
             state.logger.info("listening", metadata: ["address": .string("\(channel.localAddress.map { "\($0)" } ?? "?")")])
         }
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        if state.config.warmStart { state.forecasts.warmLatest(logger: state.logger) }
+        // A service group shuts its services down in reverse order: the work stopper first, then the server.
+        let group = ServiceGroup(configuration: .init(services: [app, WorkStopper(logger: state.logger)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: state.logger))
+        try await group.run()
         state.logger.info("stopped")
+    }
+
+    /// Waits for the graceful shutdown, then stops all blocking work (so the server's own shutdown does not
+    /// wait for forecasts nobody will read).
+    struct WorkStopper: Service {
+        let logger: Logger
+
+        func run() async throws {
+            try? await gracefulShutdown()
+            let pending = Blocking.pendingCount
+            Blocking.stopAll()
+            logger.info("shutting down", metadata: ["stopped_work": .stringConvertible(pending)])
+        }
     }
 }

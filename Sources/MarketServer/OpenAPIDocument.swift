@@ -40,6 +40,10 @@ public enum OpenAPIDocument {
               "status": {"type": "string", "enum": ["ok"]}, "version": {"type": "string"},
               "model_loaded": {"type": "boolean"}, "uptime_s": {"type": "number", "minimum": 0},
               "model_problem": {"type": ["string", "null"]},
+              "warming": {"type": "boolean", "description": "True while the forecasts of the latest date are being scored at start (a forecast of that date waits for it, then answers from the cache)."},
+              "warmup": {"type": "object", "required": ["state"],
+                "properties": {"state": {"type": "string", "enum": ["off", "warming", "warm", "failed"]},
+                  "date": {"type": ["string", "null"]}, "seconds": {"type": ["number", "null"]}, "problem": {"type": ["string", "null"]}}},
               "models": {"type": "array", "description": "The checkpoint scoring each category: 'registry' (its production promotion, re-read every registry_poll_s seconds) or 'folder' (the checkpoint folder's file).",
                 "items": {"type": "object", "required": ["category", "source", "checkpoint"],
                   "properties": {"category": {"type": "string"}, "source": {"type": "string", "enum": ["registry", "folder"]},
@@ -124,7 +128,7 @@ public enum OpenAPIDocument {
                   "fraction": {"type": "number"}, "eta_s": {"type": ["number", "null"]}}},
               "fidelity": {"type": "array", "items": {"type": ["number", "null"]}},
               "results": {"type": "object"},
-              "timings": {"type": "object", "description": "Of a done job: seconds of generation (candidates, CSVs, report.json — the work of marketgpt synth) and of packaging (workbooks, zips).",
+              "timings": {"type": "object", "description": "Of a done job: seconds of generation (candidates, CSVs, report.json — the work of marketgpt synth) and of packaging (workbooks, zips — made on the first download of each ZIP; null until then).",
                 "properties": {"generation_s": {"type": ["number", "null"]}, "packaging_s": {"type": ["number", "null"]}}}
             }
           }

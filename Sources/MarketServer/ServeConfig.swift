@@ -63,6 +63,9 @@ public struct ServeConfig: Codable, Equatable, Sendable {
     public var registry = "runs/registry.sqlite"
     /// Seconds between two reads of the registry's promotions while serving (0: read once at start). Default 10.
     public var registryPollSeconds = 10.0
+    /// Score the latest date in the background at start (`/health` says `warming`), so the first forecast of
+    /// that date is answered from the cache. Default true.
+    public var warmStart = true
 
     /// Where the forecasting checkpoints come from.
     public enum ModelSource: String, Codable, Sendable { case registry, folder }
@@ -73,7 +76,7 @@ public struct ServeConfig: Codable, Equatable, Sendable {
         case jobConcurrency = "job_concurrency", jobQueueLimit = "job_queue_limit", jobThreads = "job_threads"
         case samples, maxSamples = "max_samples", seed, horizon
         case confidenceThreshold = "confidence_threshold", minReturn = "min_return", maxStaleDays = "max_stale_days"
-        case gapFill = "gap_fill", models, registry, registryPollSeconds = "registry_poll_s"
+        case gapFill = "gap_fill", models, registry, registryPollSeconds = "registry_poll_s", warmStart = "warm_start"
     }
 
     public init() {}
@@ -108,6 +111,7 @@ public struct ServeConfig: Codable, Equatable, Sendable {
         models = try c.decodeIfPresent(ModelSource.self, forKey: .models) ?? d.models
         registry = try c.decodeIfPresent(String.self, forKey: .registry) ?? d.registry
         registryPollSeconds = try c.decodeIfPresent(Double.self, forKey: .registryPollSeconds) ?? d.registryPollSeconds
+        warmStart = try c.decodeIfPresent(Bool.self, forKey: .warmStart) ?? d.warmStart
     }
 
     /// Reads `url` strictly: bad YAML, wrong types, unknown keys and out-of-range values are one-line errors.

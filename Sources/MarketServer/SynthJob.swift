@@ -63,6 +63,14 @@ public struct SynthJobParameters: Codable, Equatable, Sendable {
     }
 }
 
+/// The two downloads of a done job, made from its `result/` folder on first request and kept.
+public enum SynthJobDownload: String, CaseIterable, Sendable {
+    /// One CSV per series + report.json, deflated.
+    case csvZip = "result.zip"
+    /// One Excel workbook per series (stored: an .xlsx is already deflated) + report.json.
+    case xlsxZip = "result-xlsx.zip"
+}
+
 /// The life of a job: queued → running → done | failed | cancelled.
 public enum SynthJobStatus: String, Codable, Sendable {
     case queued, running, done, failed, cancelled
@@ -90,8 +98,8 @@ public struct SynthJobState: Codable, Equatable, Sendable {
     public var fidelity: [Double] = []
     /// One-line reason of a failure or cancellation.
     public var error: String?
-    /// Seconds of generation (what `marketgpt synth` does: candidates, CSVs, report.json) and of packaging
-    /// (workbooks and the two zips) of a done job.
+    /// Seconds of generation (what `marketgpt synth` does: candidates, CSVs, report.json) of a done job, and
+    /// of packaging (workbooks and zips, made on first download; nil until then).
     public var generationSeconds: Double?
     public var packagingSeconds: Double?
 

@@ -9,7 +9,7 @@ import MarketSynthetic
 /// time on background threads (they go on when the client goes away), keeps at most `queueLimit` waiting,
 /// cancels, and on start marks jobs a previous server left queued or running as failed, deleting their
 /// unfinished files. A job's results appear only when complete: they are written under `<id>/.partial/`
-/// and renamed into place before the state becomes `done`.
+/// and renamed into place before the state becomes `done`; the ZIPs are made on first download (`download`).
 public final class SynthJobQueue: @unchecked Sendable {
     public let root: URL
     public let concurrency: Int
@@ -21,6 +21,8 @@ public final class SynthJobQueue: @unchecked Sendable {
     private var waiting: [String] = []
     private var running = 0
     private var cancelled: Set<String> = []
+    /// One lock per job whose downloads are being built (so each ZIP is built once).
+    private var packagingLocks: [String: NSLock] = [:]
     /// Bumped on every state change (for waiters and SSE streams).
     private var changes = 0
 
@@ -37,6 +39,10 @@ public final class SynthJobQueue: @unchecked Sendable {
             guard let bytes = try? Data(contentsOf: folder.appendingPathComponent("job.json")),
                   var state = try? JSONDecoder().decode(SynthJobState.self, from: bytes) else { continue }
             try? FileManager.default.removeItem(at: folder.appendingPathComponent(".partial"))
+            // A ZIP being built when the server stopped (AtomicFile's temporary `.result….tmp-…`): never renamed, so dropped.
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where file.hasPrefix(".result") {
+                try? FileManager.default.removeItem(at: folder.appendingPathComponent(file))
+            }
             if !state.state.isFinal {
                 for file in SynthJobWork.resultNames { try? FileManager.default.removeItem(at: folder.appendingPathComponent(file)) }
                 state.state = .failed
@@ -114,6 +120,30 @@ public final class SynthJobQueue: @unchecked Sendable {
         return state
     }
 
+    /// The file of a done job's download, built on its first request (`SynthJobWork.package`) and kept:
+    /// concurrent first requests build it once. The seconds spent are added to the job's `packaging_s`.
+    /// Throws `APIError` 404 (unknown job) or 409 (not done).
+    public func download(_ id: String, _ package: SynthJobDownload) throws -> URL {
+        guard let state = self.state(id), let folder = folder(id) else { throw APIError.notFound("no synth job '\(id.prefix(60))'") }
+        guard state.state == .done else { throw APIError.conflict("job \(id) is \(state.state.rawValue); results exist only when it is done") }
+        let url = folder.appendingPathComponent(package.rawValue)
+        let packaging = lock.withLock { () -> NSLock in
+            if let existing = packagingLocks[id] { return existing }
+            let made = NSLock()
+            packagingLocks[id] = made
+            return made
+        }
+        return try packaging.withLock {
+            if FileManager.default.fileExists(atPath: url.path) { return url }
+            let seconds = try SynthJobWork.package(package, folder: folder, threads: threads)
+            update(id) { $0.packagingSeconds = ($0.packagingSeconds ?? 0) + seconds }
+            if let after = self.state(id) { try? save(after) }
+            logger.info("synth job packaged", metadata: ["job": .string(id), "file": .string(package.rawValue),
+                                                         "seconds": .string(String(format: "%.2f", seconds))])
+            return url
+        }
+    }
+
     /// Blocks until no job is queued or running (tests and shutdown), at most `timeout` seconds.
     public func waitIdle(timeout: Double) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
@@ -171,9 +201,7 @@ public final class SynthJobQueue: @unchecked Sendable {
             final.accepted = outcome.fidelity.count
             final.fidelity = outcome.fidelity
             final.generationSeconds = outcome.generationSeconds
-            final.packagingSeconds = outcome.packagingSeconds
-            timing = ["generation_s": .string(String(format: "%.2f", outcome.generationSeconds)),
-                      "packaging_s": .string(String(format: "%.2f", outcome.packagingSeconds))]
+            timing = ["generation_s": .string(String(format: "%.2f", outcome.generationSeconds))]
             final.etaSeconds = 0
         } catch {
             final = self.state(id) ?? state

@@ -1,19 +1,20 @@
 // The work of one synth job: the uploaded CSV → `SynthJobs.generate` (the `marketgpt synth` workflow) →
-// CSVs + report.json → result.zip and result-xlsx.zip.
+// CSVs + report.json; result.zip and result-xlsx.zip made from them on first download.
 import Dispatch
 import Foundation
 import MarketData
+import MarketSupport
 import MarketPipeline
 import MarketSynthetic
 import ZIPFoundation
 
 /// Validation and packaging of a synth job around `SynthJobs.generate`, so the same parameters give the
 /// bytes `marketgpt synth` writes. Files of a run are written under `<job>/.partial/` and renamed into
-/// place only when everything is written.
+/// place only when everything is written; each ZIP is written beside its name and renamed into place.
 enum SynthJobWork {
     static let inputName = "input.csv"
     /// The result files of a finished job, relative to its folder.
-    static let resultNames = ["result", "result.zip", "result-xlsx.zip"]
+    static let resultNames = ["result"] + SynthJobDownload.allCases.map(\.rawValue)
 
     /// The settings of `marketgpt synth` for `parameters`.
     static func settings(_ parameters: SynthJobParameters, threads: Int) -> SynthJobs.Settings {
@@ -39,12 +40,13 @@ enum SynthJobWork {
         }
     }
 
-    /// Runs the job in `folder`; `progress(tried, accepted)` after every batch of candidates; `isCancelled`
-    /// is checked after every batch and every packaged series (→ `CancellationError`).
-    /// Returns the fidelity of each kept series and the seconds of generation (`SynthJobs.generate`: candidates,
-    /// CSVs, report.json — what `marketgpt synth` does) and of packaging (workbooks and the two zips).
+    /// Runs the job in `folder`: exactly the work of `marketgpt synth` (candidates, CSVs, report.json) into
+    /// `<job>/.partial/result`, renamed to `<job>/result` when complete. `progress(tried, accepted)` after every
+    /// batch of candidates; `isCancelled` is checked after every batch (→ `CancellationError`). The ZIPs are not
+    /// made here: `package` builds each on its first download (so a job costs what the command costs).
+    /// Returns the fidelity of each kept series and the seconds of generation.
     static func run(folder: URL, parameters: SynthJobParameters, threads: Int,
-                    progress: @escaping (Int, Int) -> Void, isCancelled: @escaping () -> Bool) throws -> (fidelity: [Double], generationSeconds: Double, packagingSeconds: Double) {
+                    progress: @escaping (Int, Int) -> Void, isCancelled: @escaping () -> Bool) throws -> (fidelity: [Double], generationSeconds: Double) {
         let started = Date()
         let partial = folder.appendingPathComponent(".partial")
         try? FileManager.default.removeItem(at: partial)
@@ -54,44 +56,57 @@ enum SynthJobWork {
             progress(tried, kept)
             return !isCancelled()
         })
-        let generated = Date()
-        // One workbook per series, built on the job's threads (each series its own file), then read back in order.
-        var csvFiles: [(String, Data)] = [], xlsxFiles: [(String, Data)] = []
-        let names = accepted.map { "synthetic_\($0.sample)" }
-        var failures = [Error?](repeating: nil, count: names.count)
-        let workers = max(1, min(threads, names.count))
-        failures.withUnsafeMutableBufferPointer { failed in
-            let failedBase = failed.baseAddress
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var index = worker
-                while index < names.count, !isCancelled() {
-                    do {
-                        let bars = try OHLCVCSV.load(resultFolder.appendingPathComponent(names[index] + ".csv")).series
-                        try workbook(bars, name: names[index]).write(to: partial.appendingPathComponent(names[index] + ".xlsx"))
-                    } catch { failedBase?[index] = error }
-                    index += workers
+        if isCancelled() { throw CancellationError() }
+        let target = folder.appendingPathComponent("result")
+        try? FileManager.default.removeItem(at: target)
+        try FileManager.default.moveItem(at: resultFolder, to: target)
+        try? FileManager.default.removeItem(at: partial)
+        return (accepted.map(\.fidelity), Date().timeIntervalSince(started))
+    }
+
+    /// Builds `<job>/<package>` from the job's `result/` folder (the series in `report.json`'s order, workbooks
+    /// on `threads` threads) and renames it into place atomically (`AtomicFile`): a reader sees the whole ZIP
+    /// or none. Returns the seconds it took.
+    static func package(_ package: SynthJobDownload, folder: URL, threads: Int) throws -> Double {
+        let started = Date()
+        let resultFolder = folder.appendingPathComponent("result")
+        let report = try Data(contentsOf: resultFolder.appendingPathComponent("report.json"))
+        let names = try FileManager.default.contentsOfDirectory(atPath: resultFolder.path)
+            .filter { $0.hasPrefix("synthetic_") && $0.hasSuffix(".csv") }
+            .map { String($0.dropLast(4)) }
+            .sorted { (Int($0.dropFirst(10)) ?? 0, $0) < (Int($1.dropFirst(10)) ?? 0, $1) }
+        let url = folder.appendingPathComponent(package.rawValue)
+        switch package {
+        case .csvZip:
+            let files = try names.map { ($0 + ".csv", try Data(contentsOf: resultFolder.appendingPathComponent($0 + ".csv"))) }
+            try AtomicFile.write(to: url) { temporary in try zipFiles(files + [("report.json", report)], to: temporary) }
+        case .xlsxZip:
+            // One workbook per series, built on `threads` threads (each series its own slot), then zipped in order.
+            var workbooks = [Data?](repeating: nil, count: names.count)
+            var failures = [Error?](repeating: nil, count: names.count)
+            let workers = max(1, min(threads, names.count))
+            workbooks.withUnsafeMutableBufferPointer { built in
+                failures.withUnsafeMutableBufferPointer { failed in
+                    let builtBase = built.baseAddress, failedBase = failed.baseAddress
+                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                        var index = worker
+                        while index < names.count {
+                            do {
+                                let bars = try OHLCVCSV.load(resultFolder.appendingPathComponent(names[index] + ".csv")).series
+                                builtBase?[index] = try workbook(bars, name: names[index]).data()
+                            } catch { failedBase?[index] = error }
+                            index += workers
+                        }
+                    }
                 }
             }
+            if let failure = failures.compactMap({ $0 }).first { throw failure }
+            let files = zip(names, workbooks).map { ($0 + ".xlsx", $1 ?? Data()) }
+            try AtomicFile.write(to: url) { temporary in
+                try zipFiles(files, to: temporary, compression: .none, then: [("report.json", report)])
+            }
         }
-        if isCancelled() { throw CancellationError() }
-        if let failure = failures.compactMap({ $0 }).first { throw failure }
-        for name in names {
-            csvFiles.append((name + ".csv", try Data(contentsOf: resultFolder.appendingPathComponent(name + ".csv"))))
-            let xlsx = partial.appendingPathComponent(name + ".xlsx")
-            xlsxFiles.append((name + ".xlsx", try Data(contentsOf: xlsx)))
-            try FileManager.default.removeItem(at: xlsx)
-        }
-        let report = try Data(contentsOf: resultFolder.appendingPathComponent("report.json"))
-        try zipFiles(csvFiles + [("report.json", report)], to: partial.appendingPathComponent("result.zip"))
-        // An .xlsx is already a deflated ZIP: stored as is (deflating it again costs time and saves nothing).
-        try zipFiles(xlsxFiles, to: partial.appendingPathComponent("result-xlsx.zip"), compression: .none, then: [("report.json", report)])
-        if isCancelled() { throw CancellationError() }
-        for name in resultNames {
-            let target = folder.appendingPathComponent(name)
-            try? FileManager.default.removeItem(at: target)
-            try FileManager.default.moveItem(at: partial.appendingPathComponent(name), to: target)
-        }
-        return (accepted.map(\.fidelity), generated.timeIntervalSince(started), Date().timeIntervalSince(generated))
+        return Date().timeIntervalSince(started)
     }
 
     /// One worksheet `Date, Open, High, Low, Close, Volume` (dates as Excel dates).

@@ -50,8 +50,8 @@ enum SynthRoutes {
             let id = try job(jobs, context).id
             return events(jobs, id: id)
         }
-        router.get("/v1/synth/jobs/:id/result.zip") { _, context -> Response in try await result(jobs, context, file: "result.zip") }
-        router.get("/v1/synth/jobs/:id/result-xlsx.zip") { _, context -> Response in try await result(jobs, context, file: "result-xlsx.zip") }
+        router.get("/v1/synth/jobs/:id/result.zip") { _, context -> Response in try await result(jobs, context, .csvZip) }
+        router.get("/v1/synth/jobs/:id/result-xlsx.zip") { _, context -> Response in try await result(jobs, context, .xlsxZip) }
     }
 
     /// The job named by the `id` path parameter (404 when unknown or malformed).
@@ -61,15 +61,13 @@ enum SynthRoutes {
         return state
     }
 
-    /// A finished job's ZIP (409 while it is not done).
-    static func result(_ jobs: SynthJobQueue, _ context: BasicRequestContext, file: String) async throws -> Response {
+    /// A finished job's ZIP (409 while it is not done), built on the first request and then kept.
+    static func result(_ jobs: SynthJobQueue, _ context: BasicRequestContext, _ package: SynthJobDownload) async throws -> Response {
         let state = try job(jobs, context)
-        guard state.state == .done else { throw APIError.conflict("job \(state.id) is \(state.state.rawValue); results exist only when it is done") }
-        guard let folder = jobs.folder(state.id) else { throw APIError.notFound("no synth job '\(state.id)'") }
-        let bytes = try await Blocking.run { try Data(contentsOf: folder.appendingPathComponent(file)) }
+        let bytes = try await Blocking.run { try Data(contentsOf: try jobs.download(state.id, package)) }
         var headers = HTTPFields()
         headers[.contentType] = "application/zip"
-        headers[.contentDisposition] = "attachment; filename=\"synth-\(state.id.prefix(8))-\(file)\""
+        headers[.contentDisposition] = "attachment; filename=\"synth-\(state.id.prefix(8))-\(package.rawValue)\""
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 

@@ -101,15 +101,21 @@ public struct XLSXWorkbook {
         return out
     }
 
-    /// Writes the `.xlsx` (a ZIP of `parts()`) to `url`.
-    public func write(to url: URL) throws {
-        try? FileManager.default.removeItem(at: url)
-        let archive = try Archive(url: url, accessMode: .create)
+    /// The `.xlsx` bytes: a ZIP of `parts()`, deflated, built in memory.
+    public func data() throws -> Data {
+        let archive = try Archive(data: Data(), accessMode: .create)
         for (path, bytes) in parts() {
             try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(bytes.count), compressionMethod: .deflate) { position, size in
                 bytes.subdata(in: Int(position)..<Int(position) + size)
             }
         }
+        guard let bytes = archive.data else { throw CocoaError(.fileWriteUnknown) }
+        return bytes
+    }
+
+    /// Writes the `.xlsx` (see `data()`) to `url` atomically.
+    public func write(to url: URL) throws {
+        try AtomicFile.write(try data(), to: url)
     }
 
     /// Column letters of a 0-based index: 0 → A, 25 → Z, 26 → AA.

@@ -78,6 +78,7 @@ public enum NightlySignals {
     }
 
     /// The forecasts of `date`, one per asset in input order (`options.rule` is not used: no decision is taken).
+    /// Ends early, with rows left without a forecast, when the bound `StopFlag` is raised.
     /// Throws `SignalError.checkpoint` for an asset whose category the checkpoint does not know.
     public static func forecasts(date: DayNumber, assets: [SignalAsset], models: SignalModelSet,
                                  options: SignalRunOptions) throws -> [AssetForecast] {
@@ -126,10 +127,12 @@ public enum NightlySignals {
             groups[g].categoryIDs.append(Int32(categoryID))
         }
         for group in groups {
+            if StopFlag.isRequested { break }                       // the caller discards the rows (see `StopFlag`)
             let batch = Batch(batchSize: group.members.count, featureCount: group.model.model.config.featureCount,
                               inputs: group.features, assetIDs: group.assetIDs, categoryIDs: group.categoryIDs)
             var rng = RandomGenerator(seed: mcSeed(options.seed, date: date, ticker: assets[group.members[0]].ticker))
             let p = group.model.predictive(batch, samples: options.samples, rng: &rng)   // (B, H) each
+            if StopFlag.isRequested { break }
             let h = p.horizon
             for (b, index) in group.members.enumerated() {
                 let range = (b * h)..<((b + 1) * h)

@@ -57,7 +57,18 @@ final class SynthJobTests: XCTestCase {
             let progress = job["progress"] as? [String: Any] ?? [:]
             XCTAssertEqual(progress["accepted"] as? Int, 3)
             XCTAssertGreaterThanOrEqual(progress["candidates_tried"] as? Int ?? 0, 3)
+            // The ZIPs are made on the first download, not by the job (the job does what `marketgpt synth` does).
+            let folder = try XCTUnwrap(state.jobs.folder(id))
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("result.zip").path))
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("result-xlsx.zip").path))
+            XCTAssertNil(state.jobs.state(id)?.packagingSeconds)
+            XCTAssertNotNil(state.jobs.state(id)?.generationSeconds)
             let zip = try await client.execute(uri: "/v1/synth/jobs/\(id)/result.zip", method: .get)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("result.zip").path))
+            let packagedOnce = try XCTUnwrap(state.jobs.state(id)?.packagingSeconds)
+            let again = try await client.execute(uri: "/v1/synth/jobs/\(id)/result.zip", method: .get)
+            XCTAssertEqual(Data(buffer: again.body), Data(buffer: zip.body), "the second download serves the kept ZIP")
+            XCTAssertEqual(state.jobs.state(id)?.packagingSeconds, packagedOnce, "a kept ZIP is not built again")
             XCTAssertEqual(zip.status, .ok)
             XCTAssertEqual(zip.headers[.contentType], "application/zip")
             let files = try self.entries(Data(buffer: zip.body))
@@ -71,7 +82,7 @@ final class SynthJobTests: XCTestCase {
             XCTAssertEqual(Set(workbooks.keys), ["synthetic_0.xlsx", "synthetic_1.xlsx", "synthetic_2.xlsx", "report.json"])
             try self.checkWithOpenpyxl(workbooks["synthetic_1.xlsx"]!, csv: files["synthetic_1.csv"]!)
             // The files live under the jobs folder; nothing half-written is left.
-            let folder = try XCTUnwrap(state.jobs.folder(id))
+            XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: folder.path).allSatisfy { !$0.hasPrefix(".") })
             XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("result/report.json").path))
             XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent(".partial").path))
             let listed = ServerFixture.json(try await client.execute(uri: "/v1/synth/jobs", method: .get).body)["jobs"] as? [[String: Any]]

@@ -6,9 +6,9 @@ import Foundation
 /// D = sup |F_x − F_y| over the pooled values (ties handled by stepping past every equal value).
 /// p-value: the exact distribution of D under H0 (lattice-path recursion, Hodges 1958; the algorithm
 /// of R's `psmirnov2x`) when max(m, n) ≤ `exactLimit` = 10,000 — scipy's `method='auto'` choice —
-/// else the asymptotic Kolmogorov distribution at √(mn/(m+n))·D with Stephens' small-sample
-/// correction (scipy uses the exact one-sample law `kstwo` at round(mn/(m+n)) there; the two agree
-/// to about 1e-3 in p, see the cross-check test).
+/// else scipy's asymptotic method: the one-sample two-sided law at N = round(mn/(m+n)) (half to even, as
+/// numpy rounds), P(D_N ≥ D) by `KolmogorovDistribution` (= `scipy.stats.kstwo.sf`). Both agree with
+/// scipy to 1e-9 in p (the cross-check test).
 public enum KolmogorovSmirnov {
     public static let exactLimit = 10_000
 
@@ -71,24 +71,11 @@ public enum KolmogorovSmirnov {
         return min(1, max(0, 1 - u[n]))
     }
 
-    /// P(D ≥ d), asymptotic: Q_KS((√e + 0.12 + 0.11/√e)·d), e = m n / (m + n).
+    /// P(D ≥ d), asymptotic as scipy's `ks_2samp(method='asymp')`: `kstwo.sf(d, round(e))`, e = m n / (m + n).
     public static func asymptoticPValue(d: Double, m: Int, n: Int) -> Double {
-        let e = Double(m) * Double(n) / Double(m + n)
-        let root = e.squareRoot()
-        return kolmogorovSurvival((root + 0.12 + 0.11 / root) * d)
-    }
-
-    /// Q_KS(λ) = 2 Σ_{k≥1} (−1)^{k−1} e^{−2k²λ²}, the Kolmogorov distribution's survival function.
-    public static func kolmogorovSurvival(_ lambda: Double) -> Double {
-        if lambda < 0.2 { return 1 }
-        var sum = 0.0, sign = 1.0
-        for k in 1...200 {
-            let term = exp(-2 * Double(k * k) * lambda * lambda)
-            sum += sign * term
-            if term < 1e-16 { break }
-            sign = -sign
-        }
-        return min(1, max(0, 2 * sum))
+        let larger = Double(max(m, n)), smaller = Double(min(m, n))
+        let e = larger * smaller / (larger + smaller)
+        return KolmogorovDistribution.survival(d, n: max(1, Int(e.rounded(.toNearestOrEven))))
     }
 }
 
