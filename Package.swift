@@ -40,7 +40,9 @@ let package = Package(
         // OpenMPI (Debian: libopenmpi-dev); pkg-config's ompi-c gives mpi.h's folder and -lmpi.
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "MarketSupport", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "MarketTensor", dependencies: ["CBLAS", "MarketSupport"]),
+        // C kernels with AVX2/FMA paths chosen at run time, CPU feature tests, OpenBLAS's run-time core switch.
+        .target(name: "CKernels"),
+        .target(name: "MarketTensor", dependencies: ["CBLAS", "CKernels", "MarketSupport"]),
         .target(name: "MarketData", dependencies: ["MarketSupport"]),
         .target(name: "MarketSynthetic", dependencies: ["MarketData", "MarketSupport", "CBLAS"]),
         .target(name: "MarketCharts", dependencies: ["MarketSupport"]),
@@ -90,7 +92,7 @@ let package = Package(
         // Test helpers shared by every test target: the CLI runner, the Python runner, temporary folders.
         .target(name: "MarketTestSupport", path: "Tests/MarketTestSupport"),
         .testTarget(name: "MarketSupportTests", dependencies: ["MarketSupport", "MarketTestSupport"]),
-        .testTarget(name: "MarketTensorTests", dependencies: ["MarketTensor", "MarketSupport", "CBLAS", "MarketTestSupport"]),
+        .testTarget(name: "MarketTensorTests", dependencies: ["MarketTensor", "MarketSupport", "CBLAS", "CKernels", "MarketTestSupport"]),
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData", "MarketSupport", "MarketTestSupport"]),
         .testTarget(name: "MarketSyntheticTests", dependencies: ["MarketSynthetic", "MarketData", "MarketSupport", "CBLAS", "MarketTestSupport"]),
         .testTarget(name: "MarketChartsTests", dependencies: ["MarketCharts", "MarketSupport"]),

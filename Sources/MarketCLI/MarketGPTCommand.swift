@@ -1,6 +1,7 @@
 // The `marketgpt` entry point: the root command and the list of subcommands.
 import ArgumentParser
 import MarketDistributed
+import MarketTensor
 
 /// The root of the `marketgpt` command line. Each subcommand lives in its own file.
 @main
@@ -34,6 +35,7 @@ struct MarketGPTCommand: ParsableCommand {
 
     /// Parses the command line and runs the subcommand; every error goes through `ExitStatus`.
     static func main() {
+        BLASRuntime.prepare()   // OpenBLAS's kernels for this CPU, before any thread uses BLAS
         do {
             var command = try parseAsRoot()
             try command.run()

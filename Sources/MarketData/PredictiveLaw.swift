@@ -71,12 +71,16 @@ public struct PredictiveLaw: Equatable, Sendable {
     public var locations: [Double]
     /// (M) member scales > 0 (the standard deviation for Gaussian members; t scale, not sd, for Student-t).
     public var scales: [Double]
+    /// A quantile-map recalibration of the whole law (nil: none): CDF g(F(y)), density g′(F(y)) f(y), quantile
+    /// F⁻¹(g⁻¹(p)) where F, f are the mixture's above. `mean`, `variance` and `sum` stay those of the unmapped mixture.
+    public var pitMap: PITMap?
 
-    public init(family: LawFamily, locations: [Double], scales: [Double]) {
+    public init(family: LawFamily, locations: [Double], scales: [Double], pitMap: PITMap? = nil) {
         precondition(!locations.isEmpty && locations.count == scales.count, "PredictiveLaw: \(locations.count) locations, \(scales.count) scales")
         self.family = family
         self.locations = locations
         self.scales = scales
+        self.pitMap = pitMap
     }
 
     /// N(mean, variance).
@@ -95,7 +99,12 @@ public struct PredictiveLaw: Equatable, Sendable {
 
     /// The law with every member scale multiplied by `factor` (variance × factor²): a recalibration.
     public func scaled(by factor: Double) -> PredictiveLaw {
-        PredictiveLaw(family: family, locations: locations, scales: scales.map { $0 * factor })
+        PredictiveLaw(family: family, locations: locations, scales: scales.map { $0 * factor }, pitMap: pitMap)
+    }
+
+    /// The law recalibrated by the quantile map `map` (replacing any map it had).
+    public func mapped(by map: PITMap?) -> PredictiveLaw {
+        PredictiveLaw(family: family, locations: locations, scales: scales, pitMap: map)
     }
 
     /// True when every location is finite and every scale finite and > 0.
@@ -117,8 +126,13 @@ public struct PredictiveLaw: Equatable, Sendable {
         return locations.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(memberCount)
     }
 
-    /// ln p(y) = ln (1/M) Σ_m f_m(y) (log-sum-exp).
+    /// ln p(y) = ln (1/M) Σ_m f_m(y) (log-sum-exp), plus ln g′(F(y)) with a quantile map.
     public func logDensity(_ y: Double) -> Double {
+        guard let pitMap else { return baseLogDensity(y) }
+        return baseLogDensity(y) + log(pitMap.slope(baseCDF(y)))
+    }
+
+    func baseLogDensity(_ y: Double) -> Double {
         if memberCount == 1 { return family.logDensity((y - locations[0]) / scales[0]) - log(scales[0]) }
         var terms = [Double](repeating: 0, count: memberCount)
         var peak = -Double.infinity
@@ -135,8 +149,13 @@ public struct PredictiveLaw: Equatable, Sendable {
     /// −ln p(y) (nats).
     public func negativeLogLikelihood(_ y: Double) -> Double { -logDensity(y) }
 
-    /// F(y) = (1/M) Σ_m F_m(y): the PIT value of y.
+    /// F(y) = (1/M) Σ_m F_m(y): the PIT value of y (g(F(y)) with a quantile map).
     public func cdf(_ y: Double) -> Double {
+        guard let pitMap else { return baseCDF(y) }
+        return pitMap.map(baseCDF(y))
+    }
+
+    func baseCDF(_ y: Double) -> Double {
         var sum = 0.0
         for m in 0..<memberCount { sum += family.cdf((y - locations[m]) / scales[m]) }
         return sum / Double(memberCount)
@@ -145,6 +164,11 @@ public struct PredictiveLaw: Equatable, Sendable {
     /// F⁻¹(p): exact for one member; for a mixture the root of F(y) = p by bisection between the
     /// members' own p-quantiles (which bracket it), to 1e-12 relative.
     public func quantile(_ p: Double) -> Double {
+        guard let pitMap else { return baseQuantile(p) }
+        return baseQuantile(pitMap.inverse(p))
+    }
+
+    func baseQuantile(_ p: Double) -> Double {
         let z = family.quantile(p)
         if memberCount == 1 || !z.isFinite { return locations[0] + scales[0] * z }
         var lo = Double.infinity, hi = -Double.infinity
@@ -155,7 +179,7 @@ public struct PredictiveLaw: Equatable, Sendable {
         for _ in 0..<200 {
             let mid = 0.5 * (lo + hi)
             if hi - lo <= 1e-12 * max(1e-300, abs(mid)) { break }
-            if cdf(mid) < p { lo = mid } else { hi = mid }
+            if baseCDF(mid) < p { lo = mid } else { hi = mid }
         }
         return 0.5 * (lo + hi)
     }
@@ -191,7 +215,12 @@ public struct PredictiveLaw: Equatable, Sendable {
     /// mixture the first term is exact and the second comes from a deterministic stratified sample of
     /// `quantilePoints` member quantiles per member, rescaled so that one member's sample reproduces its exact
     /// ½E|Z − Z′| (error well below 1 %; `StudentTCRPSTests` compares it with scipy quadrature).
+    ///
+    /// With a quantile map: exact for one member (E|Z − z| from the knots' partial moments, ½E|Z − Z′| of the
+    /// mapped standard law computed once per map); for a mixture the sorted member-quantile sample is read at the
+    /// levels g⁻¹(p) and scored as a sample (error of the order of 1 %, `PITMapTests` against scipy quadrature).
     public func crps(_ y: Double, quantilePoints: Int = 64) -> Double {
+        if let pitMap { return mappedCRPS(y, map: pitMap, quantilePoints: quantilePoints) }
         let m = memberCount
         var first = 0.0
         for k in 0..<m { first += scales[k] * family.expectedAbsoluteDeviation((y - locations[k]) / scales[k]) }
@@ -218,6 +247,28 @@ public struct PredictiveLaw: Equatable, Sendable {
         }
     }
 
+    func mappedCRPS(_ y: Double, map: PITMap, quantilePoints: Int) -> Double {
+        if memberCount == 1 {
+            let c = map.constants(family)
+            return scales[0] * (map.expectedAbsoluteDeviation((y - locations[0]) / scales[0], family: family) - c.halfMeanPairDistance)
+        }
+        let standard = Self.standardQuantiles(family, points: quantilePoints)
+        var sample = [Double](); sample.reserveCapacity(memberCount * standard.count)
+        for k in 0..<memberCount { for z in standard { sample.append(locations[k] + scales[k] * z) } }
+        sample.sort()
+        let n = sample.count
+        var mappedSample = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            let position = map.inverse((Double(i) + 0.5) / Double(n)) * Double(n) - 0.5
+            let a = min(max(Int(position.rounded(.down)), 0), n - 1), b = min(a + 1, n - 1)
+            let w = min(max(position - Double(a), 0), 1)
+            mappedSample[i] = sample[a] + w * (sample[b] - sample[a])
+        }
+        var first = 0.0
+        for x in mappedSample { first += abs(x - y) }
+        return first / Double(n) - Self.halfMeanPairDistance(sortedSample: mappedSample)
+    }
+
     /// The standard member's quantiles at the stratum midpoints (j + ½)/n, j < n (sorted).
     static func standardQuantiles(_ family: LawFamily, points n: Int) -> [Double] {
         (0..<n).map { family.quantile((Double($0) + 0.5) / Double(n)) }
@@ -236,8 +287,11 @@ public struct PredictiveLaw: Equatable, Sendable {
     /// a Student-t with the summed variance and ν′ matched to the sum's excess kurtosis,
     /// 6/(ν′ − 4) = Σ v_i² · 6/(ν − 4) / (Σ v_i)² (ν ≤ 4 keeps ν). Members are combined pass by pass
     /// (member m of the result sums member m of each law), so the laws must have equal M.
+    /// One law is returned as it is (with its quantile map); a sum of several combines the unmapped members
+    /// (a quantile map of a one-day law does not carry over to the h-day sum).
     public static func sum(_ laws: [PredictiveLaw]) -> PredictiveLaw {
         precondition(!laws.isEmpty, "PredictiveLaw.sum: no laws")
+        if laws.count == 1 { return laws[0] }
         let m = laws[0].memberCount, family = laws[0].family
         precondition(laws.allSatisfy { $0.memberCount == m && $0.family == family }, "PredictiveLaw.sum: members or families differ")
         var locations = [Double](repeating: 0, count: m), variances = [Double](repeating: 0, count: m)

@@ -3,6 +3,10 @@ import Foundation
 import MarketData
 import MarketTensor
 
+/// The post-hoc recalibration of a checkpoint's predictive per category K and horizon step h: a variance scale
+/// (below), or the variance scale followed by a quantile map (`maps`, a `PITMap` g_{K,h} fitted on the scaled law's
+/// PIT), whichever `methods[K]` names (chosen on the validation period by cross-fitted NLL, `PredictiveCalibration.fit`).
+///
 /// A factor c_{K,h} on the predictive scale (σ of a Gaussian, the scale of a Student-t; the variance is
 /// multiplied by c²) per category K and horizon step h, chosen to minimise the mean NLL of the model's own
 /// law on rows the model never trained on (pre-training's validation period, or the walk-forward windows,
@@ -12,7 +16,7 @@ import MarketTensor
 public struct PredictiveCalibration: Codable, Equatable, Sendable {
     /// The checkpoint metadata key.
     public static let metadataKey = "calibration"
-    /// `variance_scale` (the only method so far).
+    /// `variance_scale`, `quantile_map` or `selected` (per category, `methods`).
     public var method = "variance_scale"
     /// What it was fitted on (e.g. `validation 2021-03-01..2022-02-28`).
     public var fittedOn: String
@@ -20,8 +24,15 @@ public struct PredictiveCalibration: Codable, Equatable, Sendable {
     public var factors: [String: [Double]]
     /// Category name → targets it was fitted on.
     public var targets: [String: Int]
+    /// Category name → (H) quantile maps g_h (nil: identity for a step with too few targets); nil when none fitted.
+    public var maps: [String: [PITMap?]]?
+    /// Category name → the method applied: `variance_scale` or `quantile_map` (nil or missing: `variance_scale`).
+    public var methods: [String: String]?
+    /// Category name → how each method did on the validation period held out from its own fit (two halves by
+    /// origin date, each scored with the other half's fit): what `methods` was chosen by.
+    public var selection: [String: CalibrationComparison]?
 
-    enum CodingKeys: String, CodingKey { case method, fittedOn = "fitted_on", factors, targets }
+    enum CodingKeys: String, CodingKey { case method, fittedOn = "fitted_on", factors, targets, maps, methods, selection }
 
     public init(fittedOn: String, factors: [String: [Double]], targets: [String: Int]) {
         self.fittedOn = fittedOn
@@ -29,19 +40,37 @@ public struct PredictiveCalibration: Codable, Equatable, Sendable {
         self.targets = targets
     }
 
-    /// The factor of `category` at step `step` (0-based); 1 when the category was not fitted.
+    /// Whether `category` is recalibrated by its quantile maps (else by its variance scale).
+    public func usesQuantileMap(category: String) -> Bool { methods?[category] == Self.quantileMapMethod }
+
+    /// The scale factor of `category` at step `step` (0-based), applied by both methods (1 when not fitted).
     public func factor(category: String, step: Int) -> Double {
         guard let values = factors[category], step < values.count else { return 1 }
         return values[step]
     }
 
-    /// `law` (of `category`, step `step`) with its scales multiplied by the factor.
-    public func apply(_ law: PredictiveLaw, category: String, step: Int) -> PredictiveLaw {
-        law.scaled(by: factor(category: category, step: step))
+    /// The quantile map applied to `category` at step `step` (nil: none).
+    public func map(category: String, step: Int) -> PITMap? {
+        guard usesQuantileMap(category: category), let values = maps?[category], step < values.count else { return nil }
+        return values[step]
     }
 
+    /// `law` (of `category`, step `step`) recalibrated: its scales multiplied by the factor, then (quantile map) the
+    /// PIT of the scaled law mapped.
+    public func apply(_ law: PredictiveLaw, category: String, step: Int) -> PredictiveLaw {
+        let scaled = law.scaled(by: factor(category: category, step: step))
+        return usesQuantileMap(category: category) ? scaled.mapped(by: map(category: category, step: step)) : scaled
+    }
+
+    /// The method names.
+    public static let varianceScaleMethod = "variance_scale", quantileMapMethod = "quantile_map"
+
     /// JSON for the checkpoint metadata.
-    public func jsonString() throws -> String { String(decoding: try JSONEncoder().encode(self), as: UTF8.self) }
+    public func jsonString() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]   // the same calibration is the same bytes
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
 
     /// The calibration stored in `metadata` (nil when none); throws for a malformed entry naming the key.
     public static func read(_ metadata: [String: String], file: String) throws -> PredictiveCalibration? {
@@ -50,4 +79,22 @@ public struct PredictiveCalibration: Codable, Equatable, Sendable {
             throw TensorError.malformedFile(file: file, reason: "bad '\(metadataKey)' in __metadata__ (\(error))")
         }
     }
+}
+
+/// Held-out scores of one recalibration method on a validation period (mean NLL in nats, interval coverage).
+public struct HeldOutScores: Codable, Equatable, Sendable {
+    public var nll: Double, coverage50: Double, coverage90: Double
+    public var targets: Int
+
+    public init(nll: Double, coverage50: Double, coverage90: Double, targets: Int) {
+        self.nll = nll; self.coverage50 = coverage50; self.coverage90 = coverage90; self.targets = targets
+    }
+    enum CodingKeys: String, CodingKey { case nll, coverage50 = "coverage_50", coverage90 = "coverage_90", targets }
+}
+
+/// The variance scale and the quantile map of one category, each scored on validation rows it was not fitted on.
+public struct CalibrationComparison: Codable, Equatable, Sendable {
+    public var varianceScale: HeldOutScores, quantileMap: HeldOutScores
+    public init(varianceScale: HeldOutScores, quantileMap: HeldOutScores) { self.varianceScale = varianceScale; self.quantileMap = quantileMap }
+    enum CodingKeys: String, CodingKey { case varianceScale = "variance_scale", quantileMap = "quantile_map" }
 }

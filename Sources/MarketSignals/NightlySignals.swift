@@ -136,13 +136,16 @@ public enum NightlySignals {
             let h = p.horizon
             for (b, index) in group.members.enumerated() {
                 let range = (b * h)..<((b + 1) * h)
-                // The checkpoint's calibration scales each member (aleatoric variance × c²; the spread of the means stays).
+                // The checkpoint's calibration: a variance scale scales each member (aleatoric variance × c²; the spread of
+                // the means stays); a quantile map recalibrates the law's PIT (moments unchanged, see `PredictiveLaw.pitMap`).
                 let category = assets[index].category, calibration = group.model.calibration
                 let factors = (0..<h).map { calibration?.factor(category: category, step: $0) ?? 1 }
                 out[index].predictive = AssetPredictive(mean: p.mean[range].map(Double.init),
                                                         aleatoricVariance: (0..<h).map { Double(p.aleatoric[range.lowerBound + $0]) * factors[$0] * factors[$0] },
                                                         epistemicVariance: p.epistemic[range].map(Double.init),
-                                                        laws: (0..<h).map { p.law(row: b, step: $0).scaled(by: factors[$0]) })
+                                                        laws: (0..<h).map { step in
+                                                            let law = p.law(row: b, step: step)
+                                                            return calibration?.apply(law, category: category, step: step) ?? law })
                 out[index].zeroShot = zeroShot.contains(index)
             }
         }

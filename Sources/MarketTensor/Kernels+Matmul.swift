@@ -7,6 +7,7 @@ public func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, al
                   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
     if m == 0 || n == 0 { return }
+    _ = BLASRuntime.selection
     if k == 0 {
         for i in 0..<m { for j in 0..<n { c[i &* ldc &+ j] = beta == 0 ? 0 : beta * c[i &* ldc &+ j] } }
         return
@@ -33,5 +34,9 @@ public func sgemmNaive(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: In
     }
 }
 
-/// Sets the number of OpenBLAS threads (call once; both cores for big GEMMs).
-public func setBLASThreads(_ count: Int) { openblas_set_num_threads(Int32(count)) }
+/// Sets the number of OpenBLAS threads (call once; both cores for big GEMMs); makes `BLASRuntime`'s core
+/// selection first.
+public func setBLASThreads(_ count: Int) {
+    _ = BLASRuntime.selection
+    openblas_set_num_threads(Int32(count))
+}

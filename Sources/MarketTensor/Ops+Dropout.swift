@@ -35,6 +35,18 @@ public func dropout(_ x: Tensor, probability p: Float, mode: DropoutMode, rng: i
     var g = 0
     var bits: UInt64 = 0
     if groupSize == 1 {
+        // Four 16-bit draws per 64-bit output, unrolled (the same draws, masks and products as the loop below).
+        let full = groups & ~3
+        while g < full {
+            let word = rng.next()
+            let v0: Float = (word & 0xFFFF) >= threshold ? keepScale : 0
+            let v1: Float = ((word >> 16) & 0xFFFF) >= threshold ? keepScale : 0
+            let v2: Float = ((word >> 32) & 0xFFFF) >= threshold ? keepScale : 0
+            let v3: Float = (word >> 48) >= threshold ? keepScale : 0
+            if records { m[g] = v0; m[g &+ 1] = v1; m[g &+ 2] = v2; m[g &+ 3] = v3 }
+            op[g] = xp[g] * v0; op[g &+ 1] = xp[g &+ 1] * v1; op[g &+ 2] = xp[g &+ 2] * v2; op[g &+ 3] = xp[g &+ 3] * v3
+            g &+= 4
+        }
         while g < groups {
             if g & 3 == 0 { bits = rng.next() }
             let v: Float = (bits & 0xFFFF) >= threshold ? keepScale : 0

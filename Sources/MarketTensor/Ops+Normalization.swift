@@ -1,7 +1,9 @@
 // Differentiable LayerNorm and softmax over the last dimension.
+import CKernels
 import Foundation
 
-/// LayerNorm over the last dim: x (…, C), weight (C), bias (C) → (…, C).
+/// LayerNorm over the last dim: x (…, C), weight (C), bias (C) → (…, C). The C kernels (`mg_layernorm_*_avx2`)
+/// when `mg_kernels_use_avx2()`, else the Swift kernels `layerNormForward`/`layerNormBackward`.
 public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, epsilon: Float = 1e-5) -> Tensor {
     let c = x.shape[x.rank - 1]
     precondition(weight.count == c && bias.count == c, "layerNorm: \(x.shape) with weight \(weight.shape), bias \(bias.shape)")
@@ -9,14 +11,24 @@ public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, epsilon: Float 
     let pool = Tensor.pool(of: weight, x)
     let out = Tensor(uninitializedShape: x.shape, pool: pool)
     let stats = Tensor(uninitializedShape: [2, rows], pool: pool)  // mean, rstd
-    layerNormForward(out.data, stats.data, stats.data + rows, x.data, weight.data, bias.data,
-                     rows: rows, columns: c, epsilon: epsilon)
+    let avx2 = mg_kernels_use_avx2() != 0
+    if avx2 {
+        mg_layernorm_forward_avx2(out.data, stats.data, stats.data + rows, x.data, weight.data, bias.data, rows, c, epsilon)
+    } else {
+        layerNormForward(out.data, stats.data, stats.data + rows, x.data, weight.data, bias.data,
+                         rows: rows, columns: c, epsilon: epsilon)
+    }
     if Tensor.recordsGradient(x, weight, bias) {
         out.record([x, weight, bias]) { out in
-            layerNormBackward(x.requiresGrad ? x.gradForAccumulation() : nil,
-                              weight.requiresGrad ? weight.gradForAccumulation() : nil,
-                              bias.requiresGrad ? bias.gradForAccumulation() : nil,
-                              out.gradBuffer!, x.data, weight.data, stats.data, stats.data + rows, rows: rows, columns: c)
+            let dx = x.requiresGrad ? x.gradForAccumulation() : nil
+            let dw = weight.requiresGrad ? weight.gradForAccumulation() : nil
+            let db = bias.requiresGrad ? bias.gradForAccumulation() : nil
+            if avx2 {
+                mg_layernorm_backward_avx2(dx, dw, db, out.gradBuffer!, x.data, weight.data, stats.data, stats.data + rows, rows, c)
+            } else {
+                layerNormBackward(dx, dw, db, out.gradBuffer!, x.data, weight.data, stats.data, stats.data + rows,
+                                  rows: rows, columns: c)
+            }
         }
     }
     return out

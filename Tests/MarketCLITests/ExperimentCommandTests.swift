@@ -35,7 +35,11 @@ final class ExperimentCommandTests: XCTestCase {
         XCTAssertEqual(categories.map { $0["name"] as? String }, ["crypto", "forex"])
         for group in categories {
             let scores = try XCTUnwrap(group["scores"] as? [String: [String: Any]])
-            XCTAssertEqual(Set(scores.keys), ["pretrained", "pretrained_calibrated", "finetuned", "finetuned_calibrated", "rw", "ewma", "garch", "garch_t"])
+            XCTAssertEqual(Set(scores.keys), ["pretrained", "pretrained_calibrated", "pretrained_variance_scale", "pretrained_quantile_map",
+                                              "finetuned", "finetuned_calibrated", "rw", "ewma", "garch", "garch_t"])
+            // The recalibration chosen on validation and the fine-tuning fall-back are reported per category.
+            let facts = try XCTUnwrap(group["facts"] as? [String: Any])
+            XCTAssertNotNil(facts["fineTuneFellBack"] ?? facts["fine_tune_fell_back"])
             let counts = Set(scores.values.compactMap { $0["count"] as? Int })
             XCTAssertEqual(counts.count, 1, "every forecaster on the same targets: \(counts)")
             XCTAssertGreaterThan(counts.first ?? 0, 100)

@@ -18,12 +18,16 @@ public struct WalkForwardSection: Codable, Equatable, Sendable {
     public var keepOnlyIfValidationImproves = true
     /// Bars per asset held out for that guard. Default 42.
     public var guardBars = 42
+    /// Return the pre-trained weights when the fine-tuned path scored a worse NLL than the pre-trained model on the
+    /// walk-forward windows (validation period; `WalkForwardOptions.fallBackUnlessWindowsImprove`). Default true.
+    public var fallBackUnlessWindowsImprove = true
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case windowMonths = "window_months", epochs, trainMonths = "train_months", maxStepsPerWindow = "max_steps_per_window"
         case purgeBars = "purge_bars", keepOnlyIfValidationImproves = "keep_only_if_validation_improves", guardBars = "guard_bars"
+        case fallBackUnlessWindowsImprove = "fall_back_unless_windows_improve"
     }
 
     public init(from decoder: Decoder) throws {
@@ -35,6 +39,7 @@ public struct WalkForwardSection: Codable, Equatable, Sendable {
         purgeBars = try c.decodeIfPresent(Int.self, forKey: .purgeBars)
         keepOnlyIfValidationImproves = try c.decodeIfPresent(Bool.self, forKey: .keepOnlyIfValidationImproves) ?? d.keepOnlyIfValidationImproves
         guardBars = try c.decodeIfPresent(Int.self, forKey: .guardBars) ?? d.guardBars
+        fallBackUnlessWindowsImprove = try c.decodeIfPresent(Bool.self, forKey: .fallBackUnlessWindowsImprove) ?? d.fallBackUnlessWindowsImprove
     }
 
     /// The fine-tuner's options (seed from the experiment).
@@ -47,6 +52,7 @@ public struct WalkForwardSection: Codable, Equatable, Sendable {
         o.purgeBars = purgeBars
         o.keepOnlyIfValidationImproves = keepOnlyIfValidationImproves
         o.guardBars = guardBars
+        o.fallBackUnlessWindowsImprove = fallBackUnlessWindowsImprove
         o.minimumHistoryYears = 0
         o.seed = seed
         return o
@@ -80,7 +86,8 @@ public struct EnsembleSection: Codable, Equatable, Sendable {
 /// finetune:     { … }   # TrainingConfig of fine-tuning (learning_rate, batch_size, clip_norm, …)
 /// walk_forward: { … }   # WalkForwardSection
 /// ensemble:     { members: 3, samples: 10 }   # EnsembleSection: MC-dropout and deep-ensemble variants (default 1, 1: none)
-/// calibrate: true       # fit the post-hoc scale calibration on held-out rows (never the test period)
+/// calibrate: true       # fit the post-hoc calibration on held-out rows (never the test period)
+/// calibration_method: selected   # variance_scale, quantile_map, or selected per category on validation (default)
 /// categories: [crypto]  # default: every category
 /// strategy:     { … }   # ExperimentStrategySection: signal rule fitted on validation, test period traded
 /// notify: { … }         # NotifySettings: webhook on epoch/checkpoint/finish/failure (default none)
@@ -95,6 +102,9 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
     public var walkForward = WalkForwardSection()
     public var ensemble = EnsembleSection()
     public var calibrate = true
+    /// The post-hoc recalibration (`calibration_method`): `variance_scale`, `quantile_map` or `selected` (default:
+    /// per category, the one with the lower NLL on validation rows held out from its fit).
+    public var calibrationMethod = CalibrationMethod.selected
     public var categories: [String]?
     public var strategy = ExperimentStrategySection()
     /// Webhook notifications of the run (`notify:`); default none.
@@ -102,7 +112,9 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case model, training, finetune, walkForward = "walk_forward", ensemble, calibrate, categories, strategy, notify }
+    enum CodingKeys: String, CodingKey {
+        case model, training, finetune, walkForward = "walk_forward", ensemble, calibrate, calibrationMethod = "calibration_method", categories, strategy, notify
+    }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -112,6 +124,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
         walkForward = try c.decodeIfPresent(WalkForwardSection.self, forKey: .walkForward) ?? WalkForwardSection()
         ensemble = try c.decodeIfPresent(EnsembleSection.self, forKey: .ensemble) ?? EnsembleSection()
         calibrate = try c.decodeIfPresent(Bool.self, forKey: .calibrate) ?? true
+        calibrationMethod = try c.decodeIfPresent(CalibrationMethod.self, forKey: .calibrationMethod) ?? .selected
         categories = try c.decodeIfPresent([String].self, forKey: .categories)
         strategy = try c.decodeIfPresent(ExperimentStrategySection.self, forKey: .strategy) ?? ExperimentStrategySection()
         notify = try c.decodeIfPresent(NotifySettings.self, forKey: .notify)

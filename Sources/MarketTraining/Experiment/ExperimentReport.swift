@@ -2,6 +2,7 @@
 import Foundation
 import MarketSupport
 import MarketData
+import MarketModel
 
 /// One group (a category or everything pooled) of the experiment's test period: every forecaster on the
 /// same targets, Diebold–Mariano tests of each model variant against GARCH-t, and fine-tuned vs pre-trained.
@@ -28,6 +29,22 @@ public struct ExperimentGroup: Codable, Sendable {
     /// Per mixture variant (`pretrained_mc`, `ensemble`, their `_calibrated`): the mean predictive variance split into
     /// aleatoric, within-model (MC dropout) and between-model (ensemble) parts. Nil without mixtures.
     public var uncertainty: [String: VarianceParts]?
+    /// The recalibration chosen and the fine-tuning fall-back (nil for the pooled group).
+    public var facts: ExperimentGroupFacts?
+}
+
+/// What was chosen for one category on its validation period: the recalibration method (and how both methods did on
+/// validation rows held out from their fit) and whether fine-tuning fell back to the pre-trained weights.
+public struct ExperimentGroupFacts: Codable, Sendable {
+    /// `variance_scale` or `quantile_map`, for the pre-trained and the fine-tuned calibration.
+    public var calibrationMethodPretrained: String?, calibrationMethodFinetuned: String?
+    /// The pre-trained model's variance scale vs quantile map on held-out validation rows (what chose the method).
+    public var calibrationSelection: CalibrationComparison?
+    /// True: the fine-tuned path scored a worse NLL on the walk-forward windows than the pre-trained model, so the
+    /// pre-trained weights (and calibration) were kept as the fine-tuned model.
+    public var fineTuneFellBack: Bool?
+    /// Mean NLL on the scored walk-forward windows: the fine-tuned path and the pre-trained model.
+    public var windowsNLLFineTuned: Double?, windowsNLLPretrained: Double?
 }
 
 /// What the MC-dropout / deep-ensemble comparison cost (`ensemble:` in the config).
@@ -67,7 +84,7 @@ public struct ExperimentReport: Codable, Sendable {
     /// Pretty, key-sorted JSON (NaN as null).
     public func jsonData() throws -> Data { try ReportJSON.encode(self) }
 
-    static let forecasters = ["pretrained", "pretrained_calibrated", "pretrained_mc", "pretrained_mc_calibrated", "ensemble", "ensemble_calibrated",
+    static let forecasters = ["pretrained", "pretrained_calibrated", "pretrained_variance_scale", "pretrained_quantile_map", "pretrained_mc", "pretrained_mc_calibrated", "ensemble", "ensemble_calibrated",
                               "finetuned", "finetuned_calibrated", "rw", "ewma", "garch", "garch_t"]
 
     /// The readable report: protocol, the table per category, targets met or not, and the SVG charts.
@@ -78,8 +95,11 @@ public struct ExperimentReport: Codable, Sendable {
                      "Protocol per category: pre-train on bars before the category's validation start (`train_end` recorded);",
                      "walk forward over the validation period (score each window, then fine-tune on it, guarded);",
                      "score every forecaster on the category's test period (never trained on, never used for any choice).",
-                     "Calibration: a scale factor per category and horizon step minimising NLL — pre-trained on the validation",
-                     "period, fine-tuned on the walk-forward windows' out-of-sample rows."]
+                     "Calibration per category and horizon step: a variance scale (minimum NLL) or a quantile map of the PIT, the",
+                     "one with the lower NLL on validation rows held out from its fit (two halves by date) — pre-trained on the",
+                     "validation period, fine-tuned on the walk-forward windows' out-of-sample rows. `pretrained_variance_scale` and",
+                     "`pretrained_quantile_map` show both methods on the test period for comparison only (never used for the choice).",
+                     "Fine-tuning falls back to the pre-trained weights when its path scored a worse NLL on the walk-forward windows."]
         if let m = mixture {
             lines += ["Uncertainty methods: `pretrained_mc` = the pre-trained model's MC-dropout mixture (S = \(m.samples) passes); `ensemble` =",
                       "\(m.members) pre-trained members (seeds seed…seed+\(m.members - 1)) × \(m.samples) passes as one mixture; both calibrated on the",
@@ -105,6 +125,14 @@ public struct ExperimentReport: Codable, Sendable {
             }
             for (key, u) in (group.uncertainty ?? [:]).sorted(by: { $0.key < $1.key }) where !key.hasSuffix("_calibrated") {
                 lines.append("Variance parts of `\(key)` (RMS sd ×100): aleatoric \(f(100 * u.aleatoric.squareRoot())), within-model MC \(f(100 * u.withinModel.squareRoot())), between-model \(f(100 * u.betweenModels.squareRoot())).")
+            }
+            if let facts = group.facts {
+                if let c = facts.calibrationSelection {
+                    lines.append("Calibration chosen on validation: \(facts.calibrationMethodPretrained ?? "–") (held-out validation NLL / cov50 / cov90: variance scale \(f(c.varianceScale.nll)) / \(f(c.varianceScale.coverage50, "%.3f")) / \(f(c.varianceScale.coverage90, "%.3f")), quantile map \(f(c.quantileMap.nll)) / \(f(c.quantileMap.coverage50, "%.3f")) / \(f(c.quantileMap.coverage90, "%.3f")); \(c.varianceScale.targets) targets); fine-tuned: \(facts.calibrationMethodFinetuned ?? "–").")
+                }
+                if let fellBack = facts.fineTuneFellBack {
+                    lines.append("Walk-forward windows NLL: fine-tuned path \(f(facts.windowsNLLFineTuned)), pre-trained \(f(facts.windowsNLLPretrained)) → \(fellBack ? "fell back to the pre-trained weights" : "fine-tuned weights kept").")
+                }
             }
             if let c = group.calibrationPretrained { lines.append("Calibration factors (pre-trained, per step): \(c.map { f($0, "%.3f") }.joined(separator: ", ")).") }
             if let c = group.calibrationFinetuned { lines.append("Calibration factors (fine-tuned, per step): \(c.map { f($0, "%.3f") }.joined(separator: ", ")).") }

@@ -57,6 +57,7 @@ public struct ExperimentRunner {
             pretrainSeconds = summary.seconds
         }
         let loaded = try TrainedModel.load(files.weightsURL)
+        if pretrainSeconds == 0 { progress("experiment: reused \(files.weightsURL.lastPathComponent): step \(loaded.step), content hash \(loaded.contentHash ?? "none") (verified on load)") }
         guard loaded.idTable == idTable else {
             throw TrainingError(step: nil, reason: "\(files.weightsURL.path) was trained on another universe (asset/category id tables differ)")
         }
@@ -77,30 +78,22 @@ public struct ExperimentRunner {
         progress("experiment [2/\(names.count + 2)]: calibration on the validation periods (\(String(format: "%.0f", Date().timeIntervalSince(started))) s)")
         var validationRows = ForecastRows(horizon: h)
         var mixtureValidationRows: [String: ForecastRows] = [:]
-        var validationPlan: [(name: String, collector: ForecastCollector, origins: [Range<Int>], limits: [Int])] = []
-        for name in names {
-            guard let id = idTable.categoryID(of: name), let start = cuts.validationStart[name], let end = cuts.testStart[name] else { continue }
-            let category = FeatureStore(assets: store.assets.filter { $0.categoryID == id && $0.count >= t + h + 30 }, categoryWeights: store.categoryWeights, featureSet: store.featureSet)
-            let collector = ForecastCollector(store: category, normalizer: loaded.normalizer)
-            let limits = category.assets.map { $0.firstIndex(onOrAfter: end) }
-            let origins = zip(category.assets, limits).map { asset, limit -> Range<Int> in
-                let lo = max(asset.firstIndex(onOrAfter: start) - 1, cuts.firstScorableOrigin(asset.dates, category: name), 0)
-                return lo..<max(lo, limit - 1)          // empty for an asset without bars in the validation period
-            }
-            var rows = collector.modelRows(loaded.model, origins: origins, limits: limits)
-            rows.maskCommonTargets()
-            validationRows.append(rows)
+        let validationPlan = Self.validationPlan(store: store, normalizer: loaded.normalizer, cuts: cuts, idTable: idTable, names: names,
+                                                 contextLength: t, horizon: h)
+        for plan in validationPlan {
+            validationRows.append(plan.rows(loaded.model))
             let mixtureStarted = Date()
-            if var variant = mcRows(collector, origins: origins, limits: limits) {
+            if var variant = mcRows(plan.collector, origins: plan.origins, limits: plan.limits) {
                 variant.maskCommonTargets()
                 mixtureValidationRows["pretrained_mc", default: ForecastRows(horizon: h)].append(variant)
             }
             mixtureSeconds += Date().timeIntervalSince(mixtureStarted)
-            validationPlan.append((name, collector, origins, limits))
         }
-        let pretrainedCalibration = PredictiveCalibration.fit(validationRows, categoryNames: idTable.categories, fittedOn: "validation period of each category")
+        let method = config.calibrationMethod
+        let pretrainedCalibration = PredictiveCalibration.fit(validationRows, categoryNames: idTable.categories,
+                                                              fittedOn: "validation period of each category", method: method)
         var mixtureCalibrations = mixtureValidationRows.mapValues {
-            PredictiveCalibration.fit($0, categoryNames: idTable.categories, fittedOn: "validation period of each category")
+            PredictiveCalibration.fit($0, categoryNames: idTable.categories, fittedOn: "validation period of each category", method: method)
         }
         if config.calibrate {
             // Stored in the checkpoint (weights + state pair rewritten together, so --resume stays consistent).
@@ -113,6 +106,7 @@ public struct ExperimentRunner {
 
         // 3–5. Walk-forward per category, then the test period.
         var groups: [ExperimentGroup] = []
+        var facts: [String: ExperimentGroupFacts] = [:]
         var pooledWindows = (scored: 0, skipped: 0, kept: 0, rejected: 0)
         // Per category: its variants (kept to add the ensemble's), OOS origins and the group's fixed facts.
         var done: [(name: String, variants: [String: ForecastRows], category: FeatureStore, origins: [Range<Int>], testStart: String,
@@ -133,8 +127,10 @@ public struct ExperimentRunner {
                                                              windowsFrom: cuts.validationStart[name], progress: progress)
             var windowRows = ForecastRows(horizon: h)
             for rows in forecasts.windows { windowRows.append(rows) }
-            let finetunedCalibration = PredictiveCalibration.fit(windowRows, categoryNames: idTable.categories,
-                                                                 fittedOn: "walk-forward windows of \(name) (each scored before it was trained on)")
+            // Fell back to the pre-trained weights (chosen on the windows): the fine-tuned model is the pre-trained one, so is its calibration.
+            let finetunedCalibration = result.fellBack == true ? pretrainedCalibration
+                : PredictiveCalibration.fit(windowRows, categoryNames: idTable.categories,
+                                            fittedOn: "walk-forward windows of \(name) (each scored before it was trained on)", method: method)
             var extra = CheckpointMetadata(run: config.training.run, fineTunedCategory: name, fineTunedFrom: files.weightsURL.lastPathComponent).entries
             extra[CheckpointMetadata.Key.outOfSampleStart] = result.outOfSampleStart
             for (key, value) in loaded.checkpoint.metadata where CheckpointCuts.Key.isCut(key) { extra[key] = value }
@@ -152,7 +148,10 @@ public struct ExperimentRunner {
             for i in pre.targets.indices where !(pre.targets[i].isFinite && fin.targets[i].isFinite) { pre.targets[i] = .nan; fin.targets[i] = .nan }
             var variants: [String: ForecastRows] = [
                 "pretrained": pre, "pretrained_calibrated": pretrainedCalibration.applied(to: pre, categoryNames: idTable.categories),
-                "finetuned": fin, "finetuned_calibrated": finetunedCalibration.applied(to: fin, categoryNames: idTable.categories)]
+                "finetuned": fin, "finetuned_calibrated": finetunedCalibration.applied(to: fin, categoryNames: idTable.categories),
+                // Both recalibrations of the pre-trained model on the test period, for the report only (the choice was made on validation).
+                "pretrained_variance_scale": pretrainedCalibration.forcing(.varianceScale).applied(to: pre, categoryNames: idTable.categories),
+                "pretrained_quantile_map": pretrainedCalibration.forcing(.quantileMap).applied(to: pre, categoryNames: idTable.categories)]
             // The same OOS targets for a mixture: the fine-tuner's origins, the pre-trained rows' mask and baselines.
             let category = tuner.categoryStore(id, contextLength: t, horizon: h)
             let (_, origins) = WalkForwardFineTuner.outOfSampleOrigins(category, oosStart: CivilDate.parseISO(result.outOfSampleStart) ?? testStart,
@@ -172,9 +171,15 @@ public struct ExperimentRunner {
             let rejected = result.windows.filter { $0.guardResult?.kept == false }.count
             pooledWindows.scored += result.windows.count; pooledWindows.skipped += result.windowsSkippedInsideTraining
             pooledWindows.kept += kept; pooledWindows.rejected += rejected
-            let group = Self.group(name: name, variants: variants, testStart: CivilDate.isoString(testStart), trainEnd: result.trainEnd,
+            var group = Self.group(name: name, variants: variants, testStart: CivilDate.isoString(testStart), trainEnd: result.trainEnd,
                                    windows: (result.windows.count, result.windowsSkippedInsideTraining, kept, rejected),
                                    calibration: (pretrainedCalibration.factors[name], finetunedCalibration.factors[name]))
+            facts[name] = ExperimentGroupFacts(calibrationMethodPretrained: pretrainedCalibration.methods?[name],
+                                               calibrationMethodFinetuned: finetunedCalibration.methods?[name],
+                                               calibrationSelection: pretrainedCalibration.selection?[name],
+                                               fineTuneFellBack: result.fellBack, windowsNLLFineTuned: result.windowsNLLFineTuned,
+                                               windowsNLLPretrained: result.windowsNLLStart)
+            group.facts = facts[name]
             groups.append(group)
             done.append((name, variants, category, origins, CivilDate.isoString(testStart), result.trainEnd,
                          (result.windows.count, result.windowsSkippedInsideTraining, kept, rejected),
@@ -215,6 +220,7 @@ public struct ExperimentRunner {
                 ensembleSeconds += summary.seconds
             }
             let trained = try TrainedModel.load(memberFiles.weightsURL)
+            progress("experiment: ensemble member \(k): step \(trained.step), content hash \(trained.contentHash ?? "none") (verified on load)")
             ensembleMembers.append(trained)
             ensembleModels.append(trained.model)
         }
@@ -226,7 +232,8 @@ public struct ExperimentRunner {
             rows.maskCommonTargets()
             ensembleValidation.append(rows)
         }
-        let ensembleCalibration = PredictiveCalibration.fit(ensembleValidation, categoryNames: idTable.categories, fittedOn: "validation period of each category")
+        let ensembleCalibration = PredictiveCalibration.fit(ensembleValidation, categoryNames: idTable.categories,
+                                                            fittedOn: "validation period of each category", method: method)
         mixtureCalibrations["ensemble"] = ensembleCalibration
         groups = []
         for index in done.indices {
@@ -239,8 +246,9 @@ public struct ExperimentRunner {
             rows.baselines = pre.baselines
             done[index].variants["ensemble"] = rows
             done[index].variants["ensemble_calibrated"] = ensembleCalibration.applied(to: rows, categoryNames: idTable.categories)
-            let group = Self.group(name: entry.name, variants: done[index].variants, testStart: entry.testStart, trainEnd: entry.trainEnd,
+            var group = Self.group(name: entry.name, variants: done[index].variants, testStart: entry.testStart, trainEnd: entry.trainEnd,
                                    windows: entry.windows, calibration: entry.calibration)
+            group.facts = facts[entry.name]
             groups.append(group)
             if let e = group.scores["ensemble_calibrated"] {
                 progress(String(format: "experiment: %@ ensemble (K = %d × S = %d, calibrated): NLL %.4f, cov50 %.3f cov90 %.3f", entry.name,
@@ -264,6 +272,54 @@ public struct ExperimentRunner {
                                  mixture: ExperimentMixture(members: ensembleModels.count, samples: mixture.samples, ensemblePretrainSeconds: ensembleSeconds,
                                                             mixtureEvaluationSeconds: mixtureSeconds), started: started)
         return report
+    }
+
+    /// One category's validation period as `ForecastCollector` inputs: the category's assets (≥ T + H + 30 bars), the
+    /// origins from its validation start (never before the checkpoint's first scorable origin) and the limits at its
+    /// test start — no target on or after the test start is ever read, so bars from the test start on cannot change
+    /// anything fitted on these rows (`ExperimentCalibrationTests` poisons them).
+    public struct ValidationPlan {
+        public var name: String
+        public var collector: ForecastCollector
+        public var origins: [Range<Int>], limits: [Int]
+
+        /// `model`'s rows on the validation period (targets some forecaster cannot score masked).
+        public func rows(_ model: MarketGPT) -> ForecastRows {
+            var rows = collector.modelRows(model, origins: origins, limits: limits)
+            rows.maskCommonTargets()
+            return rows
+        }
+    }
+
+    /// The validation plans of `names` (categories without validation or test start are left out).
+    public static func validationPlan(store: FeatureStore, normalizer: FeatureNormalizer, cuts: CheckpointCuts, idTable: EmbeddingIDTable,
+                                      names: [String], contextLength t: Int, horizon h: Int) -> [ValidationPlan] {
+        var plans: [ValidationPlan] = []
+        for name in names {
+            guard let id = idTable.categoryID(of: name), let start = cuts.validationStart[name], let end = cuts.testStart[name] else { continue }
+            let category = FeatureStore(assets: store.assets.filter { $0.categoryID == id && $0.count >= t + h + 30 }, categoryWeights: store.categoryWeights, featureSet: store.featureSet)
+            let collector = ForecastCollector(store: category, normalizer: normalizer)
+            let limits = category.assets.map { $0.firstIndex(onOrAfter: end) }
+            let origins = zip(category.assets, limits).map { asset, limit -> Range<Int> in
+                let lo = max(asset.firstIndex(onOrAfter: start) - 1, cuts.firstScorableOrigin(asset.dates, category: name), 0)
+                return lo..<max(lo, limit - 1)          // empty for an asset without bars in the validation period
+            }
+            plans.append(ValidationPlan(name: name, collector: collector, origins: origins, limits: limits))
+        }
+        return plans
+    }
+
+    /// The pre-trained model's calibration fitted on every category's validation period (what `run` stores in the checkpoint).
+    public static func validationCalibration(_ loaded: TrainedModel, store: FeatureStore, idTable: EmbeddingIDTable, names: [String],
+                                             method: CalibrationMethod, minimumTargets: Int = 200) -> PredictiveCalibration {
+        let cuts = CheckpointCuts(metadata: loaded.checkpoint.metadata, categories: idTable.categories)
+        var rows = ForecastRows(horizon: loaded.model.config.horizon)
+        for plan in validationPlan(store: store, normalizer: loaded.normalizer, cuts: cuts, idTable: idTable, names: names,
+                                   contextLength: loaded.model.config.contextLength, horizon: loaded.model.config.horizon) {
+            rows.append(plan.rows(loaded.model))
+        }
+        return PredictiveCalibration.fit(rows, categoryNames: idTable.categories, fittedOn: "validation period of each category",
+                                         minimumTargets: minimumTargets, method: method)
     }
 
     /// Pools the groups, checks the targets and writes report.json + report.md.

@@ -161,6 +161,8 @@ public struct WalkForwardFineTuner {
         let pretrainedRows = outOfSampleRows()
         progress("finetune \(name): \(category.assets.count) assets, OOS from \(CivilDate.isoString(oosStart)), \(windows.count) windows, \(config.totalSteps) steps")
 
+        let start = options.fallBackUnlessWindowsImprove ? TrainerSnapshot(trainer) : nil
+        var scoredOrigins: [[Range<Int>]] = []
         var results: [WalkForwardWindowResult] = [], windowRows: [ForecastRows] = []
         var skipped = 0
         var fineTuneEnd: DayNumber?
@@ -217,15 +219,36 @@ public struct WalkForwardFineTuner {
             results.append(WalkForwardWindowResult(start: CivilDate.isoString(window.start), end: CivilDate.isoString(window.end),
                                                    fineTuneSteps: count, fineTuneLoss: loss, guardResult: guardResult, evaluation: evaluation))
             windowRows.append(rows)
+            scoredOrigins.append(window.evaluation)
             let nll = evaluation.scores["model"]?.nll ?? .nan, garch = evaluation.scores["garch"]?.nll ?? .nan
             progress(String(format: "finetune %@: window %d/%d %@ targets %d nll model %.4f garch %.4f, %d steps loss %@",
                             name, w + 1, windows.count, CivilDate.isoString(window.start), evaluation.targets, nll, garch, count,
                             loss.map { String(format: "%.4f", $0) } ?? "-"))
         }
+        var fallBack: (tuned: Double, start: Double, fellBack: Bool)?
+        if let start, !windowRows.isEmpty {
+            // The starting model on exactly the windows' targets (each window was scored before it was trained on).
+            let tuned = TrainerSnapshot(trainer)
+            start.restore(trainer)
+            var tunedSum = 0.0, startSum = 0.0, n = 0
+            for (rows, origins) in zip(windowRows, scoredOrigins) {
+                let again = collector.modelRows(model, origins: origins, limits: oosBars)
+                precondition(again.targets.count == rows.targets.count, "WalkForwardFineTuner: window rows differ")
+                let a = LawScores(target: rows.targets, laws: rows.model).negativeLogLikelihood
+                let b = LawScores(target: again.targets, laws: again.model).negativeLogLikelihood
+                for k in a.indices where a[k].isFinite && b[k].isFinite { tunedSum += a[k]; startSum += b[k]; n += 1 }
+            }
+            let tunedMean = n > 0 ? tunedSum / Double(n) : .nan, startMean = n > 0 ? startSum / Double(n) : .nan
+            let fellBack = tunedMean > startMean
+            if !fellBack { tuned.restore(trainer) }
+            fallBack = (tunedMean, startMean, fellBack)
+            progress(String(format: "finetune %@: windows NLL fine-tuned %.4f vs start %.4f (%d targets): %@", name, tunedMean, startMean, n,
+                            fellBack ? "fine-tuning did worse, the starting weights are kept" : "fine-tuned weights kept"))
+        }
         let fineTunedRows = outOfSampleRows()
         var pooled = ForecastRows(horizon: h)
         for rows in windowRows { pooled.append(rows) }
-        let result = CategoryWalkForwardResult(
+        var result = CategoryWalkForwardResult(
             category: name, categoryID: categoryID, assets: category.assets.count,
             outOfSampleStart: CivilDate.isoString(oosStart), lastDay: CivilDate.isoString(lastDay),
             outOfSampleOverlapsPretraining: overlaps, trainEnd: trainEnd.map(CivilDate.isoString),
@@ -233,6 +256,9 @@ public struct WalkForwardFineTuner {
             outOfSamplePretrained: ForecastEvaluation(pretrainedRows), outOfSampleFineTuned: ForecastEvaluation(fineTunedRows),
             fineTuneTrainEnd: [fineTuneEnd, trainEnd].compactMap { $0 }.max().map(CivilDate.isoString),
             fineTuneSteps: trainer.state.step, seconds: Date().timeIntervalSince(started))
+        result.windowsNLLFineTuned = fallBack?.tuned
+        result.windowsNLLStart = fallBack?.start
+        result.fellBack = fallBack?.fellBack
         return (result, WalkForwardForecasts(windows: windowRows, outOfSamplePretrained: pretrainedRows, outOfSampleFineTuned: fineTunedRows), trainer)
     }
 }

@@ -30,6 +30,11 @@ public struct WalkForwardOptions: Codable, Equatable, Sendable {
     public var keepOnlyIfValidationImproves = false
     /// Bars per asset held out for the guard. Default 42 (two months).
     public var guardBars = 42
+    /// After the last window: compare the fine-tuned path's NLL on the scored windows (each window scored by the
+    /// model as it was before that window, i.e. never on data it trained on) with the starting model's NLL on the
+    /// same targets; when fine-tuning did worse, return the starting weights (`CategoryWalkForwardResult.fellBack`).
+    /// The windows lie before the out-of-sample period, so the choice never sees it. Default false.
+    public var fallBackUnlessWindowsImprove = false
 
     public init() {}
 }

@@ -51,4 +51,9 @@ public struct CategoryWalkForwardResult: Codable, Sendable {
     /// Total fine-tuning steps and seconds.
     public var fineTuneSteps: Int
     public var seconds: Double
+    /// With `fallBackUnlessWindowsImprove`: the mean NLL over the scored windows' targets of the fine-tuned path
+    /// and of the starting model, and whether the starting weights were returned (nil: the option was off or no
+    /// window was scored).
+    public var windowsNLLFineTuned: Double?, windowsNLLStart: Double?
+    public var fellBack: Bool?
 }

@@ -15,6 +15,8 @@ public struct ForecastLaws: Sendable, Equatable, Codable {
     public var locations: [Double] = [], scales: [Double] = []
     /// (N) ν per law, +∞ for a Gaussian.
     public var degreesOfFreedom: [Double] = []
+    /// (N) the quantile map of each law (nil: none), or empty when no law has one (see `PredictiveLaw.pitMap`).
+    public var pitMaps: [PITMap?] = []
 
     public init(members: Int = 1, groups: Int = 1) {
         precondition(members >= 1 && groups >= 1 && members % groups == 0, "ForecastLaws: members \(members) must be ≥ 1 and a multiple of groups \(groups)")
@@ -44,17 +46,27 @@ public struct ForecastLaws: Sendable, Equatable, Codable {
     public mutating func append(locations memberLocations: [Double], scales memberScales: [Double], degreesOfFreedom nu: Double) {
         precondition(memberLocations.count == members && memberScales.count == members, "ForecastLaws.append: \(memberLocations.count) members, expected \(members)")
         locations += memberLocations; scales += memberScales; degreesOfFreedom.append(nu)
+        if !pitMaps.isEmpty { pitMaps.append(nil) }
     }
 
     /// Appends one law (its M must equal `members`).
     public mutating func append(_ law: PredictiveLaw) {
         append(locations: law.locations, scales: law.scales, degreesOfFreedom: law.family.degreesOfFreedom)
+        if let map = law.pitMap {
+            if pitMaps.isEmpty { pitMaps = [PITMap?](repeating: nil, count: count) }
+            pitMaps[count - 1] = map
+        }
     }
 
     /// Appends all laws of `other` (same M).
     public mutating func append(contentsOf other: ForecastLaws) {
         precondition(other.members == members && other.groups == groups, "ForecastLaws.append: M \(other.members)/G \(other.groups) vs \(members)/\(groups)")
+        let before = count
         locations += other.locations; scales += other.scales; degreesOfFreedom += other.degreesOfFreedom
+        if !pitMaps.isEmpty || !other.pitMaps.isEmpty {
+            if pitMaps.isEmpty { pitMaps = [PITMap?](repeating: nil, count: before) }
+            pitMaps += other.pitMaps.isEmpty ? [PITMap?](repeating: nil, count: other.count) : other.pitMaps
+        }
     }
 
     /// The laws at `indices` (in that order).
@@ -65,6 +77,7 @@ public struct ForecastLaws: Sendable, Equatable, Codable {
             out.locations += locations[(i * members)..<((i + 1) * members)]
             out.scales += scales[(i * members)..<((i + 1) * members)]
             out.degreesOfFreedom.append(degreesOfFreedom[i])
+            if !pitMaps.isEmpty { out.pitMaps.append(pitMaps[i]) }
         }
         return out
     }
@@ -73,7 +86,8 @@ public struct ForecastLaws: Sendable, Equatable, Codable {
     public subscript(i: Int) -> PredictiveLaw {
         PredictiveLaw(family: LawFamily(degreesOfFreedom: degreesOfFreedom[i]),
                       locations: Array(locations[(i * members)..<((i + 1) * members)]),
-                      scales: Array(scales[(i * members)..<((i + 1) * members)]))
+                      scales: Array(scales[(i * members)..<((i + 1) * members)]),
+                      pitMap: pitMaps.isEmpty ? nil : pitMaps[i])
     }
 
     /// Whether law i has finite locations and finite positive scales.
@@ -93,6 +107,14 @@ public struct ForecastLaws: Sendable, Equatable, Codable {
 
     /// (N) mixture variances (aleatoric + epistemic).
     public var variances: [Double] { (0..<count).map { self[$0].variance } }
+
+    /// Laws with law i recalibrated by the quantile map `maps[i]` (nil: unchanged), e.g. a recalibration.
+    public func mapped(by maps: [PITMap?]) -> ForecastLaws {
+        precondition(maps.count == count, "ForecastLaws.mapped: one map per law")
+        var out = self
+        out.pitMaps = maps.contains { $0 != nil } ? maps : []
+        return out
+    }
 
     /// Laws with every scale multiplied by `factors[i]` (a variance scale c → factor √c), e.g. a recalibration.
     public func scaled(by factors: [Double]) -> ForecastLaws {
