@@ -1,6 +1,7 @@
 // `marketgpt bench` suite "mpi": the pre-training loop as 1 process × 2 threads against 2 MPI ranks × 1 thread.
 import Foundation
 import MarketData
+import MarketPipeline
 import MarketModel
 import MarketDistributed
 import MarketTensor
@@ -23,7 +24,7 @@ extension BenchSuite {
             return []
         }
         let real = try realUniverse(folder)
-        let single = try pretrainRate(FeatureStore(loaded: real.filled), universe: real.session.definition)
+        let single = try pretrainRate(TrainingInputs(loaded: real.filled))
         let ranks = try launchRanks(mpirun, count: 2)
         let twoRanks = ranks["mpi_rank_samples_per_s"] ?? .nan
         return [
@@ -44,7 +45,7 @@ extension BenchSuite {
         let group = try MPIProcessGroup.start(timeout: 600)
         guard let folder = BenchSuite.realDataFolder() else { throw DistributedError("bench mpi: no real data folder on rank \(group.rank)") }
         let real = try realUniverse(folder)   // each rank is its own process: it reads the sample itself
-        let rate = try pretrainRate(FeatureStore(loaded: real.filled), universe: real.session.definition, group: group)
+        let rate = try pretrainRate(TrainingInputs(loaded: real.filled), group: group)
         var gradient = [Float](repeating: 1, count: MarketGPT(config: ModelConfig(), seed: 1).parameterCount)   // the reference model
         group.barrier(what: "the bench barrier")
         let started = DispatchTime.now().uptimeNanoseconds

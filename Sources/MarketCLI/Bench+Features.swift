@@ -1,6 +1,7 @@
 // `marketgpt bench` suite "features": every technical indicator over the real sample, in bars and values per second.
 import Foundation
 import MarketData
+import MarketPipeline
 
 extension BenchSuite {
     /// Computes all I indicators (`TechnicalIndicators.compute`) of every asset of the real sample on
@@ -13,7 +14,7 @@ extension BenchSuite {
             return []
         }
         let real = try realUniverse(folder)
-        let universe = real.session.definition, loaded = real.session.loaded()
+        let loaded = real.session.loaded()
         let series = loaded.assets.compactMap(\.real)
         let bars = series.reduce(0) { $0 + $1.count }
         var best = Double.infinity, bestCPU = Double.infinity
@@ -31,8 +32,8 @@ extension BenchSuite {
         if checksum.isNaN { FileHandle.standardError.write(Data("bench features: NaN checksum\n".utf8)) }
         let values = Double(bars * IndicatorCatalog.count)
         let filled = real.filled
-        let standard = try BenchSuite.pretrainRate(FeatureStore(loaded: filled), universe: universe)
-        let everything = try BenchSuite.pretrainRate(FeatureStore(loaded: filled, featureSet: .everything), universe: universe)
+        let standard = try BenchSuite.pretrainRate(TrainingInputs(loaded: filled))
+        let everything = try BenchSuite.pretrainRate(TrainingInputs(loaded: filled, featureSet: .everything))
         return [
             BenchFigure(name: "pretrain_samples_per_s_standard_features", value: standard.wall, unit: "samples/s", target: "F = 7"),
             BenchFigure(name: "pretrain_samples_per_s_all_features", value: everything.wall, unit: "samples/s",

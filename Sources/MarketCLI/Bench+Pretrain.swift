@@ -1,6 +1,7 @@
 // `marketgpt bench` suite "pretrain": the pre-training loop on real batches (sampler, batch fill, step) at the reference config.
 import Foundation
 import MarketData
+import MarketPipeline
 import MarketModel
 import MarketTensor
 import MarketTraining
@@ -17,7 +18,7 @@ extension BenchSuite {
             return []
         }
         let real = try realUniverse(folder)
-        let rate = try pretrainRate(FeatureStore(loaded: real.filled), universe: real.session.definition)
+        let rate = try pretrainRate(TrainingInputs(loaded: real.filled))
         return [
             BenchFigure(name: "pretrain_samples_per_s", value: rate.wall, unit: "samples/s",
                         target: ">= 335 (real batches; PyTorch 222)"),
@@ -26,17 +27,18 @@ extension BenchSuite {
         ]
     }
 
-    /// Wall and CPU samples/s of 20 `Trainer` steps at the reference model (batch 32, global) on `store`'s train split,
-    /// with F = the store's feature count, over `group`'s ranks (`Parallel.threadCount` workers each), and the
-    /// seconds per step this rank spent in collectives.
-    static func pretrainRate(_ store: FeatureStore, universe: Universe,
+    /// Wall and CPU samples/s of 20 `Trainer` steps at the reference model (batch 32, global) on the train split of
+    /// `inputs` (the pipeline's training inputs, as `pretrain` builds them), with F = the store's feature count, over
+    /// `group`'s ranks (`Parallel.threadCount` workers each), and the seconds per step this rank spent in collectives.
+    static func pretrainRate(_ inputs: TrainingInputs,
                              group: ProcessGroup = SingleProcess.shared) throws -> (wall: Double, cpu: Double, collectivePerStep: Double) {
         setBLASThreads(Parallel.threadCount)
+        let store = inputs.store
         var training = TrainingConfig()
         training.batchSize = 32
         var section = ModelSection()
         section.features = store.featureSet
-        let config = try section.modelConfig(assetCount: universe.assetCount, categoryCount: universe.categories.count)
+        let config = try section.modelConfig(assetCount: inputs.idTable.assets.count, categoryCount: inputs.idTable.categories.count)
         let ranges = try DateSplit.pooled(store, fractions: training.split).ranges(store)
         let normalizer = FeatureNormalizer.fitted(store, ranges: ranges.map(\.train))
         let dataset = WindowedDataset(store: store, normalizer: normalizer, ranges: ranges.map(\.train),
