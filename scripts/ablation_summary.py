@@ -123,15 +123,16 @@ def main():
             diffs = [table[(row, s)][key] - table[("default", s)][key] for s in seeds]
             spread = sd([table[("default", s)][key] for s in seeds])
             se = sd(diffs) / math.sqrt(len(diffs))
-            beyond = abs(mean(diffs)) > 2 * se and abs(mean(diffs)) > spread
+            beyond = len(diffs) > 1 and abs(mean(diffs)) > 2 * se and abs(mean(diffs)) > spread
             entry[key] = {"diffs": diffs, "mean": mean(diffs), "sd": sd(diffs), "default_sd": spread, "beyond_noise": beyond}
             if key in ("val_nll", "test_nll") and beyond:
                 verdicts.append(f"{key.split('_')[0]} {'better' if mean(diffs) < 0 else 'worse'}")
         summary[row] = entry
         v, t = entry["val_nll"], entry["test_nll"]
+        verdict = (', '.join(verdicts) or 'no') if len(seeds) > 1 else 'n/a (one seed)'
         print(f"| {row} | {' '.join(f'{d:+.4f}' for d in v['diffs'])} | {v['mean']:+.4f} ± {v['sd']:.4f} "
               f"| {' '.join(f'{d:+.4f}' for d in t['diffs'])} | {t['mean']:+.4f} ± {t['sd']:.4f} "
-              f"| {entry['cov90']['mean']:+.3f} | {entry['cov50']['mean']:+.3f} | {', '.join(verdicts) or 'no'} |")
+              f"| {entry['cov90']['mean']:+.3f} | {entry['cov50']['mean']:+.3f} | {verdict} |")
     spread_val = sd([table[("default", s)]["val_nll"] for s in seeds])
     spread_test = sd([table[("default", s)]["test_nll"] for s in seeds])
     print(f"\nSeed-to-seed sd of the default row: val NLL {spread_val:.4f}, test NLL {spread_test:.4f}.")
