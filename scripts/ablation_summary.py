@@ -67,7 +67,9 @@ def pooled_model_scores(path):
     card = pooled.get("scores", {}).get("model")
     if card is None:
         fail(f"{path}: key pooled.scores.model: missing")
-    return pooled["targets"], card["nll"], card["coverage90"], card["coverage50"]
+    baselines = {name: (c["nll"], c["coverage90"], c["coverage50"])
+                 for name, c in pooled["scores"].items() if name != "model"}
+    return pooled["targets"], card["nll"], card["coverage90"], card["coverage50"], baselines
 
 
 def collect(runs, rows, seeds):
@@ -76,9 +78,9 @@ def collect(runs, rows, seeds):
         for seed in seeds:
             run = os.path.join(runs, f"ablation-{row}-s{seed}")
             step, val = last_validation(os.path.join(run, "metrics.jsonl"))
-            targets, nll, cov90, cov50 = pooled_model_scores(os.path.join(run, "evaluation.json"))
+            targets, nll, cov90, cov50, baselines = pooled_model_scores(os.path.join(run, "evaluation.json"))
             table[(row, seed)] = {"step": step, "val_nll": val, "targets": targets, "test_nll": nll,
-                                  "cov90": cov90, "cov50": cov50}
+                                  "cov90": cov90, "cov50": cov50, "baselines": baselines}
     return table
 
 
@@ -100,6 +102,12 @@ def main():
         fail(f"the runs were scored on different numbers of test targets {sorted(targets)}: not the same protocol")
     print(f"{len(rows)} rows × {len(seeds)} seeds ({' '.join(seeds)}); validation NLL at step {'/'.join(map(str, sorted(steps)))}; "
           f"pooled test targets {targets.pop()} (same for every run)\n")
+
+    baselines = {json.dumps(v["baselines"], sort_keys=True) for v in table.values()}
+    if len(baselines) != 1:
+        fail("the baselines' scores differ between runs: the runs were not scored on the same targets")
+    print("Baselines on the same targets (test NLL, cov90, cov50): " + "; ".join(
+        f"{name} {nll:.4f}, {c90:.3f}, {c50:.3f}" for name, (nll, c90, c50) in sorted(json.loads(baselines.pop()).items())) + "\n")
 
     metrics = [("val_nll", "val NLL", 4), ("test_nll", "test NLL", 4), ("cov90", "cov90", 3), ("cov50", "cov50", 3)]
     print("| row | " + " | ".join(f"{label} (mean ± sd)" for _, label, _ in metrics) + " |")
