@@ -26,7 +26,7 @@ final class FusedKernelTests: XCTestCase {
                     yPlain.backward(seed: Tensor(dout, shape: [count]))
                     XCTAssertEqual(xC.gradScalars, xPlain.gradScalars, "gradient, count \(count)")
                 }
-                XCTAssertNotEqual(xC.gradScalars, [Float](repeating: 0, count: count), "some units kept")
+                if count > 100 { XCTAssertTrue(xC.gradScalars.contains { $0 != 0 }, "some units kept") }
             }
         }
     }
