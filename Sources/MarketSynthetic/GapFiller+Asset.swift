@@ -15,6 +15,9 @@ public struct GapFillReport: Sendable, Equatable {
     public var synthesizedBars = 0
     /// The real asset a missing asset (or one with too little history) was synthesised from.
     public var peer: String?
+    /// Real peers whose same-day moves a missing asset was synthesised with (`GapFiller.synthesizeFromCategory`);
+    /// 0 when it is the donor's plain bootstrap.
+    public var categoryPeers = 0
     /// Every synthetic bar.
     public var filledBars: Int { gapBars + backfilledBars + synthesizedBars }
 

@@ -2,6 +2,7 @@
 import Dispatch
 import Foundation
 import MarketData
+import MarketSupport
 
 /// Options of `GapFiller.fill(_:options:)`.
 public struct GapFillOptions: Sendable {
@@ -33,9 +34,11 @@ public enum GapFiller {
     ///   bridged with blocks of the asset's own earlier history;
     /// - the shortfall before the first real bar (down to the category's `history_years` window) is
     ///   back-filled, ending at the first real price;
-    /// - an asset with no data is synthesised on its whole window from a real peer of the same
-    ///   category and group (same category when the group has none), picked by a hash of its ticker,
-    ///   and its report names the peer.
+    /// - an asset with no data is synthesised on its whole window from its category
+    ///   (`synthesizeFromCategory`): a real donor peer of the same category and group (same category when the
+    ///   group has none), picked by a hash of its ticker, lends its loading on the other real peers' same-day
+    ///   moves and its bootstrapped residuals and candles, so the asset co-moves with its category; with no other
+    ///   peer to fit on, the donor's plain bootstrap. Its report names the donor and the peers of the factor.
     /// Every filled bar has `isSynthetic = true`; real bars are unchanged. Nothing after
     /// `loaded.asOf` is read. The result depends only on the data up to `asOf` and `options.seed`.
     /// - Returns: the filled universe and one report per asset (asset id order).
@@ -98,6 +101,13 @@ public enum GapFiller {
         return (source, series)
     }
 
+    /// `series` up to `asOf` (nil when there is none or no bar on or before it).
+    private static func cut(_ series: OHLCVSeries?, asOf: DayNumber?) -> OHLCVSeries? {
+        guard let series, !series.dates.isEmpty else { return nil }
+        guard let asOf else { return series }
+        return series.lastIndex(onOrBefore: asOf).map { series.slice(0..<($0 + 1)) }
+    }
+
     private static func fillAsset(_ id: Int, in loaded: LoadedUniverse, options: GapFillOptions) -> (OHLCVSeries, GapFillReport)? {
         let asset = loaded.assets[id]
         let key = Self.key(asset.asset.ticker)
@@ -109,8 +119,18 @@ public enum GapFiller {
                   let (source, peerSeries) = peerSource(peerID, in: loaded) else { return nil }
             let dates = loaded.asOf.map { asOf in shortfall.filter { $0 <= asOf } } ?? shortfall
             let start = peerSeries.lastIndex(onOrBefore: dates.first ?? 0).map { peerSeries.close[$0] } ?? peerSeries.close[0]
-            let series = synthesize(dates: dates, from: source, startPrice: start, seed: options.seed, key: key,
-                                    method: options.method)
+            // The category draw (`synthesizeFromCategory`): the donor's factor loading on the other real peers' same-day
+            // moves plus its bootstrapped residuals; the plain peer bootstrap when the category has no other peer to fit on.
+            let others = loaded.assets.filter { $0.assetID != id && $0.assetID != peerID && $0.categoryID == asset.categoryID }
+                .compactMap { other in cut(other.real, asOf: loaded.asOf) }
+            let series: OHLCVSeries
+            if let category = synthesizeFromCategory(dates: dates, donor: peerSeries, peers: others, startPrice: start, seed: options.seed,
+                                                     key: key, method: options.method) {
+                series = category.series
+                report.categoryPeers = others.count
+            } else {
+                series = synthesize(dates: dates, from: source, startPrice: start, seed: options.seed, key: key, method: options.method)
+            }
             report.synthesizedBars = series.count
             report.peer = loaded.assets[peerID].asset.ticker
             return (series, report)
