@@ -24,6 +24,9 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
     public static func unprocessable(_ detail: String) -> APIError { APIError(.unprocessableContent, "unprocessable", detail) }
     public static func conflict(_ detail: String) -> APIError { APIError(.conflict, "conflict", detail) }
     public static func unavailable(_ detail: String) -> APIError { APIError(.serviceUnavailable, "unavailable", detail) }
+    /// The client closed its connection before the answer was ready (nginx's non-standard 499: logged, never read).
+    public static let clientClosed = APIError(HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request"), "client_closed",
+                                              "the client closed the connection before the answer was ready")
 
     /// The JSON body `{"error", "detail"}`.
     public var body: Data {

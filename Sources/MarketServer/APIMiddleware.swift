@@ -5,7 +5,8 @@ import Hummingbird
 import Logging
 
 /// Wraps every route: answers any thrown error as `{error, detail}` (unknown errors → 500, detail logged,
-/// never sent), cuts a handler off after `timeout` seconds with 504, and logs one structured line per
+/// never sent), cuts a handler off after `timeout` seconds with 504 or as soon as its client disconnects (499,
+/// logged; nobody reads it), and logs one structured line per
 /// request (`method`, `path`, `status`, `ms`, request id) — never a header, so never a token.
 public struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
     public let logger: Logger
@@ -40,14 +41,16 @@ public struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     /// `next` raced against the timeout (`RequestDeadline`: a NIO timer removed as soon as the request ends, so
-    /// a long `request_timeout_s` holds no memory after the response); on timeout the handler's task is cancelled
-    /// (blocking work bridged with `Blocking.run` gives up its wait and is told to stop, so the 504 is not held up).
+    /// a long `request_timeout_s` holds no memory after the response) and, where the context knows its
+    /// connection (`ClientConnectionContext`), against the client going away. On either the handler's task is
+    /// cancelled (blocking work bridged with `Blocking.run` gives up its wait and is told to stop, so a forecast
+    /// nobody will read leaves the queue at once); the answer is 504, or 499 for a client that has gone.
     private func withTimeout(_ request: Request, context: Context,
                              next: (Request, Context) async throws -> Response) async throws -> Response {
         let seconds = timeout
-        return try await RequestDeadline.run(seconds: seconds, timeoutError: {
-            APIError(.gatewayTimeout, "timeout", "the request took longer than \(seconds) s")
-        }) {
+        return try await RequestDeadline.run(seconds: seconds, connection: (context as? any ClientConnectionContext)?.clientConnection,
+                                             timeoutError: { APIError(.gatewayTimeout, "timeout", "the request took longer than \(seconds) s") },
+                                             goneError: { APIError.clientClosed }) {
             try await next(request, context)
         }
     }

@@ -6,7 +6,7 @@ import MarketData
 
 /// Registers the JSON API routes (the synth jobs are in `SynthRoutes`).
 enum APIRoutes {
-    static func add(to router: Router<BasicRequestContext>, state: ServerState) {
+    static func add(to router: Router<ServeRequestContext>, state: ServerState) {
         router.get("/health") { _, _ -> Response in
             try JSONBody.response(["status": "ok", "version": state.version, "model_loaded": state.forecasts.modelLoaded,
                                    "uptime_s": (state.uptime * 1000).rounded() / 1000,

@@ -4,7 +4,7 @@ import MarketSupport
 import Hummingbird
 
 enum DashboardRoutes {
-    static func add(to router: Router<BasicRequestContext>, state: ServerState) {
+    static func add(to router: Router<ServeRequestContext>, state: ServerState) {
         router.get("/static/style.css") { _, _ -> Response in
             JSONBody.raw(Data(DashboardAssets.css.utf8), contentType: "text/css; charset=utf-8")
         }

@@ -9,8 +9,8 @@ import ServiceLifecycle
 /// The `marketgpt serve` application.
 public enum MarketServer {
     /// The router with every route and middleware (also what the endpoint tests drive).
-    public static func router(_ state: ServerState) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public static func router(_ state: ServerState) -> Router<ServeRequestContext> {
+        let router = Router(context: ServeRequestContext.self)
         router.add(middleware: APIMiddleware(logger: state.logger, timeout: state.config.requestTimeoutSeconds))
         router.add(middleware: BearerTokenMiddleware(token: state.token))
         APIRoutes.add(to: router, state: state)
@@ -19,10 +19,12 @@ public enum MarketServer {
         return router
     }
 
-    /// The application bound to the config's host and port.
+    /// The application bound to the config's host and port. Every connection is watched
+    /// (`ClientConnection.Handler`), so a request whose client disconnects stops its work at once.
     public static func application(_ state: ServerState,
                                    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(router: router(state),
+                    server: .http1(configuration: .init(additionalChannelHandlers: [ClientConnection.Handler()])),
                     configuration: .init(address: .hostname(state.config.host, port: state.config.port), serverName: "marketgpt/\(state.version)"),
                     onServerRunning: onServerRunning, logger: state.logger)
     }

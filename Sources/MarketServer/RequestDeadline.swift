@@ -21,18 +21,21 @@ public enum RequestDeadline {
 
     /// `operation()` raced against `seconds`: its result when it finishes first; otherwise `timeoutError()` is
     /// thrown and the operation's task is cancelled (work that checks `Task.isCancelled` stops early).
-    /// Cancelling the caller cancels both. The deadline runs on `loop` (default: NIO's shared event loops, the
-    /// ones the Hummingbird server uses).
+    /// With `connection`, the client going away ends the race the same way, throwing `goneError()` (its work
+    /// is cancelled at once rather than at the deadline). Cancelling the caller cancels both. The deadline runs on
+    /// `loop` (default: NIO's shared event loops, the ones the Hummingbird server uses).
     public static func run<T: Sendable>(seconds: Double,
                                         on loop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any(),
+                                        connection: ClientConnection? = nil,
                                         timeoutError: @escaping @Sendable () -> any Error,
+                                        goneError: @escaping @Sendable () -> any Error = { CancellationError() },
                                         _ operation: () async throws -> T) async throws -> T {
         try await withoutActuallyEscaping(operation) { operation in
             let unsafe = UnsafeOperation(operation)
             return try await withThrowingTaskGroup(of: T.self) { group in
                 group.addTask { try await unsafe.operation() }
                 group.addTask {
-                    try await expiry(after: seconds, on: loop)
+                    try await expiry(after: seconds, on: loop, connection: connection, goneError: goneError)
                     throw timeoutError()
                 }
                 defer { group.cancelAll() }
@@ -42,14 +45,18 @@ public enum RequestDeadline {
         }
     }
 
-    /// Returns after `seconds`, or throws `CancellationError` as soon as the calling task is cancelled (the
-    /// scheduled timer is then removed from the loop's queue).
+    /// Returns after `seconds`, or throws `CancellationError` as soon as the calling task is cancelled, or
+    /// `goneError()` as soon as `connection`'s client goes away (the scheduled timer is then removed from the
+    /// loop's queue, and the close action from the connection).
     public static func expiry(after seconds: Double,
-                              on loop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()) async throws {
+                              on loop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any(),
+                              connection: ClientConnection? = nil,
+                              goneError: @escaping @Sendable () -> any Error = { CancellationError() }) async throws {
         let timer = Timer()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 timer.arm(continuation, seconds: seconds, on: loop)
+                timer.watch(connection, goneError: goneError)
             }
         } onCancel: {
             timer.cancel()
@@ -62,8 +69,8 @@ public enum RequestDeadline {
         init(_ operation: @escaping () async throws -> T) { self.operation = operation }
     }
 
-    /// One deadline: armed once, then fired or cancelled, whichever comes first; the continuation is resumed
-    /// exactly once and the count of armed deadlines kept.
+    /// One deadline: armed once, then fired, cancelled or ended by the client going away, whichever comes first;
+    /// the continuation is resumed exactly once and the count of armed deadlines kept.
     private final class Timer: @unchecked Sendable {
         private enum State {
             case idle
@@ -72,6 +79,8 @@ public enum RequestDeadline {
             case done
         }
         private let state = NIOLockedValueBox(State.idle)
+        /// The connection watched and the token of its close action (removed when the timer finishes).
+        private let watched = NIOLockedValueBox<(ClientConnection, Int)?>(nil)
 
         func arm(_ continuation: CheckedContinuation<Void, any Error>, seconds: Double, on loop: any EventLoop) {
             let armed = state.withLockedValue { state -> Bool in
@@ -93,6 +102,27 @@ public enum RequestDeadline {
 
         func cancel() { finish(with: CancellationError()) }
 
+        /// Ends the timer with `goneError()` when `connection`'s client goes away (at once if it already has).
+        func watch(_ connection: ClientConnection?, goneError: @escaping @Sendable () -> any Error) {
+            guard let connection else { return }
+            guard let token = connection.onClose({ self.finish(with: goneError()) }) else { return }
+            watched.withLockedValue { $0 = (connection, token) }
+            let stillArmed = state.withLockedValue { state -> Bool in
+                if case .armed = state { return true }
+                return false
+            }
+            if !stillArmed { unwatch() }   // finished (or cancelled before arming) while registering
+        }
+
+        /// Removes the close action from the watched connection (idempotent).
+        private func unwatch() {
+            guard let (connection, token) = watched.withLockedValue({ value -> (ClientConnection, Int)? in
+                defer { value = nil }
+                return value
+            }) else { return }
+            connection.remove(token)
+        }
+
         /// Resumes the continuation (normally when `error` is nil) and cancels the timer if it is still queued.
         private func finish(with error: (any Error)?) {
             let taken = state.withLockedValue { state -> (CheckedContinuation<Void, any Error>, Scheduled<Void>?)? in
@@ -108,6 +138,7 @@ public enum RequestDeadline {
                 }
             }
             guard let (continuation, scheduled) = taken else { return }
+            unwatch()
             RequestDeadline.armed.withLockedValue { $0 -= 1 }
             if error != nil { scheduled?.cancel() }
             if let error { continuation.resume(throwing: error) } else { continuation.resume() }

@@ -5,7 +5,7 @@ import Hummingbird
 import MarketData
 
 enum SynthRoutes {
-    static func add(to router: Router<BasicRequestContext>, state: ServerState) {
+    static func add(to router: Router<ServeRequestContext>, state: ServerState) {
         let jobs = state.jobs
         router.post("/v1/synth/jobs") { request, _ -> Response in
             let limit = state.config.bodyLimitBytes
@@ -55,14 +55,14 @@ enum SynthRoutes {
     }
 
     /// The job named by the `id` path parameter (404 when unknown or malformed).
-    static func job(_ jobs: SynthJobQueue, _ context: BasicRequestContext) throws -> SynthJobState {
+    static func job(_ jobs: SynthJobQueue, _ context: ServeRequestContext) throws -> SynthJobState {
         let id = try context.parameters.require("id")
         guard ServerPaths.isSafeName(id), let state = jobs.state(id) else { throw APIError.notFound("no synth job '\(id.prefix(60))'") }
         return state
     }
 
     /// A finished job's ZIP (409 while it is not done), built on the first request and then kept.
-    static func result(_ jobs: SynthJobQueue, _ context: BasicRequestContext, _ package: SynthJobDownload) async throws -> Response {
+    static func result(_ jobs: SynthJobQueue, _ context: ServeRequestContext, _ package: SynthJobDownload) async throws -> Response {
         let state = try job(jobs, context)
         let bytes = try await Blocking.run { try Data(contentsOf: try jobs.download(state.id, package)) }
         var headers = HTTPFields()
