@@ -48,6 +48,7 @@ struct BenchCommand: ParsableCommand {
         .signals,
         .signalsHistory,
         .serve,
+        .ops,
     ]
 
     func run() throws {
