@@ -57,6 +57,7 @@ public struct ModelSection: Codable, Equatable, Sendable, ValidatedConfig {
         self.init()
         let d = architecture
         features = try Self.decodeFeatures(c) ?? features
+        architecture.featureCount = features.count  // didSet does not run inside an initializer
         contextLength = try c.decodeIfPresent(Int.self, forKey: .contextLength) ?? d.contextLength
         width = try c.decodeIfPresent(Int.self, forKey: .width) ?? d.width
         layers = try c.decodeIfPresent(Int.self, forKey: .layers) ?? d.layers
