@@ -3,10 +3,10 @@
 # scores each checkpoint's test split with `marketgpt evaluate`, then prints the summary table
 # (scripts/ablation_summary.py: mean ± sd over seeds, paired per-seed differences vs the default row).
 #
-# usage: scripts/ablation.sh                       # every row, seeds 1 2 3, 2 runs at a time
+# usage: scripts/ablation.sh                       # every row, seeds 1 2 3 4 5, 2 runs at a time
 #   MARKETGPT_BIN=path   the binary (default .build/release/marketgpt; build it with
 #                        `swift build -c release --product marketgpt`)
-#   SEEDS="1 2 3"        seeds (--seed of pretrain; a seed fixes initialisation, batches, dropout and augmentation)
+#   SEEDS="1 2 3 4 5"    seeds (--seed of pretrain; a seed fixes initialisation, batches, dropout and augmentation)
 #   ROWS="default …"     rows = file names of configs/ablation/ without .yaml (default: all five)
 #   JOBS=2               runs at a time (each single-threaded: MARKETGPT_THREADS=1, nice -n 10)
 # Outputs (not in git): runs/ablation-<row>-s<seed>/{metrics.jsonl,evaluation.json}, runs/ablation-logs/ and
@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${MARKETGPT_BIN:-.build/release/marketgpt}
-SEEDS=${SEEDS:-"1 2 3"}
+SEEDS=${SEEDS:-"1 2 3 4 5"}
 ROWS=${ROWS:-"default indicators mixup synthetic no_embedding_dropout"}
 JOBS=${JOBS:-2}
 [ -x "$BIN" ] || { echo "ablation: no marketgpt binary at $BIN (set MARKETGPT_BIN or build the release product)" >&2; exit 2; }

@@ -7,7 +7,7 @@ A difference is called "beyond seed noise" when the mean paired difference is la
 error (sd of the paired differences / sqrt(seeds)) AND larger than the default row's seed-to-seed sd.
 Negative NLL differences are improvements. Standard library only.
 
-usage: scripts/ablation_summary.py [--rows "default indicators …"] [--seeds "1 2 3"] [--json OUT] RUNS_FOLDER
+usage: scripts/ablation_summary.py [--rows "default indicators …"] [--seeds "1 2 3 4 5"] [--json OUT] RUNS_FOLDER
 """
 import argparse
 import json
@@ -87,7 +87,7 @@ def collect(runs, rows, seeds):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", default="default indicators mixup synthetic no_embedding_dropout")
-    parser.add_argument("--seeds", default="1 2 3")
+    parser.add_argument("--seeds", default="1 2 3 4 5")
     parser.add_argument("--json", help="also write the per-run figures and the summary as JSON to this file")
     parser.add_argument("runs", help="the runs/ folder of scripts/ablation.sh")
     args = parser.parse_args()

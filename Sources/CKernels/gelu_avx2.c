@@ -73,3 +73,47 @@ void mg_gelu_forward_avx2(float *out, const float *input, long count) { gelu_for
 void mg_gelu_backward_avx2(float *dinput, const float *input, const float *dout, long count, int accumulate) {
     gelu_backward_avx2(dinput, input, dout, count, accumulate);
 }
+
+// The same kernels on 16 lanes (AVX-512 F): the identical operation sequence per element, so every output equals the
+// AVX2 kernel's bit for bit (tested); callers check mg_cpu_supports_avx512() first.
+#define AVX512 __attribute__((target("avx512f,avx2,fma")))
+
+AVX512 static inline __m512 gelu_sigmoid16(__m512 x) {
+    __m512 v = _mm512_mul_ps(x, _mm512_fmadd_ps(_mm512_mul_ps(x, x), _mm512_set1_ps(kB), _mm512_set1_ps(kA)));
+    v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(-125.0f)), _mm512_set1_ps(125.0f));
+    const __m512 magic = _mm512_set1_ps(kMagic);
+    const __m512 shifted = _mm512_add_ps(v, magic);
+    const __m512 f = _mm512_sub_ps(v, _mm512_sub_ps(shifted, magic));
+    __m512 p = _mm512_set1_ps(1.327645150013268e-3f);
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.675540961325169e-3f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.550713464617729e-2f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022120237350464e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.931469440460205e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0000001192092896f));
+    const __m512i scaled = _mm512_add_epi32(_mm512_castps_si512(p), _mm512_slli_epi32(_mm512_castps_si512(shifted), 23));
+    const __m512 one = _mm512_set1_ps(1.0f);
+    return _mm512_div_ps(one, _mm512_add_ps(one, _mm512_castsi512_ps(scaled)));
+}
+
+AVX512 static inline __m512 gelu_derivative16(__m512 x) {
+    const __m512 s = gelu_sigmoid16(x);
+    const __m512 slope = _mm512_mul_ps(_mm512_set1_ps(kSlope),
+                                       _mm512_fmadd_ps(_mm512_mul_ps(x, x), _mm512_set1_ps(0.134145f), _mm512_set1_ps(1.0f)));
+    return _mm512_fmadd_ps(_mm512_mul_ps(x, _mm512_sub_ps(s, _mm512_mul_ps(s, s))), slope, s);
+}
+
+AVX512 void mg_gelu_forward_avx512(float *out, const float *input, long count) {
+    for (long i = 0; i < count; i += 16) {
+        const __mmask16 m = count - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1);
+        const __m512 x = _mm512_maskz_loadu_ps(m, input + i);
+        _mm512_mask_storeu_ps(out + i, m, _mm512_mul_ps(x, gelu_sigmoid16(x)));
+    }
+}
+
+AVX512 void mg_gelu_backward_avx512(float *dinput, const float *input, const float *dout, long count, int accumulate) {
+    for (long i = 0; i < count; i += 16) {
+        const __mmask16 m = count - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1);
+        const __m512 g = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, dout + i), gelu_derivative16(_mm512_maskz_loadu_ps(m, input + i)));
+        _mm512_mask_storeu_ps(dinput + i, m, accumulate ? _mm512_add_ps(_mm512_maskz_loadu_ps(m, dinput + i), g) : g);
+    }
+}

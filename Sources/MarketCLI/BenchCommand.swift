@@ -51,8 +51,23 @@ struct BenchCommand: ParsableCommand {
         .ops,
     ]
 
+    /// The suites `--only` names, or nil for all of them.
+    /// - Throws: `ValidationError` naming the first unknown suite and listing the known ones.
+    func wantedSuites() throws -> Set<String>? {
+        guard let only else { return nil }
+        let names = only.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        let known = Self.suites.map(\.name)
+        for name in names where !known.contains(name) {
+            throw ValidationError("--only: unknown suite '\(name)'; the suites are \(known.joined(separator: ", "))")
+        }
+        return Set(names)
+    }
+
+    func validate() throws { _ = try wantedSuites() }
+
     func run() throws {
-        let wanted = only.map { Set($0.split(separator: ",").map(String.init)) }
+        let wanted = try wantedSuites()
         var figures: [BenchFigure] = []
         for suite in Self.suites where wanted?.contains(suite.name) ?? true {
             FileHandle.standardError.write(Data("bench: \(suite.name)…\n".utf8))

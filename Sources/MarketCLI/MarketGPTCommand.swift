@@ -35,7 +35,7 @@ struct MarketGPTCommand: ParsableCommand {
 
     /// Parses the command line and runs the subcommand; every error goes through `ExitStatus`.
     static func main() {
-        BLASRuntime.prepare()   // OpenBLAS's kernels for this CPU, before any thread uses BLAS
+        BLASRuntime.prepare()   // records the OpenBLAS core chosen at load time (CKernels switched it before main)
         do {
             var command = try parseAsRoot()
             try command.run()

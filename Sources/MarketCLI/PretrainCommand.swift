@@ -68,10 +68,7 @@ struct PretrainCommand: ParsableCommand {
         let record = CommandRun(kind: .pretrain, name: training.run, config: config, universe: training.universe,
                                 seed: training.seed, notify: setting.config.notify, active: group.isRoot)
         if let ensemble {
-            guard group.size == 1 else {
-                throw TrainingError(step: nil, reason: "--ensemble under mpirun: members are trained one after another by one process; run it without mpirun")
-            }
-            try runEnsemble(setting, members: ensemble, record: record)
+            try runEnsemble(setting, members: ensemble, group: group, record: record)
             return
         }
         let summary = try record.run {
@@ -108,14 +105,18 @@ struct PretrainCommand: ParsableCommand {
               + "checkpoint \(summary.checkpoint.weightsURL.relativePath)")
     }
 
-    /// `--ensemble K`: the members one after another, one summary line each, then the manifest.
-    private func runEnsemble(_ setting: TrainingUniverse, members: Int, record: CommandRun) throws {
+    /// `--ensemble K`: the members one after another (under mpirun each one data parallel over the ranks), one
+    /// summary line each, then the manifest (rank 0 prints).
+    private func runEnsemble(_ setting: TrainingUniverse, members: Int, group: ProcessGroup, record: CommandRun) throws {
         let training = setting.config.training
         let summary = try record.run {
-            try TrainingWorkflows.pretrainEnsemble(setting, members: members, stopStep: pretrainRun.steps, resume: resume, overwrite: overwrite) { options in
+            try TrainingWorkflows.pretrainEnsemble(setting, members: members, stopStep: pretrainRun.steps, resume: resume, overwrite: overwrite,
+                                                   group: group) { options in
+                options.replicaCheckEvery = replicaCheckEvery
                 options.onCheckpoint = { step in record.post(.checkpoint, text: "MarketGPT pretrain \(training.run): checkpoint at step \(step)", fields: ["step": String(step)]) }
             }
         }
+        guard group.isRoot else { return }
         let manifest = summary.manifestURL.relativePath
         record.finish(metrics: ["members": Double(members)], artefacts: ["checkpoint": manifest], checkpoint: manifest,
                       text: "MarketGPT pretrain \(training.run): ensemble of \(members) finished")

@@ -46,7 +46,7 @@ public final class DataParallel {
         if ranges.isEmpty { return [] }
         let parts = ranges.map { batch.slice($0) }
         syncReplicas()
-                let generators = UnsafeMutableBufferPointer<RandomGenerator>.allocate(capacity: parts.count)
+        let generators = UnsafeMutableBufferPointer<RandomGenerator>.allocate(capacity: parts.count)
         _ = generators.initialize(from: rngs)
         let losses = UnsafeMutableBufferPointer<Double>.allocate(capacity: parts.count)
         losses.initialize(repeating: 0)
@@ -64,7 +64,7 @@ public final class DataParallel {
         }
         if recording {
             for replica in replicas.prefix(parts.count - 1) {
-                for (p, q) in zip(model.parameters, replica.parameters) { p.accumulateGradient(from: q) }
+                Tensor.accumulateGradients(model.parameters, from: replica.parameters)
             }
         }
         return Array(losses)
@@ -101,7 +101,7 @@ public final class DataParallel {
 
     /// Copies `model`'s weights into every replica.
     func syncReplicas() {
-        for replica in replicas { for (p, q) in zip(replica.parameters, model.parameters) { p.assign(q) } }
+        for replica in replicas { Tensor.assignValues(replica.parameters, from: model.parameters) }
     }
 
     /// Runs `body(k)` for k in 0..<count on separate threads with 1 BLAS thread and inline kernels each.

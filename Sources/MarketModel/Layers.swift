@@ -68,11 +68,11 @@ public struct TransformerBlock {
         dropout = config.dropout
     }
 
-    /// x (B, T, C) → (B, T, C).
+    /// x (B, T, C) → (B, T, C). Each branch's dropout is fused with its residual add (`residualDropout`).
     public func callAsFunction(_ x: Tensor, mode: DropoutMode, rng: inout RandomGenerator) -> Tensor {
         var x = x
-        x = x + attention(norm1(x), mode: mode, rng: &rng)
-        x = x + mlp(norm2(x), mode: mode, rng: &rng)
+        x = residualDropout(x, attentionBranch(norm1(x)), probability: dropout, mode: mode, rng: &rng)
+        x = residualDropout(x, mlpBranch(norm2(x)), probability: dropout, mode: mode, rng: &rng)
         return x
     }
 
@@ -81,21 +81,17 @@ public struct TransformerBlock {
     public func lastPositionOnly(_ x: Tensor, mode: DropoutMode, rng: inout RandomGenerator) -> Tensor {
         let y = causalSelfAttentionLastQuery(qkv(norm1(x)), heads: heads)   // (B, C)
         var last = MarketTensor.lastPosition(x)                              // (B, C)
-        last = last + MarketTensor.dropout(attentionProjection(y), probability: dropout, mode: mode, rng: &rng)
-        return last + mlp(norm2(last), mode: mode, rng: &rng)
+        last = residualDropout(last, attentionProjection(y), probability: dropout, mode: mode, rng: &rng)
+        return residualDropout(last, mlpBranch(norm2(last)), probability: dropout, mode: mode, rng: &rng)
     }
 
-    /// Causal multi-head self-attention with output projection and dropout: (B, T, C) → (B, T, C).
-    func attention(_ h: Tensor, mode: DropoutMode, rng: inout RandomGenerator) -> Tensor {
-        let y = causalSelfAttention(qkv(h), heads: heads)              // (B, T, C)
-        return MarketTensor.dropout(attentionProjection(y), probability: dropout, mode: mode, rng: &rng)
+    /// Causal multi-head self-attention with output projection, before dropout: (B, T, C) → (B, T, C).
+    func attentionBranch(_ h: Tensor) -> Tensor {
+        attentionProjection(causalSelfAttention(qkv(h), heads: heads))   // (B, T, C)
     }
 
-    /// Position-wise MLP with GELU and dropout: (B, T, C) → (B, T, C).
-    func mlp(_ h: Tensor, mode: DropoutMode, rng: inout RandomGenerator) -> Tensor {
-        let y = mlpProjection(gelu(fc(h)))                           // (B, T, C) via (B, T, ratio·C)
-        return MarketTensor.dropout(y, probability: dropout, mode: mode, rng: &rng)
-    }
+    /// Position-wise MLP with GELU, before dropout: (…, C) → (…, C) via (…, ratio·C).
+    func mlpBranch(_ h: Tensor) -> Tensor { mlpProjection(gelu(fc(h))) }
 
     var parameters: [Tensor] {
         norm1.parameters + qkv.parameters + attentionProjection.parameters + norm2.parameters + fc.parameters

@@ -22,20 +22,27 @@ extension TrainingWorkflows {
     /// `resume`: members the manifest lists as finished (hash verified) are kept, an interrupted member resumes
     /// from its own checkpoint, the rest start. Without `resume` or `overwrite` an existing manifest or member is
     /// an error; `overwrite` trains every member again from step 0. The run folder is locked for the whole set.
+    ///
+    /// `group` (under mpirun): every member is trained data parallel by all ranks (each member equals its
+    /// single-process run as `Pretrainer` guarantees); rank 0 alone locks the folder, checks and writes the manifest
+    /// and decides which members remain, the other ranks follow its decisions (their summary's manifest is empty).
     public static func pretrainEnsemble(_ universe: TrainingUniverse, members: Int, stopStep: Int?, resume: Bool, overwrite: Bool = false,
                                         folders: RunFolders = RunFolders(), log: (String) -> Void = TrainingUniverse.log,
+                                        group: ProcessGroup = SingleProcess.shared,
                                         configure: (inout PretrainingOptions) -> Void = { _ in }) throws -> EnsemblePretrainingSummary {
         guard members >= 1 && members <= 64 else { throw PipelineError("pretrain: --ensemble must be in 1…64, found \(members)") }
         let run = universe.config.training.run, seed = universe.config.training.seed
         let directory = try folders.checkpointDirectory(run), runDirectory = try folders.runDirectory(run)
         let manifestURL = directory.appendingPathComponent(EnsembleManifest.fileName)
-        let lock: RunLock
-        do { lock = try RunLock.acquire(folder: directory, command: "pretrain --ensemble run '\(run)'") } catch let error as RunLockError {
-            throw PipelineError("pretrain: \(error.description)")
+        var lock: RunLock?
+        if group.isRoot {
+            do { lock = try RunLock.acquire(folder: directory, command: "pretrain --ensemble run '\(run)'") } catch let error as RunLockError {
+                throw PipelineError("pretrain: \(error.description)")
+            }
         }
-        defer { lock.release() }
+        defer { lock?.release() }
         var manifest = EnsembleManifest(run: run, plannedMembers: members, seed: seed)
-        let exists = FileManager.default.fileExists(atPath: manifestURL.path)
+        let exists = group.isRoot && FileManager.default.fileExists(atPath: manifestURL.path)
         if exists && !resume && !overwrite {
             throw PipelineError("pretrain: \(manifestURL.path) exists: ensemble '\(run)' was already trained; use --resume to finish it or --overwrite to train it again")
         }
@@ -54,33 +61,41 @@ extension TrainingWorkflows {
             }
             manifest.members = previous.members
         }
+        // Rank 0's verdict (members already finished) reaches every rank; an error above ended the job instead.
+        let finished = group.size > 1 ? Int(group.allGather(UInt64(manifest.members.count), what: "the ensemble's start-up (rank 0 reads the manifest)")[0])
+            : manifest.members.count
         var runs = [PretrainingSummary?](repeating: nil, count: members)
-        for k in manifest.members.count..<members {
+        for k in finished..<members {
             var config = universe.config
             config.training.seed = EnsembleManifest.memberSeed(base: seed, index: k)
             let name = EnsembleManifest.memberDirectoryName(k)
             let memberDirectory = directory.appendingPathComponent(name)
             let files = TrainingCheckpoint(directory: memberDirectory)
             // A member killed mid-checkpoint: complete (or drop) its interrupted write first (the set's lock is held).
-            if resume { _ = try PipelineError.wrap { try files.recover() } }
-            let resumeMember = resume && files.exists
-            log("pretrain: ensemble member \(k + 1)/\(members) (seed \(config.training.seed))\(resumeMember ? ", resuming" : "")")
+            if resume && group.isRoot { _ = try PipelineError.wrap { try files.recover() } }
+            var resumeMember = resume && files.exists
+            if group.size > 1 {   // rank 0 repaired the member's folder; its view decides
+                resumeMember = group.allGather(resumeMember ? 1 : 0, what: "the resume decision of ensemble member \(k)")[0] == 1
+            }
+            if group.isRoot { log("pretrain: ensemble member \(k + 1)/\(members) (seed \(config.training.seed))\(resumeMember ? ", resuming" : "")") }
             var options = PretrainingOptions(config: config, stopStep: stopStep, checkpointDirectory: memberDirectory,
                                              runDirectory: runDirectory.appendingPathComponent(name),
                                              resume: resumeMember, overwrite: overwrite || (resume && !resumeMember))
             options.syntheticAugmentation = universe.syntheticAugmentation
+            options.group = group
             configure(&options)
             let summary: PretrainingSummary
             do { summary = try Pretrainer.run(store: universe.store, idTable: universe.idTable, options: options) } catch let error as TrainingError {
                 throw PipelineError("pretrain: ensemble member \(k): \(error.description)")
             } catch { return try PipelineError.wrap { throw error } }
+            runs[k] = summary
+            guard group.isRoot else { continue }
             let written = try PipelineError.wrap { try ModelCheckpoint.read(files.weightsURL) }
             manifest.members.append(.init(index: k, seed: config.training.seed, file: "\(name)/\(files.weightsURL.lastPathComponent)",
                                           contentHash: written.contentHash ?? "", step: summary.step))
             do { try manifest.write(to: manifestURL) } catch {
                 throw PipelineError("\(manifestURL.path): cannot write the ensemble manifest (\((error as NSError).localizedDescription))")
             }
-            runs[k] = summary
         }
         return EnsemblePretrainingSummary(manifestURL: manifestURL, manifest: manifest, runs: runs)
     }

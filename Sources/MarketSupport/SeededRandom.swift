@@ -79,7 +79,7 @@ public struct SeededRandom: RandomNumberGenerator, Equatable, Codable, Sendable 
         (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
     }
 
-    @inline(__always) @usableFromInline
+    @inlinable @inline(__always)
     static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 &- k)) }
 
     /// The next 64 random bits.

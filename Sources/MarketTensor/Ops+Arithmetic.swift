@@ -25,14 +25,15 @@ func binary(_ kind: BinaryKind, _ a: Tensor, _ b: Tensor) -> Tensor {
         out.record([a, b]) { out in
             let dout = out.gradBuffer!
             if a.requiresGrad {
-                let da = a.gradForAccumulation()
                 if kind == .mul {
+                    let da = a.gradForAccumulation()
                     for o in 0..<outer {
                         let base = o &* inner
                         for i in 0..<inner { da[base &+ i] += dout[base &+ i] * bp[i] }
                     }
-                } else {
-                    for i in 0..<a.count { da[i] += dout[i] }
+                } else {   // first gradient: a copy (no zero-fill then add)
+                    let (da, accumulate) = a.gradForWrite()
+                    if accumulate { for i in 0..<a.count { da[i] += dout[i] } } else { da.update(from: dout, count: a.count) }
                 }
             }
             if b.requiresGrad {

@@ -1,12 +1,63 @@
 // Fused causal self-attention over packed q|k|v, with its backward and a naive reference.
+import CKernels
 import Foundation
 
 /// Causal multi-head self-attention: qkv (B, T, 3C) packed as [q | k | v] with heads of size
-/// HS = C / NH inside each → (B, T, C) (heads concatenated). Per (b, head) block: S = q·kᵀ/√HS by
-/// sgemm, causal softmax (positions j > i masked), out = P·v by sgemm; blocks run on all cores.
-/// Saves P (B, NH, T, T) for backward.
+/// HS = C / NH inside each → (B, T, C) (heads concatenated). Saves P (B, NH, T, T) for backward; blocks
+/// (b, head) run on all cores.
+///
+/// Two paths: the fused C kernel `mg_attention_forward/backward` (AVX-512 or AVX2, HS ∈ {16, 32, 64}; only the
+/// causal half is computed, P stored on and below the diagonal) when `mg_attention_fused_available`, else the
+/// plain path: per block S = q·kᵀ/√HS by sgemm, causal softmax (positions j > i masked), out = P·v by sgemm.
+/// The two agree to rounding (tested against each other and against `causalSelfAttentionNaive`).
 public func causalSelfAttention(_ qkv: Tensor, heads nh: Int) -> Tensor {
     precondition(qkv.rank == 3 && qkv.shape[2] % (3 * nh) == 0, "causalSelfAttention: qkv \(qkv.shape) for \(nh) heads")
+    let hs = qkv.shape[2] / 3 / nh
+    if mg_attention_fused_available(hs) != 0 { return fusedCausalSelfAttention(qkv, heads: nh) }
+    return plainCausalSelfAttention(qkv, heads: nh)
+}
+
+/// The fused-kernel path of `causalSelfAttention` (call only when `mg_attention_fused_available(HS)`).
+func fusedCausalSelfAttention(_ qkv: Tensor, heads nh: Int) -> Tensor {
+    let b = qkv.shape[0], t = qkv.shape[1], c3 = qkv.shape[2], c = c3 / 3, hs = c / nh
+    let scale = 1 / Float(hs).squareRoot()
+    let out = Tensor(uninitializedShape: [b, t, c], pool: qkv.pool)
+    let probs = Tensor(uninitializedShape: [b, nh, t, t], pool: qkv.pool)
+    let qp = qkv.data, op = out.data, pp = probs.data
+    let workFloats = mg_attention_workspace_floats(t, hs)
+    Parallel.forChunks(b * nh, minimumPerThread: 1) { blocks in
+        let work = UnsafeMutablePointer<Float>.allocate(capacity: workFloats)
+        defer { work.deallocate() }
+        for block in blocks {
+            let bi = block / nh, h = block % nh
+            let q = qp + (bi &* t &* c3 &+ h &* hs)
+            mg_attention_forward(op + (bi &* t &* c &+ h &* hs), pp + block &* t &* t, q, q + c, q + 2 &* c,
+                                 t, hs, c3, c, scale, work)
+        }
+    }
+    if Tensor.recordsGradient(qkv) {
+        out.record([qkv]) { out in
+            let dout = out.gradBuffer!
+            let (dqkv, beta) = qkv.gradForGEMM()
+            Parallel.forChunks(b * nh, minimumPerThread: 1) { blocks in
+                let work = UnsafeMutablePointer<Float>.allocate(capacity: workFloats)
+                defer { work.deallocate() }
+                for block in blocks {
+                    let bi = block / nh, h = block % nh
+                    let off = bi &* t &* c3 &+ h &* hs
+                    let q = qp + off, dq = dqkv + off
+                    mg_attention_backward(dq, dq + c, dq + 2 &* c, dout + (bi &* t &* c &+ h &* hs), pp + block &* t &* t,
+                                          q, q + c, q + 2 &* c, t, hs, c3, c, scale, beta != 0 ? 1 : 0, work)
+                }
+            }
+            _ = probs
+        }
+    }
+    return out
+}
+
+/// The plain path of `causalSelfAttention` (sgemm per block; any head size, any CPU).
+func plainCausalSelfAttention(_ qkv: Tensor, heads nh: Int) -> Tensor {
     let b = qkv.shape[0], t = qkv.shape[1], c3 = qkv.shape[2], c = c3 / 3, hs = c / nh
     let scale = 1 / Float(hs).squareRoot()
     let pool = qkv.pool

@@ -38,4 +38,22 @@ public enum Parallel {
             body(start..<end)
         }
     }
+
+    /// Element-wise work over several buffers at once (e.g. every parameter of a model): the concatenation of
+    /// `counts.count` arrays (array k has `counts[k]` elements) is cut into `threadCount` (or fewer) contiguous
+    /// pieces of about equal size, and `body(k, range)` runs for every array k and part `range` of it, the
+    /// pieces on separate threads. Each element is visited exactly once; inline when the total is below
+    /// `minimumPerThread * 2`.
+    public static func forSpans(_ counts: [Int], minimumPerThread: Int, _ body: (Int, Range<Int>) -> Void) {
+        let total = counts.reduce(0, +)
+        forChunks(total, minimumPerThread: minimumPerThread) { piece in
+            var offset = 0
+            for (k, count) in counts.enumerated() {
+                let lower = max(piece.lowerBound, offset), upper = min(piece.upperBound, offset &+ count)
+                if lower < upper { body(k, (lower &- offset)..<(upper &- offset)) }
+                offset &+= count
+                if offset >= piece.upperBound { break }
+            }
+        }
+    }
 }

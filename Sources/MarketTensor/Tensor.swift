@@ -158,6 +158,33 @@ public final class Tensor {
         if accumulate { for i in 0..<count { g[i] += source[i] } } else { g.update(from: source, count: count) }
     }
 
+    /// `targets[k].accumulateGradient(from: sources[k])` for every k, the element-wise adds and copies spread
+    /// over the cores (the same values as the one-by-one calls), e.g. to sum a data-parallel replica's gradients.
+    public static func accumulateGradients(_ targets: [Tensor], from sources: [Tensor]) {
+        precondition(targets.count == sources.count, "accumulateGradients: \(targets.count) targets, \(sources.count) sources")
+        var jobs: [(g: UnsafeMutablePointer<Float>, source: UnsafeMutablePointer<Float>, add: Bool, count: Int)] = []
+        for (target, source) in zip(targets, sources) {
+            precondition(source.count == target.count, "accumulateGradient: \(source.shape) into \(target.shape)")
+            guard let s = source.grad else { continue }
+            let (g, accumulate) = target.gradForWrite()
+            jobs.append((g, s, accumulate, target.count))
+        }
+        Parallel.forSpans(jobs.map(\.count), minimumPerThread: 65_536) { k, range in
+            let job = jobs[k]
+            if job.add { for i in range { job.g[i] += job.source[i] } }
+            else { (job.g + range.lowerBound).update(from: job.source + range.lowerBound, count: range.count) }
+        }
+    }
+
+    /// `targets[k].assign(sources[k])` for every k (same counts), the copies spread over the cores.
+    public static func assignValues(_ targets: [Tensor], from sources: [Tensor]) {
+        precondition(targets.count == sources.count && zip(targets, sources).allSatisfy { $0.count == $1.count },
+                     "assignValues: tensors differ in number or size")
+        Parallel.forSpans(targets.map(\.count), minimumPerThread: 65_536) { k, range in
+            (targets[k].data + range.lowerBound).update(from: sources[k].data + range.lowerBound, count: range.count)
+        }
+    }
+
     /// Replaces the gradient with the `count` values at `values` (e.g. gradients summed over processes).
     public func setGradient(_ values: UnsafePointer<Float>) {
         let (g, _) = gradForWrite()

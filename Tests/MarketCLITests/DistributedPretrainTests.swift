@@ -181,6 +181,42 @@ final class DistributedPretrainTests: XCTestCase {
         XCTAssertTrue(again.stderr.contains("use --resume to continue it or --overwrite"), again.stderr)
     }
 
+    /// `pretrain --ensemble 2` on 2 ranks: every member bit-identical to the single process with 2 replicas, the
+    /// summary printed once (rank 0), the manifest written by rank 0; `--resume` on 2 ranks of a set whose member 1
+    /// was lost keeps member 0 and trains member 1 again from step 0 to the same bits.
+    func testEnsembleUnderMPIEqualsTheSingleProcessEnsemble() throws {
+        _ = try mpirun()
+        let directory = try workspace()
+        let alone = try single(pretrain(run: "ens-alone", steps: 6) + ["--ensemble", "2"], threads: 2, in: directory)
+        XCTAssertEqual(alone.status, 0, alone.stderr)
+        let spread = try ranks(2, pretrain(run: "ens-mpi", steps: 6) + ["--ensemble", "2"], in: directory)
+        XCTAssertEqual(spread.status, 0, spread.stderr)
+        XCTAssertEqual(spread.stdout.components(separatedBy: "pretrain: ensemble of 2 members").count, 2, spread.stdout)
+        for member in ["member_0", "member_1"] {
+            for file in ["pretrained.safetensors", "pretrained.state.safetensors"] {
+                assertBitIdentical(try tensors(directory, run: "ens-alone", file: "\(member)/\(file)"),
+                                   try tensors(directory, run: "ens-mpi", file: "\(member)/\(file)"), "ensemble \(member) on 2 ranks: \(file)")
+            }
+        }
+        XCTAssertNotEqual(try tensors(directory, run: "ens-mpi", file: "member_0/pretrained.safetensors"),
+                          try tensors(directory, run: "ens-mpi", file: "member_1/pretrained.safetensors"), "members differ (seeds 3, 4)")
+
+        let manifestURL = directory.appendingPathComponent("checkpoints/ens-mpi/ensemble.json")
+        var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as! [String: Any]
+        let members = manifest["members"] as! [[String: Any]]
+        XCTAssertEqual(members.count, 2)
+        let finished = try tensors(directory, run: "ens-mpi", file: "member_1/pretrained.safetensors")
+        manifest["members"] = [members[0]]
+        try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("checkpoints/ens-mpi/member_1"))
+        let resumed = try ranks(2, pretrain(run: "ens-mpi", steps: 6) + ["--ensemble", "2", "--resume"], in: directory)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("member 0 (seed 3): kept"), resumed.stdout)
+        assertBitIdentical(finished, try tensors(directory, run: "ens-mpi", file: "member_1/pretrained.safetensors"), "member 1 trained again from step 0 on --resume")
+        let after = try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as! [String: Any]
+        XCTAssertEqual((after["members"] as! [[String: Any]]).map { $0["content_hash"] as? String }, members.map { $0["content_hash"] as? String })
+    }
+
     // MARK: helpers
 
     /// A running `mpirun` job with its stderr collected.

@@ -19,4 +19,12 @@ final class RootCommandTests: XCTestCase {
         let result = try CLIRunner.run(["no-such-command"])
         XCTAssertNotEqual(result.status, 0)
     }
+
+    func testBenchRefusesAnUnknownSuiteBeforeMeasuringAnything() throws {
+        let result = try CLIRunner.run(["bench", "--only", "tensor,sgemm"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("unknown suite 'sgemm'"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("tensor, model"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("bench: tensor"), "nothing may run before the error")
+    }
 }

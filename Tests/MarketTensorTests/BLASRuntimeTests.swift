@@ -20,18 +20,30 @@ final class BLASRuntimeTests: XCTestCase {
         XCTAssertNil(BLASRuntime.preferredCore(detected: "", environment: none, avx512: true, avx2FMA: true))
     }
 
-    /// On this machine the active core has the strongest kernels the CPU supports (unless the user forced one).
+    /// On this machine the active core has the strongest kernels the CPU supports (unless the user forced one). Nothing
+    /// in Swift switches cores any more (`selection` only reads them), so this also shows that the C constructor
+    /// switched at load time, before this test process ran any code.
     func testActiveCoreMatchesTheCPU() throws {
         let selection = BLASRuntime.prepare()
         XCTAssertFalse(selection.active.isEmpty, "OpenBLAS does not name its core")
         try XCTSkipIf(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] != nil, "OPENBLAS_CORETYPE is set")
         let core = selection.active.lowercased()
         if mg_cpu_supports_avx512() != 0 {
-            XCTAssertTrue(BLASRuntime.avx512Cores.contains(core), "\(selection.active) on an AVX-512 CPU (detected \(selection.detected))")
+            XCTAssertEqual(BLASRuntime.kernelLevel(core), 2, "\(selection.active) on an AVX-512 CPU (detected \(selection.detected))")
         } else if mg_cpu_supports_avx2_fma() != 0 {
-            XCTAssertTrue(BLASRuntime.avx2Cores.contains(core), "\(selection.active) on an AVX2 CPU")
+            XCTAssertGreaterThanOrEqual(BLASRuntime.kernelLevel(core), 1, "\(selection.active) on an AVX2 CPU")
         }
         XCTAssertEqual(String(cString: mg_blas_core_name()), selection.active)
+        XCTAssertEqual(selection.detected, String(cString: mg_blas_core_at_load()))
+        XCTAssertEqual(selection.switched, BLASRuntime.preferredCore(detected: selection.detected, environment: [:],
+                                                                     avx512: mg_cpu_supports_avx512() != 0,
+                                                                     avx2FMA: mg_cpu_supports_avx2_fma() != 0) != nil)
+    }
+
+    /// The kernel levels of OpenBLAS's core names (case-insensitive).
+    func testKernelLevels() {
+        XCTAssertEqual(["SkylakeX", "cooperlake", "SAPPHIRERAPIDS", "Haswell", "Zen", "Prescott", ""].map(BLASRuntime.kernelLevel),
+                       [2, 2, 2, 1, 1, 0, 0])
     }
 
     /// sgemm on the load-time core and on the active core: both within 1e-4·√K of the Double reference (shapes of

@@ -3,6 +3,8 @@
 #ifndef MARKETGPT_CKERNELS_H
 #define MARKETGPT_CKERNELS_H
 
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -15,6 +17,19 @@ int mg_cpu_supports_avx2_fma(void);
 
 /// The OpenBLAS core in use (e.g. "Prescott", "SkylakeX"), or "" when the library does not say.
 const char *mg_blas_core_name(void);
+
+/// The OpenBLAS core the library chose for itself when it loaded (before the load-time switch below), or "".
+const char *mg_blas_core_at_load(void);
+
+/// 2 when the OpenBLAS core `name` has AVX-512 kernels (SkylakeX, Cooperlake, SapphireRapids), 1 for AVX2 + FMA
+/// kernels only (Haswell, Zen), else 0 (case-insensitive).
+int mg_blas_core_kernels(const char *name);
+
+/// The rule of the load-time switch: NULL (keep `detected`) when the user chose (`userChose`: OPENBLAS_CORETYPE is
+/// set) or the library names no core; "SkylakeX" when the CPU has AVX-512 and `detected` has no AVX-512 kernels;
+/// "Haswell" when it has AVX2 + FMA and `detected` has neither. Every process linking CKernels applies it once at
+/// load time (a constructor), before any thread can call BLAS or LAPACK.
+const char *mg_blas_preferred_core(const char *detected, int userChose, int avx512, int avx2FMA);
 
 /// Switches a DYNAMIC_ARCH OpenBLAS to the core `name` (as OPENBLAS_CORETYPE would at load time);
 /// returns 1 on success, 0 when the library has no run-time switch (then nothing changes).
@@ -31,6 +46,12 @@ void mg_gelu_forward_avx2(float *out, const float *input, long count);
 /// dinput[i] (+)= dout[i]·gelu'(input[i]) over `count` floats (adds when `accumulate` ≠ 0), AVX2 + FMA.
 void mg_gelu_backward_avx2(float *dinput, const float *input, const float *dout, long count, int accumulate);
 
+/// mg_gelu_forward_avx2 on 16 lanes (AVX-512 F; check mg_cpu_supports_avx512() first): the same bits.
+void mg_gelu_forward_avx512(float *out, const float *input, long count);
+
+/// mg_gelu_backward_avx2 on 16 lanes (AVX-512 F; check mg_cpu_supports_avx512() first): the same bits.
+void mg_gelu_backward_avx512(float *dinput, const float *input, const float *dout, long count, int accumulate);
+
 /// LayerNorm over the last dim: out (rows, columns) = (x − mean)·rstd·weight + bias; saves mean (rows) and rstd
 /// (rows). AVX2 + FMA (see Kernels+LayerNorm.swift).
 void mg_layernorm_forward_avx2(float *out, float *mean, float *rstd, const float *input, const float *weight,
@@ -40,6 +61,44 @@ void mg_layernorm_forward_avx2(float *out, float *mean, float *rstd, const float
 /// NULL. AVX2 + FMA (see Kernels+LayerNorm.swift).
 void mg_layernorm_backward_avx2(float *dinput, float *dweight, float *dbias, const float *dout, const float *input,
                                 const float *weight, const float *mean, const float *rstd, long rows, long columns);
+
+/// Inverted dropout from 16-bit draws (see Ops+Dropout.swift): out[i] = (residual[i] +) x[i]·v with
+/// v = keepScale when draws[i] ≥ threshold, else 0; `residual` may be NULL. AVX2; bit-identical to the Swift loop.
+void mg_dropout_forward_avx2(float *out, const float *x, const float *residual, const uint16_t *draws, long count,
+                             unsigned threshold, float keepScale);
+
+/// dx[i] (+)= dout[i]·v with v as in mg_dropout_forward_avx2 (adds when `accumulate` ≠ 0). AVX2.
+void mg_dropout_backward_avx2(float *dx, const float *dout, const uint16_t *draws, long count, unsigned threshold,
+                              float keepScale, int accumulate);
+
+/// 1 when the fused causal attention below may run: AVX2 + FMA usable (mg_kernels_use_avx2) and the head size is
+/// 16, 32 or 64; callers use their plain path (Ops+Attention.swift) otherwise.
+int mg_attention_fused_available(long headSize);
+
+/// Floats of scratch one thread needs for mg_attention_forward/backward at context length t.
+long mg_attention_workspace_floats(long t, long headSize);
+
+/// One (batch, head) block of causal attention: q, k, v point at its first row (row stride ld, headSize columns
+/// each), out (row stride ldo) = softmax(q·kᵀ·scale, causal)·v, probs (t, t) receives P on and below the diagonal
+/// (entries above it are left as they were). AVX-512 when the CPU has it, else AVX2 + FMA; same bits either way.
+void mg_attention_forward(float *out, float *probs, const float *q, const float *k, const float *v, long t,
+                          long headSize, long ld, long ldo, float scale, float *work);
+
+/// Backward of mg_attention_forward from dout (row stride ldo) and its probs: dq, dk, dv (row stride ld) receive
+/// the gradients (added when `accumulate` ≠ 0, else stored).
+void mg_attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *probs, const float *q,
+                           const float *k, const float *v, long t, long headSize, long ld, long ldo, float scale,
+                           int accumulate, float *work);
+
+/// mg_attention_forward on a chosen build: AVX-512 when `avx512` ≠ 0 and the CPU has it, else AVX2 + FMA (tests
+/// compare the two bit for bit).
+void mg_attention_forward_variant(int avx512, float *out, float *probs, const float *q, const float *k, const float *v,
+                                  long t, long headSize, long ld, long ldo, float scale, float *work);
+
+/// mg_attention_backward on a chosen build (as mg_attention_forward_variant).
+void mg_attention_backward_variant(int avx512, float *dq, float *dk, float *dv, const float *dout, const float *probs,
+                                   const float *q, const float *k, const float *v, long t, long headSize, long ld,
+                                   long ldo, float scale, int accumulate, float *work);
 
 #ifdef __cplusplus
 }

@@ -54,11 +54,13 @@ public final class AdamW {
         let stepSize = lr / correction1
         let invSqrtCorrection2 = 1 / correction2.squareRoot()
         let b1 = beta1, b2 = beta2, eps = epsilon
-        for (index, p) in parameters.enumerated() {
-            guard let g = p.grad else { continue }
-            let m = firstMoments[index].data, v = secondMoments[index].data, w = p.data
+        let active = parameters.indices.filter { parameters[$0].grad != nil }
+        // Element-wise, so the parameters are cut over the cores without changing any value.
+        Parallel.forSpans(active.map { parameters[$0].count }, minimumPerThread: 32_768) { k, range in
+            let index = active[k], p = parameters[index]
+            let g = p.grad!, m = firstMoments[index].data, v = secondMoments[index].data, w = p.data
             let shrink: Float = decays[index] ? 1 - lr * weightDecay : 1
-            for i in 0..<p.count {
+            for i in range {
                 let gi = g[i]
                 let mi = b1 * m[i] + (1 - b1) * gi
                 let vi = b2 * v[i] + (1 - b2) * gi * gi
@@ -123,7 +125,11 @@ public func clipGradientNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
     let norm = Float(total.squareRoot())
     if norm.isFinite && norm > maxNorm && maxNorm > 0 {
         let factor = maxNorm / (norm + 1e-6)
-        for p in parameters { if let g = p.grad { for i in 0..<p.count { g[i] *= factor } } }
+        let gradients = parameters.compactMap { p in p.grad.map { (g: $0, count: p.count) } }
+        Parallel.forSpans(gradients.map(\.count), minimumPerThread: 65_536) { k, range in
+            let g = gradients[k].g
+            for i in range { g[i] *= factor }
+        }
     }
     return norm
 }
