@@ -48,6 +48,7 @@ struct BenchCommand: ParsableCommand {
         .signals,
         .signalsHistory,
         .serve,
+        .ops,
     ]
 
     /// The suites `--only` names, or nil for all of them.

@@ -1,41 +1,51 @@
-// A real HTTP server on 127.0.0.1 (SwiftNIO) that answers with scripted responses: provider fixtures and a webhook receiver.
+// A real HTTP server on 127.0.0.1 (SwiftNIO) that answers with scripted responses: provider fixtures and a webhook
+// receiver, for the tests and for `marketgpt bench --only ops` (which has no other server to fetch from).
 import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 
 /// One scripted answer.
-struct FixtureResponse {
-    var status: HTTPResponseStatus = .ok
-    var headers: [(String, String)] = []
-    var body: [UInt8] = []
+public struct FixtureResponse: Sendable {
+    public var status: HTTPResponseStatus = .ok
+    public var headers: [(String, String)] = []
+    public var body: [UInt8] = []
     /// Announce the full Content-Length but send only this many bytes, then close (a truncated body).
-    var truncateAfter: Int?
+    public var truncateAfter: Int?
     /// Wait this long before answering (time-outs).
-    var delay: TimeAmount?
+    public var delay: TimeAmount?
 
-    static func text(_ text: String, status: HTTPResponseStatus = .ok, contentType: String = "application/json") -> FixtureResponse {
+    public init(status: HTTPResponseStatus = .ok, headers: [(String, String)] = [], body: [UInt8] = [],
+                truncateAfter: Int? = nil, delay: TimeAmount? = nil) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.truncateAfter = truncateAfter
+        self.delay = delay
+    }
+
+    public static func text(_ text: String, status: HTTPResponseStatus = .ok, contentType: String = "application/json") -> FixtureResponse {
         FixtureResponse(status: status, headers: [("Content-Type", contentType)], body: Array(text.utf8))
     }
 }
 
 /// A request as received.
-struct FixtureRequest: Sendable {
-    var method: String
-    var uri: String
-    var body: [UInt8]
-    var headers: [(String, String)]
+public struct FixtureRequest: Sendable {
+    public var method: String
+    public var uri: String
+    public var body: [UInt8]
+    public var headers: [(String, String)]
 }
 
 /// HTTP/1.1 server on 127.0.0.1 and an ephemeral port; `handle` decides each answer.
-final class FixtureServer: @unchecked Sendable {
+public final class FixtureServer: @unchecked Sendable {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private var channel: Channel!
     private let lock = NSLock()
     private var received: [FixtureRequest] = []
-    let handle: @Sendable (FixtureRequest) -> FixtureResponse
+    public let handle: @Sendable (FixtureRequest) -> FixtureResponse
 
-    init(handle: @escaping @Sendable (FixtureRequest) -> FixtureResponse) throws {
+    public init(handle: @escaping @Sendable (FixtureRequest) -> FixtureResponse) throws {
         self.handle = handle
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -48,10 +58,11 @@ final class FixtureServer: @unchecked Sendable {
         channel = try bootstrap.bind(host: "127.0.0.1", port: 0).wait()
     }
 
-    var port: Int { channel.localAddress!.port! }
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var port: Int { channel.localAddress!.port! }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    var requests: [FixtureRequest] {
+    /// Every request received so far, in order.
+    public var requests: [FixtureRequest] {
         lock.lock(); defer { lock.unlock() }
         return received
     }
@@ -61,12 +72,14 @@ final class FixtureServer: @unchecked Sendable {
         received.append(request)
     }
 
-    func shutdown() {
+    /// Closes the listening socket and stops the event loop.
+    public func shutdown() {
         try? channel.close().wait()
         try? group.syncShutdownGracefully()
     }
 }
 
+/// One connection of a `FixtureServer`: collects each request and writes the scripted answer.
 final class FixtureHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -115,12 +128,12 @@ final class FixtureHandler: ChannelInboundHandler {
 }
 
 /// Provider-format bodies for fixtures.
-enum ProviderFixtures {
+public enum ProviderFixtures {
     /// One bar for a fixture: nil prices become JSON `null`.
-    struct Bar {
-        var date: String
-        var open: Double?, high: Double?, low: Double?, close: Double?, adjClose: Double?, volume: Double?
-        init(_ date: String, _ open: Double?, _ high: Double?, _ low: Double?, _ close: Double?, adj: Double? = nil, volume: Double? = 1000) {
+    public struct Bar: Sendable {
+        public var date: String
+        public var open: Double?, high: Double?, low: Double?, close: Double?, adjClose: Double?, volume: Double?
+        public init(_ date: String, _ open: Double?, _ high: Double?, _ low: Double?, _ close: Double?, adj: Double? = nil, volume: Double? = 1000) {
             self.date = date
             self.open = open; self.high = high; self.low = low; self.close = close
             adjClose = adj ?? close
@@ -129,7 +142,7 @@ enum ProviderFixtures {
     }
 
     /// Yahoo's chart JSON for `bars` (timestamps at 14:30 UTC, `gmtoffset` −18000 as for New York).
-    static func yahoo(_ symbol: String, _ bars: [Bar]) -> String {
+    public static func yahoo(_ symbol: String, _ bars: [Bar]) -> String {
         func list(_ values: [Double?]) -> String { "[" + values.map { $0.map { String($0) } ?? "null" }.joined(separator: ",") + "]" }
         let timestamps = bars.map { bar -> String in
             let day = Int(ISO8601DateFormatter().date(from: bar.date + "T14:30:00Z")!.timeIntervalSince1970)
@@ -144,10 +157,10 @@ enum ProviderFixtures {
     }
 
     /// Yahoo's error object for an unknown symbol (sent with HTTP 404).
-    static let yahooNotFound = #"{"chart":{"result":null,"error":{"code":"Not Found","description":"No data found, symbol may be delisted"}}}"#
+    public static let yahooNotFound = #"{"chart":{"result":null,"error":{"code":"Not Found","description":"No data found, symbol may be delisted"}}}"#
 
     /// Stooq's daily CSV.
-    static func stooq(_ bars: [Bar]) -> String {
+    public static func stooq(_ bars: [Bar]) -> String {
         "Date,Open,High,Low,Close,Volume\n" + bars.map { b in
             [b.date, b.open.map { String($0) } ?? "", b.high.map { String($0) } ?? "", b.low.map { String($0) } ?? "",
              b.close.map { String($0) } ?? "", String(Int(b.volume ?? 0))].joined(separator: ",")
