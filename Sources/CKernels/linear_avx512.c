@@ -8,6 +8,8 @@
 // are split over threads. MarketTensor's sgemm path (Ops+Matmul.swift) is the plain path for other CPUs.
 #include "CKernels.h"
 #include <immintrin.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
@@ -15,7 +17,8 @@
 
 enum { MR = 14,     // rows per register tile
        NR = 32,     // columns per register tile (two 16-lane vectors)
-       KC = 256 };  // reduction chunk: a packed 14-row slice (14 KB) and a weight panel chunk (32 KB) stay in L1/L2
+       KC = 256,    // reduction chunk: a 32-column panel chunk of the right operand (32 KB) stays in L1
+       MC = 16 * MR };  // rows of the left operand packed at a time (224 × 256 floats, 224 KB: L2)
 
 /// Lanes 0..<count (clamped to 0…16) set.
 AI __mmask16 lanes(long count) {
@@ -106,25 +109,76 @@ AVX512 AI void pack_rows(float *dst, const float *src, long ld, int rows, long k
     }
 }
 
+/// dst[jp·32·k + p·32 + c] = src[p·ld + jp·32 + c] for p < k, columns jp·32 + c < n (zero past n): the k rows of a
+/// row-major (k, n) operand cut into contiguous panels of 32 columns.
+AVX512 static void pack_panels(float *dst, const float *src, long ld, long k, long n) {
+    const long panels = (n + NR - 1) / NR;
+    for (long jp = 0; jp < panels; jp++) {
+        const long j = jp * NR;
+        const __mmask16 m0 = lanes(n - j), m1 = lanes(n - j - 16);
+        float *panel = dst + jp * NR * k;
+        for (long p = 0; p < k; p++) {
+            _mm512_storeu_ps(panel + p * NR, _mm512_maskz_loadu_ps(m0, src + p * ld + j));
+            _mm512_storeu_ps(panel + p * NR + 16, _mm512_maskz_loadu_ps(m1, src + p * ld + j + 16));
+        }
+    }
+}
+
+/// Per-thread scratch `slot` (0 or 1) of at least `floats` floats (64-byte aligned; kept for the thread's next call,
+/// freed when the thread ends).
+typedef struct { float *data[2]; long capacity[2]; } scratch_buffers;
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static void scratch_free(void *buffers) {
+    scratch_buffers *b = buffers;
+    free(b->data[0]);
+    free(b->data[1]);
+    free(b);
+}
+static void scratch_make_key(void) { pthread_key_create(&scratch_key, scratch_free); }
+static float *scratch(int slot, long floats) {
+    pthread_once(&scratch_once, scratch_make_key);
+    scratch_buffers *buffers = pthread_getspecific(scratch_key);
+    if (!buffers) {
+        buffers = calloc(1, sizeof *buffers);
+        if (!buffers) { fputs("linear_avx512: out of memory\n", stderr); abort(); }
+        pthread_setspecific(scratch_key, buffers);
+    }
+    if (buffers->capacity[slot] < floats) {
+        free(buffers->data[slot]);
+        buffers->data[slot] = aligned_alloc(64, (size_t)((floats * 4 + 63) / 64 * 64));
+        if (!buffers->data[slot]) { fputs("linear_avx512: out of memory\n", stderr); abort(); }
+        buffers->capacity[slot] = floats;
+    }
+    return buffers->data[slot];
+}
+
 /// C rows [r0, r1) of c (·, n) row stride ldc (+)= A (rows, k) row-major (lda) · B, where B's column panel jp (32
 /// columns) row p is at b + jp·panelStride + p·bs. init: bias (n) or NULL (zero) when not accumulating.
+/// Blocking as in BLIS: a block of MC rows × KC of A packed (L2), one 32-column panel chunk of B (KC × 32, L1) swept
+/// over the block's 14-row tiles.
 AVX512 static void rows_times_panels(float *c, long ldc, const float *a, long lda, const float *b, long panelStride,
                                      long bs, const float *bias, long r0, long r1, long n, long k, int accumulate) {
-    float slice[MR * KC] __attribute__((aligned(64)));
+    float *block = scratch(1, MC * KC);
     const long panels = (n + NR - 1) / NR;
-    for (long r = r0; r < r1; r += MR) {
-        const int rows = (int)(r1 - r < MR ? r1 - r : MR);
+    for (long rm = r0; rm < r1; rm += MC) {
+        const long mc = r1 - rm < MC ? r1 - rm : MC;
         for (long p0 = 0; p0 < k || p0 == 0; p0 += KC) {
             const long kc = k - p0 < KC ? k - p0 : KC;
-            pack_rows(slice, a + r * lda + p0, lda, rows, kc);
+            for (long i = 0; i < mc; i += MR) {
+                pack_rows(block + i * KC, a + (rm + i) * lda + p0, lda, (int)(mc - i < MR ? mc - i : MR), kc);
+            }
             const int add = accumulate || p0 > 0;
             for (long jp = 0; jp < panels; jp++) {
                 const long j = jp * NR;
                 const __mmask16 m0 = lanes(n - j), m1 = lanes(n - j - 16);
                 const __m512 init0 = bias ? _mm512_maskz_loadu_ps(m0, bias + j) : _mm512_setzero_ps();
                 const __m512 init1 = bias ? _mm512_maskz_loadu_ps(m1, bias + j + 16) : _mm512_setzero_ps();
-                tile_rows(rows, c + r * ldc + j, ldc, slice, MR, b + jp * panelStride + p0 * bs, bs, kc, m0, m1,
-                          init0, init1, add);
+                const float *panel = b + jp * panelStride + p0 * bs;
+                for (long i = 0; i < mc; i += MR) {
+                    tile_rows((int)(mc - i < MR ? mc - i : MR), c + (rm + i) * ldc + j, ldc, block + i * KC, MR, panel,
+                              bs, kc, m0, m1, init0, init1, add);
+                }
             }
             if (k == 0) break;
         }
@@ -164,7 +218,11 @@ AVX512 void mg_linear_forward_avx512(float *out, const float *input, const float
 
 AVX512 void mg_linear_backward_input_avx512(float *dinput, const float *dout, const float *weight, long rowStart,
                                             long rowEnd, long outFeatures, long inFeatures, int accumulate) {
-    rows_times_panels(dinput, inFeatures, dout, outFeatures, weight, NR, inFeatures, NULL, rowStart, rowEnd,
+    if (rowStart >= rowEnd) return;
+    // The weight (Out, In) as contiguous panels of 32 inputs: strided rows would collide in the L1 sets.
+    float *packed = scratch(0, mg_linear_packed_weight_floats(inFeatures, outFeatures));
+    pack_panels(packed, weight, inFeatures, outFeatures, inFeatures);
+    rows_times_panels(dinput, inFeatures, dout, outFeatures, packed, NR * outFeatures, NR, NULL, rowStart, rowEnd,
                       inFeatures, outFeatures, accumulate);
 }
 
@@ -179,24 +237,34 @@ AVX512 static void column_sums(float *dbias, const float *dout, long ld, long kc
 AVX512 void mg_linear_backward_weight_avx512(float *dweight, float *dbias, const float *dout, const float *input,
                                              long rows, long outStart, long outEnd, long outFeatures, long inFeatures,
                                              int accumulate) {
-    const long panels = (inFeatures + NR - 1) / NR;
+    if (outStart >= outEnd) return;
+    const long panels = (inFeatures + NR - 1) / NR, blocks = (outEnd - outStart + MR - 1) / MR;
+    float *packedInput = scratch(0, panels * NR * KC);   // a chunk of input rows as 32-column panels (L2)
+    float *packedDout = scratch(1, blocks * MR * KC);    // the same chunk of dout, 14 outputs per block (L2)
     const __m512 zero = _mm512_setzero_ps();
-    for (long p0 = 0; p0 < rows || p0 == 0; p0 += KC) {   // chunks of rows: x and dout chunks stay in L2
+    for (long p0 = 0; p0 < rows || p0 == 0; p0 += KC) {
         const long kc = rows - p0 < KC ? rows - p0 : KC;
         const int add = accumulate || p0 > 0;
-        if (dbias) {   // the bias gradient from the same chunk of dout, while it is in cache
-            for (long j = outStart; j < outEnd; j += MR) {
-                column_sums(dbias + j, dout + p0 * outFeatures + j, outFeatures, kc, (int)(outEnd - j < MR ? outEnd - j : MR));
+        pack_panels(packedInput, input + p0 * inFeatures, inFeatures, kc, inFeatures);
+        for (long jb = 0; jb < blocks; jb++) {
+            const long j = outStart + jb * MR;
+            const int count = (int)(outEnd - j < MR ? outEnd - j : MR);
+            const __mmask16 m = lanes(count);
+            const float *d = dout + p0 * outFeatures + j;
+            float *block = packedDout + jb * MR * KC;
+            for (long p = 0; p < kc; p++) {   // block[p·14 + i] = dout[p0 + p][j + i]
+                _mm512_mask_storeu_ps(block + p * MR, (__mmask16)0x3FFF, _mm512_maskz_loadu_ps(m, d + p * outFeatures));
             }
+            if (dbias) column_sums(dbias + j, d, outFeatures, kc, count);
         }
-        for (long jp = 0; jp < panels; jp++) {
+        for (long jp = 0; jp < panels; jp++) {   // one input panel chunk (L1) against every dout block
             const long q = jp * NR;
             const __mmask16 m0 = lanes(inFeatures - q), m1 = lanes(inFeatures - q - 16);
-            for (long j = outStart; j < outEnd; j += MR) {
-                const int block = (int)(outEnd - j < MR ? outEnd - j : MR);
+            for (long jb = 0; jb < blocks; jb++) {
+                const long j = outStart + jb * MR;
                 // dweight[j + i][q + 0..<32] (+)= Σ_r dout[r][j + i]·input[r][q + 0..<32]
-                tile_rows(block, dweight + j * inFeatures + q, inFeatures, dout + p0 * outFeatures + j, outFeatures,
-                          input + p0 * inFeatures + q, inFeatures, kc, m0, m1, zero, zero, add);
+                tile_rows((int)(outEnd - j < MR ? outEnd - j : MR), dweight + j * inFeatures + q, inFeatures,
+                          packedDout + jb * MR * KC, MR, packedInput + jp * NR * kc, NR, kc, m0, m1, zero, zero, add);
             }
         }
         if (rows == 0) break;
