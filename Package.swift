@@ -41,7 +41,9 @@ let package = Package(
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "MarketSupport", dependencies: [.product(name: "Yams", package: "Yams")]),
         // C kernels with AVX2/FMA paths chosen at run time, CPU feature tests, OpenBLAS's run-time core switch.
-        .target(name: "CKernels"),
+        // Optimised in debug builds too: the tests then run the same kernel code as a release build (and the
+        // debug test suite's training steps stay fast).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "MarketTensor", dependencies: ["CBLAS", "CKernels", "MarketSupport"]),
         .target(name: "MarketData", dependencies: ["MarketSupport"]),
         .target(name: "MarketSynthetic", dependencies: ["MarketData", "MarketSupport", "CBLAS"]),

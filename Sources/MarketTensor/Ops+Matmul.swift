@@ -1,4 +1,5 @@
 // Differentiable matmul, batched matmul and linear (matmul + bias), all through cblas_sgemm.
+import CKernels
 import Foundation
 
 /// Matrix product `op(a) · op(b)` with optional transposes (never materialised).
@@ -74,7 +75,9 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
 }
 
 /// Affine map `x · weightᵀ + bias`: x (…, In), weight (Out, In) (PyTorch layout), bias (Out) or nil.
-/// Output (…, Out). One sgemm forward (bias pre-filled, beta 1), three sgemm-or-sum backward.
+/// Output (…, Out). On AVX-512 CPUs the three GEMMs run on the linear kernels (`Kernels+Linear.swift`: the bias
+/// starts each output's sum, no broadcast pass); elsewhere (or `MARKETGPT_KERNELS=plain`) one sgemm forward (bias
+/// pre-filled, beta 1) and two backward. The bias gradient is a column sum either way.
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     precondition(weight.rank == 2 && x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[1],
                  "linear: input \(x.shape) vs weight \(weight.shape)")
@@ -83,31 +86,47 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     if let bias { precondition(bias.count == outFeatures, "linear: bias \(bias.shape) for \(outFeatures) outputs") }
     let out = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [outFeatures], pool: Tensor.pool(of: weight, x))
     let o = out.data
-    if let bias {
-        let bp = bias.data
-        for r in 0..<rows { (o + r &* outFeatures).update(from: bp, count: outFeatures) }
+    let fused = linearUsesAVX512
+    if fused {
+        let packed = Tensor(uninitializedShape: [mg_linear_packed_weight_floats(outFeatures, inFeatures)], pool: out.pool)
+        linearForwardAVX512(o, x.data, weight: weight.data, bias: bias.map { UnsafePointer($0.data) },
+                            packed: packed.data, rows: rows, outFeatures: outFeatures, inFeatures: inFeatures)
+    } else {
+        if let bias {
+            let bp = bias.data
+            for r in 0..<rows { (o + r &* outFeatures).update(from: bp, count: outFeatures) }
+        }
+        sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+              a: x.data, lda: inFeatures, b: weight.data, ldb: inFeatures,
+              beta: bias == nil ? 0 : 1, c: o, ldc: outFeatures)
     }
-    sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-          a: x.data, lda: inFeatures, b: weight.data, ldb: inFeatures,
-          beta: bias == nil ? 0 : 1, c: o, ldc: outFeatures)
     let needs = bias.map { Tensor.recordsGradient(x, weight, $0) } ?? Tensor.recordsGradient(x, weight)
     if needs {
         out.record(bias.map { [x, weight, $0] } ?? [x, weight]) { out in
             let dout = out.gradBuffer!
             if x.requiresGrad {      // dx (R,In) = dout (R,Out) · W (Out,In)
                 let (dx, beta) = x.gradForGEMM()
-                sgemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
-                      a: dout, lda: outFeatures, b: weight.data, ldb: inFeatures, beta: beta, c: dx, ldc: inFeatures)
+                if fused {
+                    linearBackwardInputAVX512(dx, dout, weight: weight.data, rows: rows, outFeatures: outFeatures,
+                                              inFeatures: inFeatures, accumulate: beta != 0)
+                } else {
+                    sgemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
+                          a: dout, lda: outFeatures, b: weight.data, ldb: inFeatures, beta: beta, c: dx, ldc: inFeatures)
+                }
+            }
+            let db = bias.flatMap { $0.requiresGrad ? $0.gradForAccumulation() : nil }
+            if fused && weight.requiresGrad {  // dW (Out,In) = doutᵀ · x, and db = Σ_rows dout in the same pass
+                let (dw, beta) = weight.gradForGEMM()
+                linearBackwardWeightAVX512(dw, dbias: db, dout, input: x.data, rows: rows, outFeatures: outFeatures,
+                                           inFeatures: inFeatures, accumulate: beta != 0)
+                return
             }
             if weight.requiresGrad { // dW (Out,In) = doutᵀ · x
                 let (dw, beta) = weight.gradForGEMM()
                 sgemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
                       a: dout, lda: outFeatures, b: x.data, ldb: inFeatures, beta: beta, c: dw, ldc: inFeatures)
             }
-            if let bias, bias.requiresGrad {
-                let db = bias.gradForAccumulation()
-                columnSumAccumulate(db, dout, rows: rows, columns: outFeatures)
-            }
+            if let db { columnSumAccumulate(db, dout, rows: rows, columns: outFeatures) }
         }
     }
     return out

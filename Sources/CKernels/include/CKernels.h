@@ -100,6 +100,30 @@ void mg_attention_backward_variant(int avx512, float *dq, float *dk, float *dv, 
                                    const float *q, const float *k, const float *v, long t, long headSize, long ld,
                                    long ldo, float scale, int accumulate, float *work);
 
+/// Floats of scratch for mg_linear_pack_weight_avx512: Out rounded up to 32, times In.
+long mg_linear_packed_weight_floats(long outFeatures, long inFeatures);
+
+/// packed = weight (Out, In) transposed into panels of 32 outputs ([panel][in][32], zero past Out), for
+/// mg_linear_forward_avx512. AVX-512.
+void mg_linear_pack_weight_avx512(float *packed, const float *weight, long outFeatures, long inFeatures);
+
+/// Rows [rowStart, rowEnd) of out (rows, Out) = input (rows, In) · weightᵀ + bias, from the packed weight; bias (Out)
+/// or NULL. Each output is one FMA chain started at its bias over In ascending. AVX-512 (check
+/// mg_cpu_supports_avx512() first; see Kernels+Linear.swift).
+void mg_linear_forward_avx512(float *out, const float *input, const float *packedWeight, const float *bias,
+                              long rowStart, long rowEnd, long outFeatures, long inFeatures);
+
+/// Rows [rowStart, rowEnd) of dinput (rows, In) (+)= dout (rows, Out) · weight (Out, In) (adds when `accumulate`).
+/// AVX-512.
+void mg_linear_backward_input_avx512(float *dinput, const float *dout, const float *weight, long rowStart,
+                                     long rowEnd, long outFeatures, long inFeatures, int accumulate);
+
+/// Rows [outStart, outEnd) of dweight (Out, In) (+)= doutᵀ · input over `rows` rows (adds when `accumulate`); each
+/// element one FMA chain over the rows ascending. When dbias (Out) is not NULL, its [outStart, outEnd) also receive
+/// (always +=) the column sums of dout (chunks of 256 rows summed in order, then added). AVX-512.
+void mg_linear_backward_weight_avx512(float *dweight, float *dbias, const float *dout, const float *input, long rows,
+                                      long outStart, long outEnd, long outFeatures, long inFeatures, int accumulate);
+
 #ifdef __cplusplus
 }
 #endif
