@@ -64,6 +64,9 @@ struct EvaluateCommand: ParsableCommand {
                                                               samples: samples, seed: seed, out: out.map { URL(fileURLWithPath: $0) })
         print(report.table)
         print(report.uncertaintyTable)
+        for category in report.categories where category.rolling != nil {
+            print("\(category.category): calibrated causally by \(category.rolling!) (refitted as of each date on targets realised by then)")
+        }
         print("evaluate: \(report.categories.count) categories; \(output.relativePath)")
     }
 }

@@ -31,8 +31,13 @@ public struct PredictiveCalibration: Codable, Equatable, Sendable {
     /// Category name → how each method did on the validation period held out from its own fit (two halves by
     /// origin date, each scored with the other half's fit): what `methods` was chosen by.
     public var selection: [String: CalibrationComparison]?
+    /// Category name → the causal rolling recalibration that replaces the static one as of each date (chosen on the
+    /// validation period; nil or missing: the static calibration everywhere). Applied by `evaluate`, `signals` and the
+    /// backtest's signal history from targets realised by each date only; where a trailing window holds too few
+    /// targets, the static factors and maps above apply.
+    public var rolling: [String: RollingCalibration]?
 
-    enum CodingKeys: String, CodingKey { case method, fittedOn = "fitted_on", factors, targets, maps, methods, selection }
+    enum CodingKeys: String, CodingKey { case method, fittedOn = "fitted_on", factors, targets, maps, methods, selection, rolling }
 
     public init(fittedOn: String, factors: [String: [Double]], targets: [String: Int]) {
         self.fittedOn = fittedOn
@@ -75,10 +80,22 @@ public struct PredictiveCalibration: Codable, Equatable, Sendable {
     /// The calibration stored in `metadata` (nil when none); throws for a malformed entry naming the key.
     public static func read(_ metadata: [String: String], file: String) throws -> PredictiveCalibration? {
         guard let text = metadata[metadataKey] else { return nil }
-        do { return try JSONDecoder().decode(PredictiveCalibration.self, from: Data(text.utf8)) } catch {
+        let calibration: PredictiveCalibration
+        do { calibration = try JSONDecoder().decode(PredictiveCalibration.self, from: Data(text.utf8)) } catch {
             throw TensorError.malformedFile(file: file, reason: "bad '\(metadataKey)' in __metadata__ (\(error))")
         }
+        for (category, rolling) in (calibration.rolling ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard Self.rollingWindowDays.contains(rolling.windowDays), Self.rollingMinimumTargets.contains(rolling.minimumTargets) else {
+                throw TensorError.malformedFile(file: file, reason: "bad '\(metadataKey)' in __metadata__ (rolling.\(category): window_days must be in "
+                                                + "\(rollingWindowDays.lowerBound)...\(rollingWindowDays.upperBound), minimum_targets in "
+                                                + "\(rollingMinimumTargets.lowerBound)...\(rollingMinimumTargets.upperBound), found \(rolling.windowDays), \(rolling.minimumTargets))")
+            }
+        }
+        return calibration
     }
+
+    /// Valid `rolling` entries: a trailing window of 1 day to 100 years, at least 1 and at most 10⁷ targets.
+    public static let rollingWindowDays = 1...36_525, rollingMinimumTargets = 1...10_000_000
 }
 
 /// Held-out scores of one recalibration method on a validation period (mean NLL in nats, interval coverage).

@@ -22,6 +22,8 @@ public struct SignalsJob {
     public var ruleNotes: [String] = []
     /// Target weights written beside the signal files (`weights_out`): the folder and the sizing; nil = none.
     public var weights: (out: URL, sizing: SizingOptions)?
+    /// The past raw forecasts read by rolling recalibrations (`rollingCalibrations`), shared by every date of this job.
+    let rollingCache = RollingSignalCache()
 
     public init(session: UniverseSession, models: SignalModelSet, options: SignalRunOptions, gapFill: Bool) {
         self.session = session
@@ -75,9 +77,13 @@ public struct SignalsJob {
         session.signalAssets(asOf: date, gapFill: gapFill, seed: options.seed)
     }
 
-    /// The rows of `date`; throws `SignalError.noData` when no asset has a real bar on or before it.
+    /// The rows of `date`; throws `SignalError.noData` when no asset has a real bar on or before it. A category whose
+    /// checkpoint stores a rolling recalibration is calibrated as of `date` (`rollingCalibrations`: targets realised by then).
     public func records(date: DayNumber) throws -> [SignalRecord] {
-        let rows = try NightlySignals.records(date: date, assets: assets(asOf: date), models: models, options: options)
+        let current = assets(asOf: date)
+        var options = self.options
+        options.calibrationOverrides.merge(try rollingCalibrations(date: date, current: current)) { $1 }
+        let rows = try NightlySignals.records(date: date, assets: current, models: models, options: options)
         guard rows.contains(where: { $0.reason != SignalRule.Reason.noData }) else {
             throw SignalError.noData(date: CivilDate.isoString(date))
         }

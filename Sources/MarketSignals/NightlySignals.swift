@@ -15,6 +15,12 @@ public struct SignalRunOptions: Sendable, Equatable {
     public var rule: SignalRule
     /// Category name → its own rule (e.g. fitted by `calibrate-signals`); the others use `rule`.
     public var rulesByCategory: [String: SignalRule]
+    /// Category name → the calibration applied to its forecasts instead of its checkpoint's (a rolling recalibration as of
+    /// the date, `SignalsJob`; an empty `PredictiveCalibration` gives the raw laws). Default none.
+    public var calibrationOverrides: [String: PredictiveCalibration] = [:]
+    /// Dropout of the passes: `.monteCarlo` (default, the MC-dropout predictive) or `.eval` (deterministic: with S = 1 the
+    /// model's own law, as `evaluate` and the calibration fits score it).
+    public var dropout: DropoutMode = .monteCarlo
 
     public init(samples: Int = 20, seed: UInt64 = 0, rule: SignalRule = SignalRule(), rulesByCategory: [String: SignalRule] = [:]) {
         precondition(samples >= 1, "SignalRunOptions: samples must be ≥ 1")
@@ -131,14 +137,14 @@ public enum NightlySignals {
             let batch = Batch(batchSize: group.members.count, featureCount: group.model.model.config.featureCount,
                               inputs: group.features, assetIDs: group.assetIDs, categoryIDs: group.categoryIDs)
             var rng = RandomGenerator(seed: mcSeed(options.seed, date: date, ticker: assets[group.members[0]].ticker))
-            let p = group.model.predictive(batch, samples: options.samples, rng: &rng)   // (B, H) each
+            let p = group.model.predictive(batch, samples: options.samples, rng: &rng, mode: options.dropout)   // (B, H) each
             if StopFlag.isRequested { break }
             let h = p.horizon
             for (b, index) in group.members.enumerated() {
                 let range = (b * h)..<((b + 1) * h)
                 // The checkpoint's calibration: a variance scale scales each member (aleatoric variance × c²; the spread of
                 // the means stays); a quantile map recalibrates the law's PIT (moments unchanged, see `PredictiveLaw.pitMap`).
-                let category = assets[index].category, calibration = group.model.calibration
+                let category = assets[index].category, calibration = options.calibrationOverrides[category] ?? group.model.calibration
                 let factors = (0..<h).map { calibration?.factor(category: category, step: $0) ?? 1 }
                 out[index].predictive = AssetPredictive(mean: p.mean[range].map(Double.init),
                                                         aleatoricVariance: (0..<h).map { Double(p.aleatoric[range.lowerBound + $0]) * factors[$0] * factors[$0] },

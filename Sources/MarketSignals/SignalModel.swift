@@ -74,13 +74,13 @@ public final class SignalModel {
     /// The predictive of `batch`: `samples` MC-dropout passes of each member, mixed (`Predictive.mixture`: epistemic =
     /// between-member + within-member parts). One member: exactly `parallel.predictive` with `rng`. Member k > 0 draws from
     /// stream k of a seed taken from `rng`, so the result is a function of `rng`'s state alone.
-    public func predictive(_ batch: Batch, samples: Int, rng: inout RandomGenerator) -> Predictive {
-        guard members.count > 1 else { return parallel.predictive(batch, samples: samples, rng: &rng) }
-        var parts = [parallel.predictive(batch, samples: samples, rng: &rng)]
+    public func predictive(_ batch: Batch, samples: Int, rng: inout RandomGenerator, mode: DropoutMode = .monteCarlo) -> Predictive {
+        guard members.count > 1 else { return parallel.predictive(batch, samples: samples, rng: &rng, mode: mode) }
+        var parts = [parallel.predictive(batch, samples: samples, rng: &rng, mode: mode)]
         let seed = rng.next()
         for (k, member) in memberParallels.enumerated().dropFirst() {
             var memberRNG = RandomGenerator(seed: seed, stream: UInt64(k))
-            parts.append(member.predictive(batch, samples: samples, rng: &memberRNG))
+            parts.append(member.predictive(batch, samples: samples, rng: &memberRNG, mode: mode))
         }
         return Predictive.mixture(parts)
     }

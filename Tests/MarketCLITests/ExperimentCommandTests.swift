@@ -159,7 +159,7 @@ final class ExperimentCommandTests: XCTestCase {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("experiment-ens-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        let config = Self.config.replacingOccurrences(of: "categories: [crypto, forex]", with: "categories: [crypto]\nensemble: {members: 2, samples: 3}\nrolling_calibration: true")
+        let config = Self.config.replacingOccurrences(of: "categories: [crypto, forex]", with: "categories: [crypto]\nensemble: {members: 2, samples: 3}\nrolling_calibration: always")
         try config.write(to: directory.appendingPathComponent("experiment.yaml"), atomically: true, encoding: .utf8)
         let universe = DemoDataCommandTests.packageRoot.appendingPathComponent("universes/demo.yaml").path
         try FileManager.default.copyItem(atPath: universe, toPath: directory.appendingPathComponent("demo.yaml").path)
@@ -177,6 +177,15 @@ final class ExperimentCommandTests: XCTestCase {
         let rolling = try XCTUnwrap(facts["rolling_calibration"] as? [String: Any] ?? facts["rollingCalibration"] as? [String: Any], "\(facts.keys.sorted())")
         XCTAssertEqual((rolling["candidates"] as? [String: Any])?.count, 6)
         XCTAssertEqual(scores["finetuned_static_calibrated"] != nil, rolling["chosen"] != nil, "the static variant is kept beside a chosen rolling one")
+        // `always`: a rolling candidate is chosen (on validation), stored in both checkpoints' calibration and applied by evaluate.
+        let chosen = try XCTUnwrap(rolling["chosen"] as? [String: Any], "always chooses a rolling candidate")
+        for file in ["pretrained.safetensors", "model_finetuned_crypto.safetensors"] {
+            let text = try XCTUnwrap(try FinetuneCommandTests.metadata(directory.appendingPathComponent("checkpoints/m/\(file)"))["calibration"])
+            let stored = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            let entry = try XCTUnwrap((stored["rolling"] as? [String: Any])?["crypto"] as? [String: Any], "\(file): \(text.prefix(300))")
+            XCTAssertEqual(entry["window_days"] as? Int, chosen["window_days"] as? Int, file)
+            XCTAssertEqual(entry["quantile_map"] as? Bool, chosen["quantile_map"] as? Bool, file)
+        }
         let parts = try XCTUnwrap((group["uncertainty"] as? [String: [String: Any]])?["ensemble"])
         XCTAssertEqual((parts["models"] as? NSNumber)?.intValue, 2)
         XCTAssertEqual((parts["passes_per_model"] as? NSNumber)?.intValue, 3)
@@ -191,5 +200,9 @@ final class ExperimentCommandTests: XCTestCase {
                                           "--data", "data", "--run", "m", "--category", "crypto", "--samples", "2"], in: directory)
         XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
         XCTAssertTrue(evaluate.stdout.contains("2 model(s) × 2 pass(es)"), evaluate.stdout)
+        let causal = try CLIRunner.run(["evaluate", "--checkpoint", "checkpoints/m/model_finetuned_crypto.safetensors", "--config", "tiny.yaml",
+                                        "--universe", "demo.yaml", "--data", "data", "--run", "m", "--out", "causal.json"], in: directory)
+        XCTAssertEqual(causal.status, 0, causal.stderr)
+        XCTAssertTrue(causal.stdout.contains("crypto: calibrated causally by rolling_"), causal.stdout)
     }
 }

@@ -9,7 +9,7 @@ import MarketTensor
 import MarketSupport
 
 final class FineTuneFallBackTests: XCTestCase {
-    static func run(_ store: FeatureStore, learningRate: Double, fallBack: Bool) throws -> (CategoryWalkForwardResult, start: [String: [Float]], end: [String: [Float]]) {
+    static func run(_ store: FeatureStore, learningRate: Double, fallBack: Bool, significance: Double? = nil) throws -> (CategoryWalkForwardResult, start: [String: [Float]], end: [String: [Float]]) {
         var (model, training) = WalkForwardFineTunerTests.model()
         training.learningRate = learningRate
         training.warmupSteps = 0
@@ -17,6 +17,7 @@ final class FineTuneFallBackTests: XCTestCase {
         let normalizer = FeatureNormalizer.fitted(store, ranges: store.assets.map { 0..<min($0.count, 400) })
         var options = WalkForwardFineTunerTests.options()
         options.fallBackUnlessWindowsImprove = fallBack
+        options.fallBackSignificance = significance
         let tuner = WalkForwardFineTuner(store: store, normalizer: normalizer, options: options)
         let (result, _, trainer) = try tuner.run(model: model, training: training, categoryID: 0, name: "cat0")
         return (result, start, PretrainingFixture.weights(trainer.model))
@@ -53,6 +54,39 @@ final class FineTuneFallBackTests: XCTestCase {
             && (try XCTUnwrap(gentle.tailNLLFineTuned)) <= (try XCTUnwrap(gentle.tailNLLStart))
         XCTAssertEqual(gentle.fellBack, !helped)
         if helped { XCTAssertNotEqual(gentleEnd, start) }
+    }
+
+    /// With a significance level the fine-tuned weights must beat the starting ones significantly (DM on daily mean
+    /// differentials of one piece of evidence) and be worse on none; the decision still reads only the validation evidence.
+    func testWithASignificanceLevelOnlyASignificantImprovementKeepsTheFineTunedWeights() throws {
+        func dm(_ statistic: Double, _ p: Double) -> DieboldMarianoResult { DieboldMarianoResult(statistic: statistic, pValue: p, meanDifference: statistic, count: 40, lags: 2) }
+        var decision = FallBackDecision(windowsTuned: -2.0, windowsStart: -2.0, tailTuned: -2.1, tailStart: -2.0)
+        decision.tailDM = dm(-1.5, 0.13)
+        XCTAssertFalse(decision.fellBack, "without a level any improvement keeps")
+        decision.significance = 0.05
+        XCTAssertTrue(decision.fellBack, "p 0.13 is not significant at 5 %")
+        decision.tailDM = dm(-2.5, 0.012)
+        XCTAssertFalse(decision.fellBack)
+        decision.tailDM = dm(2.5, 0.012)
+        XCTAssertTrue(decision.fellBack, "a significant difference the wrong way")
+        decision.windowsDM = dm(-3, 0.003)
+        decision.tailTuned = -1.9
+        XCTAssertTrue(decision.fellBack, "worse on the tail: no significance elsewhere keeps it")
+        // End to end: a gentle fine-tune kept without a level falls back at a level no piece of its evidence reaches, with
+        // its DM reported (α = its best p, which may be 0 on this fixture: the gain is systematic); at α = 0.5 it is kept.
+        let store = WalkForwardFineTunerTests.store()
+        let (plain, start, _) = try Self.run(store, learningRate: 1e-3, fallBack: true)
+        let evidence = [plain.windowsDieboldMariano, plain.tailDieboldMariano].compactMap { $0 }.filter { $0.statistic < 0 }.map(\.pValue)
+        let best = try XCTUnwrap(evidence.min(), "the gentle fine-tune improved some evidence: \(String(describing: plain.tailDieboldMariano))")
+        XCTAssertEqual(plain.fellBack, false)
+        XCTAssertLessThan(best, 0.5)
+        let (strict, _, strictEnd) = try Self.run(store, learningRate: 1e-3, fallBack: true, significance: best)
+        XCTAssertNotNil(strict.tailDieboldMariano)
+        XCTAssertEqual(strict.tailDieboldMariano, plain.tailDieboldMariano, "the same evidence")
+        XCTAssertEqual(strict.fellBack, true, "p \(best) is not below α = p")
+        let (lenient, _, _) = try Self.run(store, learningRate: 1e-3, fallBack: true, significance: 0.5)
+        XCTAssertEqual(lenient.fellBack, false)
+        XCTAssertEqual(strictEnd.mapValues { $0.map(\.bitPattern) }, start.mapValues { $0.map(\.bitPattern) }, "the starting weights bit for bit")
     }
 
     func testTheGateFallsBackWhenEitherPieceOfEvidenceIsWorse() {

@@ -125,11 +125,8 @@ final class RecalibrationTests: XCTestCase {
         XCTAssertEqual(try PredictiveCalibration.read([PredictiveCalibration.metadataKey: json], file: "x"), fit)
     }
 
-    /// Canary: every bar from each category's test start on poisoned → the calibration fitted on the validation
-    /// period is the same bytes; poisoning from the validation start changes it (the test can fail).
-    func testPoisoningBarsAfterTheValidationPeriodLeavesTheFittedCalibrationByteIdentical() throws {
-        let root = try PretrainingFixture.temporaryDirectory("calibration-canary")
-        defer { try? FileManager.default.removeItem(at: root) }
+    /// A 10-step pre-training on `CategoryCutTests.store()` (two categories with their own cuts) under `root`.
+    static func pretrained(_ root: URL) throws -> (FeatureStore, EmbeddingIDTable, TrainingRunConfig, TrainingCheckpoint) {
         let store = CategoryCutTests.store(), table = PretrainingFixture.idTable(assets: 6, categories: 2)
         var config = PretrainingFixture.config(totalSteps: 10)
         config.training.evalEvery = 1000
@@ -137,6 +134,15 @@ final class RecalibrationTests: XCTestCase {
         _ = try Pretrainer.run(store: store, idTable: table, options: PretrainingOptions(
             config: config, stopStep: nil, checkpointDirectory: files.weightsURL.deletingLastPathComponent(),
             runDirectory: root.appendingPathComponent("runs"), resume: false, isTerminal: false, output: { _ in }))
+        return (store, table, config, files)
+    }
+
+    /// Canary: every bar from each category's test start on poisoned → the calibration fitted on the validation
+    /// period is the same bytes; poisoning from the validation start changes it (the test can fail).
+    func testPoisoningBarsAfterTheValidationPeriodLeavesTheFittedCalibrationByteIdentical() throws {
+        let root = try PretrainingFixture.temporaryDirectory("calibration-canary")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (store, table, _, files) = try Self.pretrained(root)
         let loaded = try TrainedModel.load(files.weightsURL)
         let cuts = CheckpointCuts(metadata: loaded.checkpoint.metadata, categories: table.categories)
         func poisoned(from start: [String: DayNumber]) -> FeatureStore {

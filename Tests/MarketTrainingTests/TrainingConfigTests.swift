@@ -29,6 +29,20 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertEqual(m, ModelSection())  // the reference model is the default
         let experiment = try ExperimentConfig.load(Self.packageRoot.appendingPathComponent("configs/experiment.yaml"))
         XCTAssertEqual(experiment.strategy, ExperimentStrategySection())  // the shipped trading part is the default
+        // Issue 13's a-priori rules: a rolling recalibration in every category, fine-tuning kept only on significant evidence.
+        XCTAssertEqual(experiment.rollingCalibration, .always)
+        XCTAssertEqual(experiment.walkForward.fallBackSignificance, 0.05)
+        for (yaml, mode) in [("rolling_calibration: true\n", RollingCalibrationMode.chosen), ("rolling_calibration: false\n", .off), ("{}", .off)] {
+            let decoded = try StrictYAML.decode(ExperimentConfig.self, from: yaml, file: "e.yaml")
+            XCTAssertEqual(decoded.rollingCalibration, mode, yaml)
+            XCTAssertEqual(try StrictYAML.decode(ExperimentConfig.self, from: try YAMLEncoder().encode(decoded), file: "rt").rollingCalibration, mode)
+        }
+        XCTAssertThrowsError(try StrictYAML.decode(ExperimentConfig.self, from: "rolling_calibration: sometimes\n", file: "e.yaml")) { error in
+            XCTAssertTrue(String(describing: error).contains("rolling_calibration"), "\(error)")
+        }
+        XCTAssertThrowsError(try StrictYAML.decode(ExperimentConfig.self, from: "walk_forward: {fall_back_significance: 1.5}\n", file: "e.yaml")) { error in
+            XCTAssertTrue(String(describing: error).contains("fall_back_significance"), "\(error)")
+        }
         XCTAssertThrowsError(try StrictYAML.decode(ExperimentConfig.self, from: "strategy: {samples: 0}\n", file: "e.yaml")) { error in
             XCTAssertTrue(String(describing: error).contains("strategy.samples"), "\(error)")
         }

@@ -24,10 +24,10 @@ extension RollingCalibration {
     /// are cut by origin day at the median (as `PredictiveCalibration.fit` does); the static calibration (`method`) is fitted
     /// on the earlier half and each of `candidates` is applied causally (events: the validation targets realised by each
     /// as-of date; fallback: that static calibration); all are scored on the later half, and a rolling candidate is chosen
-    /// only when its mean NLL is strictly lower than the static one's (the first of equal candidates wins). Nothing
-    /// outside `rows` is read.
+    /// only when its mean NLL is strictly lower than the static one's (the first of equal candidates wins); with `always`,
+    /// the candidate with the lowest NLL is chosen whatever the static one scored. Nothing outside `rows` is read.
     public static func choose(validation rows: ForecastRows, targetDays: [DayNumber], category: Int, categoryNames: [String],
-                              method: CalibrationMethod, minimumTargets: Int = 200,
+                              method: CalibrationMethod, always: Bool = false, minimumTargets: Int = 200,
                               candidates: [RollingCalibration] = RollingCalibration.candidates) -> RollingChoice? {
         let h = rows.horizon
         let mine = (0..<rows.count).filter { rows.categories[$0] == category }
@@ -53,7 +53,7 @@ extension RollingCalibration {
         for candidate in candidates {
             let nll = meanNLL(candidate.applied(to: later, category: category, categoryName: categoryNames[category], events: events, fallback: fixed))
             scores[candidate.name] = nll
-            if nll < staticNLL && nll < (best?.1 ?? .infinity) { best = (candidate, nll) }
+            if (always || nll < staticNLL) && nll < (best?.1 ?? .infinity) { best = (candidate, nll) }
         }
         return RollingChoice(chosen: best?.0, staticNLL: staticNLL, candidates: scores, targets: later.scoredTargetCount)
     }

@@ -4,37 +4,12 @@ import MarketData
 import MarketModel
 import MarketSupport
 
-/// A rolling post-hoc recalibration of one category (regime shifts such as crypto's: a test period far more volatile
-/// than the validation period a static calibration was fitted on). For a forecast made at the close of day d (its
-/// origin, the as-of date), step h is recalibrated with a variance scale c (and, with `quantileMap`, then a PIT quantile
-/// map g — the same two transforms as `PredictiveCalibration`), both refitted on the events (law, realised target) of that
-/// category and step whose **target day t satisfies d − `windowDays` < t ≤ d**: only targets realised by the as-of date
-/// (a canary in `RollingCalibrationTests` poisons every bar after it). With fewer than `minimumTargets` events a fallback
-/// (the static calibration) is applied. Chosen per category on the validation period (`choose`), never on a test period.
-public struct RollingCalibration: Codable, Equatable, Sendable {
-    /// Trailing window in calendar days of the events' target days.
-    public var windowDays: Int
-    /// Whether a PIT quantile map follows the variance scale (else the scale alone).
-    public var quantileMap: Bool
-    /// Fewer events than this: the fallback calibration.
-    public var minimumTargets: Int
-
-    public init(windowDays: Int, quantileMap: Bool, minimumTargets: Int = 100) {
-        self.windowDays = windowDays
-        self.quantileMap = quantileMap
-        self.minimumTargets = minimumTargets
-    }
-
-    enum CodingKeys: String, CodingKey { case windowDays = "window_days", quantileMap = "quantile_map", minimumTargets = "minimum_targets" }
-
-    /// The candidates `choose` compares: trailing quarter, half year and year, each with the scale alone and scale + map.
-    public static let candidates: [RollingCalibration] = [91, 182, 365].flatMap { days in
-        [RollingCalibration(windowDays: days, quantileMap: false), RollingCalibration(windowDays: days, quantileMap: true)]
-    }
-
-    /// A short name for reports (`rolling_scale_91d`, `rolling_map_182d`).
-    public var name: String { "rolling_\(quantileMap ? "map" : "scale")_\(windowDays)d" }
-
+/// Fitting and applying a `RollingCalibration` (the stored choice lives in MarketModel): for a forecast made at the close
+/// of day d, step h is recalibrated from the events (law, realised target) of that category and step whose target day t
+/// satisfies d − `windowDays` < t ≤ d — only targets realised by the as-of date (a canary in `RollingCalibrationTests`
+/// poisons every bar after it). With fewer than `minimumTargets` events a fallback (the static calibration) is applied.
+/// Chosen per category on the validation period (`choose`), never on a test period.
+extension RollingCalibration {
     /// The (scale factor, map) fitted at as-of day `asOf` for step `step` from `events` (one category; sorted by target day
     /// per step, see `Events`); nil with fewer than `minimumTargets` events in the window.
     public func fit(asOf: DayNumber, step: Int, events: Events) -> (factor: Double, map: PITMap?)? {
@@ -82,53 +57,81 @@ public struct RollingCalibration: Codable, Equatable, Sendable {
         /// The finite targets of `rows` whose category is `category`; `targetDays` (S, H) from `ForecastRows.targetDays(store:)`.
         /// Several row sets (e.g. validation and test) may be pooled: pass them in any order.
         public init(_ sets: [(rows: ForecastRows, targetDays: [DayNumber])], category: Int, horizon h: Int) {
-            var items = [[(DayNumber, PredictiveLaw, Double)]](repeating: [], count: h)
+            var items = [[Event]](repeating: [], count: h)
             for (rows, targetDays) in sets {
                 precondition(rows.horizon == h && targetDays.count == rows.count * h, "RollingCalibration.Events: shapes differ")
                 for s in 0..<rows.count where rows.categories[s] == category {
                     for step in 0..<h {
                         let k = s * h + step
                         guard rows.targets[k].isFinite, rows.model.isValid(k) else { continue }
-                        items[step].append((targetDays[k], rows.model[k], rows.targets[k]))
+                        items[step].append(Event(day: targetDays[k], law: rows.model[k], target: rows.targets[k]))
                     }
                 }
             }
+            self.init(items)
+        }
+
+        /// One realised target of one step: its target day, the model's law for it and the realised value.
+        public struct Event: Sendable {
+            public var day: DayNumber, law: PredictiveLaw, target: Double
+            public init(day: DayNumber, law: PredictiveLaw, target: Double) { self.day = day; self.law = law; self.target = target }
+        }
+
+        /// `perStep[h]`: the events of step h in any order (non-finite targets and invalid laws are left out).
+        public init(_ perStep: [[Event]]) {
             // Stable order: by target day, then by the order handed in (deterministic for the same inputs).
             days = []; laws = []; targets = []
-            for step in 0..<h {
-                let sorted = items[step].enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element)
-                days.append(sorted.map(\.0)); laws.append(sorted.map(\.1)); targets.append(sorted.map(\.2))
-                let first = sorted.first?.1.family
-                let simple = sorted.allSatisfy { $0.1.memberCount == 1 && $0.1.pitMap == nil && $0.1.family == first }
+            for step in perStep.indices {
+                let sorted = perStep[step].enumerated().filter { $0.element.target.isFinite && $0.element.law.isValid }
+                    .sorted { ($0.element.day, $0.offset) < ($1.element.day, $1.offset) }.map(\.element)
+                days.append(sorted.map(\.day)); laws.append(sorted.map(\.law)); targets.append(sorted.map(\.target))
+                let first = sorted.first?.law.family
+                let simple = sorted.allSatisfy { $0.law.memberCount == 1 && $0.law.pitMap == nil && $0.law.family == first }
                 family.append(simple ? first : nil)
-                standardized.append(simple ? sorted.map { ($0.2 - $0.1.locations[0]) / $0.1.scales[0] } : [])
+                standardized.append(simple ? sorted.map { ($0.target - $0.law.locations[0]) / $0.law.scales[0] } : [])
             }
         }
     }
 
-    /// `rows` (one category, `categoryName`) recalibrated causally from `events`: row s at step h gets the fit at as-of day
-    /// `rows.days[s]`, or `fallback`'s recalibration of that category and step when the window holds too few events.
-    /// Fits are cached per (as-of day, step).
+    /// The static calibration `fallback` (nil: none) with category `categoryName`'s H steps replaced by this rolling
+    /// recalibration as of day `asOf` (each step's fit from `events`, or `fallback`'s factor and map for that step when the
+    /// window holds too few events). What `evaluate`, `signals` and the backtest's signal history apply to a forecast made
+    /// at `asOf`; only events with target day ≤ `asOf` are read.
+    public func calibration(asOf: DayNumber, events: Events, fallback: PredictiveCalibration?, categoryName: String,
+                            horizon h: Int) -> PredictiveCalibration {
+        var out = fallback ?? PredictiveCalibration(fittedOn: "none", factors: [:], targets: [:])
+        var factors = [Double](repeating: 1, count: h), maps = [PITMap?](repeating: nil, count: h)
+        var fitted = 0
+        for step in 0..<h {
+            if let fit = fit(asOf: asOf, step: step, events: events) {
+                factors[step] = fit.factor; maps[step] = fit.map; fitted += 1
+            } else if let fallback {
+                factors[step] = fallback.factor(category: categoryName, step: step); maps[step] = fallback.map(category: categoryName, step: step)
+            }
+        }
+        out.factors[categoryName] = factors
+        out.maps = (out.maps ?? [:]).merging([categoryName: maps]) { $1 }
+        // `quantile_map` applies `maps` (nil = identity) after the factor: both rolling variants and the fallback's steps.
+        out.methods = (out.methods ?? [:]).merging([categoryName: PredictiveCalibration.quantileMapMethod]) { $1 }
+        out.fittedOn = "\(name) as of \(CivilDate.isoString(asOf)) (\(fitted) of \(h) steps refitted); else \(out.fittedOn)"
+        return out
+    }
+
+    /// `rows` (one category, `categoryName`) recalibrated causally from `events`: row s gets `calibration(asOf: rows.days[s])`
+    /// (the fit at its origin day, or `fallback`'s for a step whose window holds too few events). Fits are cached per as-of day.
     public func applied(to rows: ForecastRows, category: Int, categoryName: String, events: Events,
                         fallback: PredictiveCalibration?) -> ForecastRows {
         let h = rows.horizon
         var multipliers = [Double](repeating: 1, count: rows.count * h)
         var pitMaps = [PITMap?](repeating: nil, count: rows.count * h)
-        var cache: [Int64: (Double, PITMap?)?] = [:]
+        var cache: [DayNumber: PredictiveCalibration] = [:]
         for s in 0..<rows.count where rows.categories[s] == category {
+            let day = rows.days[s]
+            let asOf = cache[day] ?? calibration(asOf: day, events: events, fallback: fallback, categoryName: categoryName, horizon: h)
+            cache[day] = asOf
             for step in 0..<h {
-                let key = Int64(rows.days[s]) * 64 + Int64(step)
-                let fitted: (Double, PITMap?)?
-                if let hit = cache[key] { fitted = hit } else {
-                    fitted = fit(asOf: rows.days[s], step: step, events: events).map { ($0.factor, $0.map) }
-                    cache[key] = fitted
-                }
-                if let (c, map) = fitted {
-                    multipliers[s * h + step] = c; pitMaps[s * h + step] = map
-                } else if let fallback {
-                    multipliers[s * h + step] = fallback.factor(category: categoryName, step: step)
-                    pitMaps[s * h + step] = fallback.map(category: categoryName, step: step)
-                }
+                multipliers[s * h + step] = asOf.factor(category: categoryName, step: step)
+                pitMaps[s * h + step] = asOf.map(category: categoryName, step: step)
             }
         }
         var out = rows

@@ -26,6 +26,9 @@ public struct CheckpointEvaluationReport: Codable, Sendable {
         /// The model's mean predictive variance on the scored targets split into aleatoric, within-model (MC
         /// dropout) and between-model (ensemble) parts (after calibration, which scales the aleatoric part only).
         public var uncertainty: VarianceParts?
+        /// The causal rolling recalibration applied instead of the static one (`RollingCalibration.name`, from the
+        /// checkpoint's calibration); nil: the static calibration (or none).
+        public var rolling: String?
     }
     public var checkpoint: String
     /// K ensemble members and S MC-dropout passes per member of the predictive mixture (1 and 1: one `.eval` pass).
@@ -117,16 +120,41 @@ public enum CheckpointEvaluator {
                                            origins: zip(bars, category.assets).map { max($0 - 1, 0)..<$1.count }, limits: category.assets.map(\.count))
             collector.attachBaselines(to: &rows, trainingEnd: bars.map { $0 - h })
             let raw = rows
-            if let calibration { rows = calibration.applied(to: rows, categoryNames: table.categories) }
+            let rolling = calibration?.rolling?[name]
+            if let rolling {
+                rows = rolling.applied(to: raw, category: categoryID, categoryName: name,
+                                       events: rollingEvents(rolling, scored: raw, collector: collector, models: ensemble.models, samples: samples,
+                                                             seed: seed, scoredBars: bars, scoredDay: scoredDay, cuts: cuts, category: name, id: categoryID),
+                                       fallback: calibration)
+            } else if let calibration { rows = calibration.applied(to: rows, categoryNames: table.categories) }
             let zeroShotEvaluation = zeroShotRows.isEmpty ? nil : ForecastEvaluation(rows.filtered { zeroShotRows.contains(rows.assets[$0]) })
             results.append(.init(category: name, assets: category.assets.count, start: CivilDate.isoString(scoredDay), startSource: scoredSource,
                                  trainEnd: cuts.trainEnd[name].map(CivilDate.isoString),
                                  uncalibrated: calibration == nil ? nil : ForecastEvaluation(raw), zeroShot: zeroShot,
                                  zeroShotEvaluation: zeroShotEvaluation, evaluation: ForecastEvaluation(rows),
-                                 uncertainty: rows.model.varianceParts(targets: rows.targets)))
+                                 uncertainty: rows.model.varianceParts(targets: rows.targets), rolling: rolling?.name))
             pooled.append(rows)
         }
         return CheckpointEvaluationReport(checkpoint: checkpointURL.path, members: ensemble.count, samples: samples, categories: results,
                                           pooled: pooled.count > 0 ? ForecastEvaluation(pooled) : nil)
+    }
+
+    /// The events a stored rolling recalibration reads when scoring `scored` (the raw rows from the bars `scoredBars`):
+    /// the model's own raw rows over the trailing window before the scored period — origins from `windowDays` + H bars
+    /// before `scoredDay`, never before the checkpoint's first scorable origin (no event the model trained on) — and the
+    /// scored rows themselves. Which of them a forecast at day d may use is decided by target day (≤ d) in `RollingCalibration`.
+    static func rollingEvents(_ rolling: RollingCalibration, scored: ForecastRows, collector: ForecastCollector, models: [MarketGPT], samples: Int,
+                              seed: UInt64, scoredBars: [Int], scoredDay: DayNumber, cuts: CheckpointCuts, category name: String,
+                              id: Int) -> RollingCalibration.Events {
+        let h = scored.horizon
+        let origins = zip(scoredBars, collector.store.assets).map { bar, asset -> Range<Int> in
+            let hi = max(bar - 1, 0)
+            let lo = max(asset.firstIndex(onOrAfter: scoredDay - DayNumber(rolling.windowDays)) - h - 1,
+                         cuts.firstScorableOrigin(asset.dates, category: name), 0)
+            return min(lo, hi)..<hi
+        }
+        let earlier = collector.modelRows(models, samples: samples, seed: seed, origins: origins, limits: collector.store.assets.map(\.count))
+        return RollingCalibration.Events([(earlier, earlier.targetDays(store: collector.store)), (scored, scored.targetDays(store: collector.store))],
+                                         category: id, horizon: h)
     }
 }

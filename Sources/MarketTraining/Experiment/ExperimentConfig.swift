@@ -21,13 +21,16 @@ public struct WalkForwardSection: Codable, Equatable, Sendable {
     /// Return the pre-trained weights when the fine-tuned path scored a worse NLL than the pre-trained model on the
     /// walk-forward windows (validation period; `WalkForwardOptions.fallBackUnlessWindowsImprove`). Default true.
     public var fallBackUnlessWindowsImprove = true
+    /// `fall_back_significance` (nil: off): keep the fine-tuned weights only when they beat the pre-trained ones on the windows
+    /// or the last update's held-out tail with a Diebold–Mariano p below it (`WalkForwardOptions.fallBackSignificance`).
+    public var fallBackSignificance: Double?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case windowMonths = "window_months", epochs, trainMonths = "train_months", maxStepsPerWindow = "max_steps_per_window"
         case purgeBars = "purge_bars", keepOnlyIfValidationImproves = "keep_only_if_validation_improves", guardBars = "guard_bars"
-        case fallBackUnlessWindowsImprove = "fall_back_unless_windows_improve"
+        case fallBackUnlessWindowsImprove = "fall_back_unless_windows_improve", fallBackSignificance = "fall_back_significance"
     }
 
     public init(from decoder: Decoder) throws {
@@ -40,6 +43,7 @@ public struct WalkForwardSection: Codable, Equatable, Sendable {
         keepOnlyIfValidationImproves = try c.decodeIfPresent(Bool.self, forKey: .keepOnlyIfValidationImproves) ?? d.keepOnlyIfValidationImproves
         guardBars = try c.decodeIfPresent(Int.self, forKey: .guardBars) ?? d.guardBars
         fallBackUnlessWindowsImprove = try c.decodeIfPresent(Bool.self, forKey: .fallBackUnlessWindowsImprove) ?? d.fallBackUnlessWindowsImprove
+        fallBackSignificance = try c.decodeIfPresent(Double.self, forKey: .fallBackSignificance)
     }
 
     /// The fine-tuner's options (seed from the experiment).
@@ -53,6 +57,7 @@ public struct WalkForwardSection: Codable, Equatable, Sendable {
         o.keepOnlyIfValidationImproves = keepOnlyIfValidationImproves
         o.guardBars = guardBars
         o.fallBackUnlessWindowsImprove = fallBackUnlessWindowsImprove
+        o.fallBackSignificance = fallBackSignificance
         o.minimumHistoryYears = 0
         o.seed = seed
         return o
@@ -79,6 +84,32 @@ public struct EnsembleSection: Codable, Equatable, Sendable {
     public var isEnabled: Bool { members > 1 || samples > 1 }
 }
 
+/// `rolling_calibration:` of an experiment config: `false` (off), `true` (chosen per category against the static
+/// calibration on validation) or `always` (a rolling candidate in every category; only its window and scale/map are chosen
+/// on validation). Encoded as it is written (`false`, `true`, `always`).
+public enum RollingCalibrationMode: String, Codable, Equatable, Sendable {
+    case off, chosen, always
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let flag = try? c.decode(Bool.self) { self = flag ? .chosen : .off; return }
+        let text = try c.decode(String.self)
+        guard text == Self.always.rawValue else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "must be true, false or always, found \(text)")
+        }
+        self = .always
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .off: try c.encode(false)
+        case .chosen: try c.encode(true)
+        case .always: try c.encode(Self.always.rawValue)
+        }
+    }
+}
+
 /// `configs/experiment.yaml`:
 /// ```yaml
 /// model:        { … }   # ModelSection (as configs/pretrain.yaml)
@@ -88,7 +119,8 @@ public struct EnsembleSection: Codable, Equatable, Sendable {
 /// ensemble:     { members: 3, samples: 10 }   # EnsembleSection: MC-dropout and deep-ensemble variants (default 1, 1: none)
 /// calibrate: true       # fit the post-hoc calibration on held-out rows (never the test period)
 /// calibration_method: selected   # variance_scale, quantile_map, or selected per category on validation (default)
-/// rolling_calibration: true      # also a causal rolling recalibration, chosen per category on validation (default false)
+/// rolling_calibration: true      # also a causal rolling recalibration, chosen per category on validation (default false;
+///                                # `always`: the best rolling candidate on validation in every category, never the static one)
 /// categories: [crypto]  # default: every category
 /// strategy:     { … }   # ExperimentStrategySection: signal rule fitted on validation, test period traded
 /// notify: { … }         # NotifySettings: webhook on epoch/checkpoint/finish/failure (default none)
@@ -108,8 +140,10 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
     public var calibrationMethod = CalibrationMethod.selected
     /// `rolling_calibration` [false]: also consider, per category, a causal rolling recalibration (`RollingCalibration`: the
     /// variance scale, or scale + quantile map, refitted before each test date on the targets realised by then over a trailing
-    /// window), chosen against the static calibration on the validation period only; where chosen it is the `*_calibrated` variant.
-    public var rollingCalibration = false
+    /// window), chosen against the static calibration on the validation period only; where chosen it is the `*_calibrated` variant
+    /// and it is stored in the checkpoints' calibration (`PredictiveCalibration.rolling`). `always`: a rolling candidate in
+    /// every category (the window and scale/map chosen on validation), never the static calibration.
+    public var rollingCalibration = RollingCalibrationMode.off
     public var categories: [String]?
     public var strategy = ExperimentStrategySection()
     /// Webhook notifications of the run (`notify:`); default none.
@@ -130,7 +164,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
         ensemble = try c.decodeIfPresent(EnsembleSection.self, forKey: .ensemble) ?? EnsembleSection()
         calibrate = try c.decodeIfPresent(Bool.self, forKey: .calibrate) ?? true
         calibrationMethod = try c.decodeIfPresent(CalibrationMethod.self, forKey: .calibrationMethod) ?? .selected
-        rollingCalibration = try c.decodeIfPresent(Bool.self, forKey: .rollingCalibration) ?? false
+        rollingCalibration = try c.decodeIfPresent(RollingCalibrationMode.self, forKey: .rollingCalibration) ?? .off
         categories = try c.decodeIfPresent([String].self, forKey: .categories)
         strategy = try c.decodeIfPresent(ExperimentStrategySection.self, forKey: .strategy) ?? ExperimentStrategySection()
         notify = try c.decodeIfPresent(NotifySettings.self, forKey: .notify)
@@ -146,6 +180,9 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
         guard (1...100).contains(ensemble.samples) else { throw ConfigValueError(keyPath: ["ensemble", "samples"], reason: "must be in 1…100, found \(ensemble.samples)") }
         try strategy.validate()
         do { try notify?.validate() } catch let error as ConfigValueError { throw error.prefixed("notify") }
+        if let alpha = walkForward.fallBackSignificance, !(alpha > 0 && alpha < 1) {
+            throw ConfigValueError(keyPath: ["walk_forward", "fall_back_significance"], reason: "must be in (0, 1), found \(alpha)")
+        }
         guard walkForward.guardBars >= 1 else { throw ConfigValueError(keyPath: ["walk_forward", "guard_bars"], reason: "must be ≥ 1, found \(walkForward.guardBars)") }
     }
 

@@ -49,6 +49,9 @@ public struct ExperimentGroupFacts: Codable, Sendable {
     public var tailNLLFineTuned: Double?, tailNLLPretrained: Double?
     /// The rolling recalibration chosen on validation (nil: off or too few validation targets).
     public var rollingCalibration: RollingChoice?
+    /// Diebold–Mariano tests of the fall-back gate's evidence (fine-tuned vs pre-trained NLL; negative: fine-tuned better):
+    /// on the scored windows and on the last update's held-out tail (`walk_forward.fall_back_significance`).
+    public var windowsDieboldMariano: DieboldMarianoResult?, tailDieboldMariano: DieboldMarianoResult?
 
     public init(calibrationMethodPretrained: String?, calibrationMethodFinetuned: String?, calibrationSelection: CalibrationComparison?,
                 fineTuneFellBack: Bool?, windowsNLLFineTuned: Double?, windowsNLLPretrained: Double?,
@@ -147,6 +150,8 @@ public struct ExperimentReport: Codable, Sendable {
                 if let fellBack = facts.fineTuneFellBack {
                     lines.append("Walk-forward windows NLL: fine-tuned path \(f(facts.windowsNLLFineTuned)), pre-trained \(f(facts.windowsNLLPretrained)); "
                                  + "last update's held-out tail: fine-tuned \(f(facts.tailNLLFineTuned)), pre-trained \(f(facts.tailNLLPretrained)) "
+                                 + [("windows", facts.windowsDieboldMariano), ("tail", facts.tailDieboldMariano)].compactMap { name, dm in
+                                     dm.map { "(\(name) DM \(f($0.statistic, "%+.2f")), p \(f($0.pValue, "%.3f"))) " } }.joined()
                                  + "→ \(fellBack ? "fell back to the pre-trained weights and calibration" : "fine-tuned weights kept").")
                 }
             }

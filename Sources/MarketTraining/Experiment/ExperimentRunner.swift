@@ -97,15 +97,16 @@ public struct ExperimentRunner {
             mixtureSeconds += Date().timeIntervalSince(mixtureStarted)
         }
         let method = config.calibrationMethod
-        let pretrainedCalibration = PredictiveCalibration.fit(validationRows, categoryNames: idTable.categories,
+        var pretrainedCalibration = PredictiveCalibration.fit(validationRows, categoryNames: idTable.categories,
                                                               fittedOn: "validation period of each category", method: method)
         // The rolling recalibration per category, chosen on its validation period against the static one (`rolling_calibration`).
         var rollingChoices: [String: RollingChoice] = [:]
-        if config.rollingCalibration {
+        if config.rollingCalibration != .off {
             for (name, validation) in validationByCategory.sorted(by: { $0.key < $1.key }) {
                 guard let id = idTable.categoryID(of: name),
                       let choice = RollingCalibration.choose(validation: validation.rows, targetDays: validation.targetDays, category: id,
-                                                             categoryNames: idTable.categories, method: method) else { continue }
+                                                             categoryNames: idTable.categories, method: method,
+                                                             always: config.rollingCalibration == .always) else { continue }
                 rollingChoices[name] = choice
                 progress(String(format: "experiment: %@ rolling recalibration on validation (later half, %d targets): static %.4f, best rolling %@ → %@",
                                 name, choice.targets, choice.staticNLL,
@@ -113,6 +114,10 @@ public struct ExperimentRunner {
                                 choice.chosen?.name ?? "static"))
             }
         }
+        // Stored with the static calibration (and carried to the fine-tuned ones): `evaluate`, `signals` and the backtest's
+        // signal history apply it as of each date.
+        let chosenRolling = rollingChoices.compactMapValues(\.chosen)
+        if !chosenRolling.isEmpty { pretrainedCalibration.rolling = chosenRolling }
         var mixtureCalibrations = mixtureValidationRows.mapValues {
             PredictiveCalibration.fit($0, categoryNames: idTable.categories, fittedOn: "validation period of each category", method: method)
         }
@@ -213,6 +218,8 @@ public struct ExperimentRunner {
                                                windowsNLLPretrained: result.windowsNLLStart,
                                                tailNLLFineTuned: result.tailNLLFineTuned, tailNLLPretrained: result.tailNLLStart,
                                                rollingCalibration: rollingChoices[name])
+            facts[name]?.windowsDieboldMariano = result.windowsDieboldMariano
+            facts[name]?.tailDieboldMariano = result.tailDieboldMariano
             group.facts = facts[name]
             groups.append(group)
             done.append((name, variants, category, origins, CivilDate.isoString(testStart), result.trainEnd,

@@ -243,27 +243,40 @@ public struct WalkForwardFineTuner {
             }
             start.restore(trainer)
             var tunedSum = 0.0, startSum = 0.0, n = 0
+            var windowLosses: (tuned: [Double], start: [Double], days: [Int]) = ([], [], [])
             for (rows, origins) in zip(windowRows, scoredOrigins) {
                 let again = collector.modelRows(model, origins: origins, limits: oosBars)
                 precondition(again.targets.count == rows.targets.count, "WalkForwardFineTuner: window rows differ")
                 let a = LawScores(target: rows.targets, laws: rows.model).negativeLogLikelihood
                 let b = LawScores(target: again.targets, laws: again.model).negativeLogLikelihood
-                for k in a.indices where a[k].isFinite && b[k].isFinite { tunedSum += a[k]; startSum += b[k]; n += 1 }
+                for k in a.indices where a[k].isFinite && b[k].isFinite {
+                    tunedSum += a[k]; startSum += b[k]; n += 1
+                    windowLosses.tuned.append(a[k]); windowLosses.start.append(b[k]); windowLosses.days.append(Int(rows.days[k / h]))
+                }
             }
             var decision = FallBackDecision(windowsTuned: n > 0 ? tunedSum / Double(n) : nil, windowsStart: n > 0 ? startSum / Double(n) : nil)
+            decision.significance = options.fallBackSignificance
+            if n > 1 { decision.windowsDM = Self.dieboldMariano(windowLosses) }
             if let tail = lastTail, let a = tailTuned {
                 let rows = collector.modelRows(model, origins: tail.origins, limits: tail.limits)
                 let b = LawScores(target: rows.targets, laws: rows.model).negativeLogLikelihood
                 var sa = 0.0, sb = 0.0, m = 0
-                for k in a.indices where a[k].isFinite && b[k].isFinite { sa += a[k]; sb += b[k]; m += 1 }
+                var tailLosses: (tuned: [Double], start: [Double], days: [Int]) = ([], [], [])
+                for k in a.indices where a[k].isFinite && b[k].isFinite {
+                    sa += a[k]; sb += b[k]; m += 1
+                    tailLosses.tuned.append(a[k]); tailLosses.start.append(b[k]); tailLosses.days.append(Int(rows.days[k / h]))
+                }
                 if m > 0 { decision.tailTuned = sa / Double(m); decision.tailStart = sb / Double(m) }
+                if m > 1 { decision.tailDM = Self.dieboldMariano(tailLosses) }
             }
             if !decision.fellBack { tuned.restore(trainer) }
             fallBack = decision
-            progress(String(format: "finetune %@: windows NLL fine-tuned %@ vs start %@ (%d targets), last update's held-out tail %@ vs %@: %@",
-                            name, Self.format(decision.windowsTuned), Self.format(decision.windowsStart), n,
-                            Self.format(decision.tailTuned), Self.format(decision.tailStart),
-                            decision.fellBack ? "fine-tuning did worse, the starting weights are kept" : "fine-tuned weights kept"))
+            progress(String(format: "finetune %@: windows NLL fine-tuned %@ vs start %@ (%d targets, DM %@), last update's held-out tail %@ vs %@ (DM %@): %@",
+                            name, Self.format(decision.windowsTuned), Self.format(decision.windowsStart), n, Self.format(decision.windowsDM),
+                            Self.format(decision.tailTuned), Self.format(decision.tailStart), Self.format(decision.tailDM),
+                            decision.fellBack ? (decision.worse ? "fine-tuning did worse, the starting weights are kept"
+                                                 : "no significant improvement (α \(decision.significance!)), the starting weights are kept")
+                                              : "fine-tuned weights kept"))
         }
         let fineTunedRows = outOfSampleRows()
         var pooled = ForecastRows(horizon: h)
@@ -282,10 +295,18 @@ public struct WalkForwardFineTuner {
         result.tailNLLFineTuned = fallBack?.tailTuned
         result.tailNLLStart = fallBack?.tailStart
         result.fellBack = fallBack?.fellBack
+        result.windowsDieboldMariano = fallBack?.windowsDM
+        result.tailDieboldMariano = fallBack?.tailDM
         return (result, WalkForwardForecasts(windows: windowRows, outOfSamplePretrained: pretrainedRows, outOfSampleFineTuned: fineTunedRows), trainer)
     }
 
     static func format(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "-" }
+    static func format(_ dm: DieboldMarianoResult?) -> String { dm.map { String(format: "%.2f, p %.3f", $0.statistic, $0.pValue) } ?? "-" }
+
+    /// The Diebold–Mariano test of fine-tuned vs starting losses on daily mean differentials (negative: fine-tuned better).
+    static func dieboldMariano(_ losses: (tuned: [Double], start: [Double], days: [Int])) -> DieboldMarianoResult {
+        DieboldMariano.test(differential: DieboldMariano.dailyMeanDifferential(lossA: losses.tuned, lossB: losses.start, dateIDs: losses.days))
+    }
 }
 
 /// The fall-back gate's evidence (mean NLL in nats, nil when there was none) and its verdict.
@@ -295,10 +316,24 @@ struct FallBackDecision {
     /// The final weights and the starting model on the last update's held-out tail.
     var tailTuned: Double?, tailStart: Double?
 
-    /// Fall back when the fine-tuning scored worse on either piece of evidence (a tie keeps the fine-tuned weights).
-    var fellBack: Bool {
+    /// Diebold–Mariano tests of fine-tuned vs starting NLL (daily mean differentials) on each piece of evidence.
+    var windowsDM: DieboldMarianoResult?, tailDM: DieboldMarianoResult?
+    /// `WalkForwardOptions.fallBackSignificance` (nil: no significance required).
+    var significance: Double?
+
+    /// The fine-tuning scored worse on either piece of evidence (a tie is not worse).
+    var worse: Bool {
         let windowsWorse = windowsTuned.flatMap { a in windowsStart.map { a > $0 } } ?? false
         let tailWorse = tailTuned.flatMap { a in tailStart.map { a > $0 } } ?? false
         return windowsWorse || tailWorse
+    }
+
+    /// Fall back when the fine-tuning scored worse on either piece of evidence (a tie keeps the fine-tuned weights), or,
+    /// with a significance level α, when neither piece shows a significant improvement (DM statistic < 0, p < α).
+    var fellBack: Bool {
+        if worse { return true }
+        guard let alpha = significance else { return false }
+        let significant = [windowsDM, tailDM].contains { dm in dm.map { $0.statistic < 0 && $0.pValue < alpha } ?? false }
+        return !significant
     }
 }

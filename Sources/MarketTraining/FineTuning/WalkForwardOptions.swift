@@ -38,6 +38,11 @@ public struct WalkForwardOptions: Codable, Equatable, Sendable {
     /// starting model on those held-out bars. Both pieces of evidence lie before the out-of-sample period, so the choice
     /// never sees it. Default false.
     public var fallBackUnlessWindowsImprove = false
+    /// With `fallBackUnlessWindowsImprove`: a significance level α for the fine-tuned weights to be kept at all — besides
+    /// not scoring worse on either piece of evidence, fine-tuning must beat the starting model on one of them with a
+    /// Diebold–Mariano test on daily mean NLL differentials (statistic < 0, two-sided p < α); else the starting weights are
+    /// returned. nil (default): any improvement, however small, keeps the fine-tuned weights.
+    public var fallBackSignificance: Double?
 
     public init() {}
 }

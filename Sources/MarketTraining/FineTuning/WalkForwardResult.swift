@@ -59,6 +59,10 @@ public struct CategoryWalkForwardResult: Codable, Sendable {
     /// update's held-out tail (the last `guardBars` bars of its training range before the out-of-sample period, which that
     /// update did not train on); nil when no update ran.
     public var tailNLLFineTuned: Double?, tailNLLStart: Double?
-    /// Whether the starting weights were returned: the path did worse on the windows or the final weights on the tail.
+    /// Whether the starting weights were returned: the path did worse on the windows or the final weights on the tail (or,
+    /// with `WalkForwardOptions.fallBackSignificance`, neither showed a significant improvement).
     public var fellBack: Bool?
+    /// Diebold–Mariano tests (fine-tuned vs starting NLL, daily mean differentials; negative: fine-tuned better) on the
+    /// scored windows and on the last update's held-out tail; nil when there was no such evidence.
+    public var windowsDieboldMariano: DieboldMarianoResult?, tailDieboldMariano: DieboldMarianoResult?
 }
