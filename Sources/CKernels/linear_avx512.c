@@ -1,8 +1,9 @@
 // The three GEMMs of a linear layer (forward with its bias, input gradient, weight gradient) on AVX-512, for the
 // shapes of MarketGPT (rows = B·T in the thousands, in/out features 7…4096). Register tiles of 14 rows × 32
 // columns (28 accumulators); the forward starts its accumulators at the bias, so the output is written once — no
-// bias broadcast pass, no zero fill, no read-modify-write of C as with sgemm's beta. Only the weight (forward) and
-// 14-row slices of the row-major left operand are packed; the other operand is read in place.
+// bias broadcast pass, no zero fill, no read-modify-write of C as with sgemm's beta. Both operands are packed
+// BLIS-style (blocks of the left operand in 14-row slices, the right operand in 32-column panels); the weight
+// gradient also sums the bias gradient over the same (cached) chunks of the output gradient.
 // Every output element is one fused-multiply-add chain over its reduction index in ascending order (started at
 // the bias, at 0, or at the old value when accumulating), so results do not depend on how rows or output blocks
 // are split over threads. MarketTensor's sgemm path (Ops+Matmul.swift) is the plain path for other CPUs.
