@@ -70,8 +70,7 @@ extension BenchSuite {
         config.assetCount = universe.assetCount
         config.categoryCount = universe.categories.count
         let model = MarketGPT(config: config, seed: 1)
-        let table = EmbeddingIDTable(assets: universe.assets.map { .init(ticker: $0.asset.ticker, category: $0.categoryID) },
-                                     categories: universe.categories.map(\.name))
+        let table = EmbeddingIDTable(universe: universe)
         var normalizer = FeatureNormalizer()
         for id in 0..<universe.assetCount {
             normalizer.mean[id] = [Float](repeating: 0, count: MarketFeatures.count)

@@ -69,6 +69,14 @@ public final class UniverseSession: @unchecked Sendable {
     public var lastDataDay: DayNumber? { files.assets.compactMap { $0.real?.dates.last }.max() }
 }
 
+extension EmbeddingIDTable {
+    /// The id table of `universe`: asset ids and category ids in universe order (what pre-training stores).
+    public init(universe: Universe) {
+        self.init(assets: universe.assets.map { Asset(ticker: $0.asset.ticker, category: $0.categoryID) },
+                  categories: universe.categories.map(\.name))
+    }
+}
+
 /// What training reads from a universe: the gap-filled features of every asset and the embedding id tables.
 public struct TrainingInputs: Sendable {
     /// Features per asset (F = `MarketFeatures.count`), synthetic bars flagged.
@@ -80,9 +88,7 @@ public struct TrainingInputs: Sendable {
     /// id table (asset ids = universe order).
     public init(loaded: LoadedUniverse, featureSet: FeatureSet = .standard) {
         let universe = loaded.universe
-        idTable = EmbeddingIDTable(
-            assets: universe.assets.map { EmbeddingIDTable.Asset(ticker: $0.asset.ticker, category: $0.categoryID) },
-            categories: universe.categories.map(\.name))
+        idTable = EmbeddingIDTable(universe: universe)
         store = FeatureStore(loaded: loaded, featureSet: featureSet)
     }
 }

@@ -2,6 +2,7 @@
 import Foundation
 import MarketData
 import MarketModel
+import MarketPipeline
 @testable import MarketOps
 import MarketTraining
 import XCTest
@@ -13,8 +14,7 @@ final class TrainingNotifyTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: folder) }
         let universe = try DriftTests.writeUniverse(folder, assets: 2, bars: 300, tail: 0, tailScale: 1, seed: 5)
         let store = FeatureStore(loaded: UniverseLoader.load(universe, dataDirectory: folder.appendingPathComponent("data")))
-        let idTable = EmbeddingIDTable(assets: universe.assets.map { EmbeddingIDTable.Asset(ticker: $0.asset.ticker, category: $0.categoryID) },
-                                       categories: universe.categories.map { $0.name })
+        let idTable = EmbeddingIDTable(universe: universe)
         let receiver = try FixtureServer { _ in .text("ok") }
         defer { receiver.shutdown() }
         let config = try StrictYAML.decode(TrainingRunConfig.self, from: """

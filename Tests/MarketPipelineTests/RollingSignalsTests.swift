@@ -18,8 +18,7 @@ final class RollingSignalsTests: XCTestCase {
         config.contextLength = 16; config.featureCount = MarketFeatures.count; config.width = 16; config.layers = 1
         config.heads = 2; config.mlpRatio = 2; config.horizon = 3; config.assetCount = universe.assetCount
         config.categoryCount = universe.categories.count; config.dropout = 0.1
-        let table = EmbeddingIDTable(assets: universe.assets.map { .init(ticker: $0.asset.ticker, category: $0.categoryID) },
-                                     categories: universe.categories.map(\.name))
+        let table = EmbeddingIDTable(universe: universe)
         var normalizer = FeatureNormalizer()
         for id in 0..<universe.assetCount {
             normalizer.mean[id] = [Float](repeating: 0, count: MarketFeatures.count)
