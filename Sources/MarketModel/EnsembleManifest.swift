@@ -83,15 +83,18 @@ public struct EnsembleManifest: Codable, Equatable, Sendable {
     /// Whether `url` names a manifest (a `.json` file) rather than one checkpoint.
     public static func isManifest(_ url: URL) -> Bool { url.pathExtension.lowercased() == "json" }
 
-    /// Reads a manifest. Throws `TensorError.malformedFile` naming the file for an unreadable file, bad JSON, an
-    /// unknown format, members out of order or more members than planned.
+    /// Reads a manifest. Throws `TensorError.malformedFile` naming the file for an unreadable file, bad JSON (with the key
+    /// path and the reason: a missing key, a wrong type, or a `calibration.rolling` field out of its bounds — the checkpoint
+    /// metadata's, `RollingCalibration.init(from:)`), an unknown format, members out of order or more members than planned.
     public static func read(_ url: URL) throws -> EnsembleManifest {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw TensorError.malformedFile(file: url.path, reason: "cannot read the ensemble manifest (\((error as NSError).localizedDescription))")
         }
         let manifest: EnsembleManifest
-        do { manifest = try JSONDecoder().decode(EnsembleManifest.self, from: data) } catch {
+        do { manifest = try JSONDecoder().decode(EnsembleManifest.self, from: data) } catch let error as DecodingError {
+            throw TensorError.malformedFile(file: url.path, reason: "not a valid ensemble manifest (\(error.pathDescription))")
+        } catch {
             throw TensorError.malformedFile(file: url.path, reason: "not an ensemble manifest (\(error))")
         }
         guard manifest.format == formatVersion else {

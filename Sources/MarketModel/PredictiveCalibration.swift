@@ -77,25 +77,15 @@ public struct PredictiveCalibration: Codable, Equatable, Sendable {
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
-    /// The calibration stored in `metadata` (nil when none); throws for a malformed entry naming the key.
+    /// The calibration stored in `metadata` (nil when none); throws for a malformed entry naming the key and the reason
+    /// (out-of-range rolling fields included, see `RollingCalibration.init(from:)`).
     public static func read(_ metadata: [String: String], file: String) throws -> PredictiveCalibration? {
         guard let text = metadata[metadataKey] else { return nil }
-        let calibration: PredictiveCalibration
-        do { calibration = try JSONDecoder().decode(PredictiveCalibration.self, from: Data(text.utf8)) } catch {
-            throw TensorError.malformedFile(file: file, reason: "bad '\(metadataKey)' in __metadata__ (\(error))")
+        do { return try JSONDecoder().decode(PredictiveCalibration.self, from: Data(text.utf8)) } catch {
+            let reason = (error as? DecodingError)?.pathDescription ?? "\(error)"
+            throw TensorError.malformedFile(file: file, reason: "bad '\(metadataKey)' in __metadata__ (\(reason))")
         }
-        for (category, rolling) in (calibration.rolling ?? [:]).sorted(by: { $0.key < $1.key }) {
-            guard Self.rollingWindowDays.contains(rolling.windowDays), Self.rollingMinimumTargets.contains(rolling.minimumTargets) else {
-                throw TensorError.malformedFile(file: file, reason: "bad '\(metadataKey)' in __metadata__ (rolling.\(category): window_days must be in "
-                                                + "\(rollingWindowDays.lowerBound)...\(rollingWindowDays.upperBound), minimum_targets in "
-                                                + "\(rollingMinimumTargets.lowerBound)...\(rollingMinimumTargets.upperBound), found \(rolling.windowDays), \(rolling.minimumTargets))")
-            }
-        }
-        return calibration
     }
-
-    /// Valid `rolling` entries: a trailing window of 1 day to 100 years, at least 1 and at most 10⁷ targets.
-    public static let rollingWindowDays = 1...36_525, rollingMinimumTargets = 1...10_000_000
 }
 
 /// Held-out scores of one recalibration method on a validation period (mean NLL in nats, interval coverage).

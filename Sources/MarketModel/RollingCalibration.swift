@@ -27,6 +27,29 @@ public struct RollingCalibration: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey { case windowDays = "window_days", quantileMap = "quantile_map", minimumTargets = "minimum_targets" }
 
+    /// Valid stored values: a trailing window of 1 day to 100 years, at least 1 and at most 10⁷ targets.
+    public static let windowDaysRange = 1...36_525, minimumTargetsRange = 1...10_000_000
+
+    /// Decodes a stored choice (a checkpoint's `calibration` metadata, an `ensemble.json`'s `calibration`): every key required,
+    /// `window_days` and `minimum_targets` inside `windowDaysRange` / `minimumTargetsRange` — else a `DecodingError` at that
+    /// key (`DecodingError.pathDescription`: `…rolling.crypto.window_days: must be in 1...36525, found 0`).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        /// An integer at `key`: a fractional number is refused at its key (the decoder's own error names no key for it).
+        func integer(_ key: CodingKeys) throws -> Int {
+            if let value = try? c.decode(Int.self, forKey: key) { return value }
+            let number = try c.decode(Double.self, forKey: key)
+            throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "must be a whole number, found \(number)")
+        }
+        windowDays = try integer(.windowDays)
+        quantileMap = try c.decode(Bool.self, forKey: .quantileMap)
+        minimumTargets = try integer(.minimumTargets)
+        for (key, value, range) in [(CodingKeys.windowDays, windowDays, Self.windowDaysRange), (.minimumTargets, minimumTargets, Self.minimumTargetsRange)]
+        where !range.contains(value) {
+            throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "must be in \(range.lowerBound)...\(range.upperBound), found \(value)")
+        }
+    }
+
     /// The candidates `choose` compares: trailing quarter, half year and year, each with the scale alone and scale + map.
     public static let candidates: [RollingCalibration] = [91, 182, 365].flatMap { days in
         [RollingCalibration(windowDays: days, quantileMap: false), RollingCalibration(windowDays: days, quantileMap: true)]

@@ -39,7 +39,9 @@ public struct SignalCalibrationOptions: Sendable {
 /// period; the last real bar of a date is never synthetic, so no decision reads them.) Each trading date of the
 /// period is forecast from bars up to that date with the nightly run's MC seed, the grid is walked per category, and
 /// every configuration's actions are backtested over the period on the category's bars with `options.backtest`
-/// (fills at the next open, costs, equal weight), annualised with the category's trading days per year.
+/// (fills at the next open, costs, equal weight), annualised with the category's trading days per year. A category whose
+/// checkpoint stores a rolling recalibration is forecast on each date as the nightly run of that date forecasts it — the
+/// universe as of the date, calibrated as of the date (`SignalCalibrationPanels`) — never with the static calibration.
 public enum SignalCalibration {
     /// The validation period of `category` in `metadata`, inclusive: (its validation start — or, when later, the day
     /// after its `train_end` — through the day before its test start), read by `CheckpointCuts`
@@ -87,54 +89,13 @@ public enum SignalCalibration {
                                          + "for any category of the universe: nothing to calibrate on")
         }
         let session = UniverseSession(definition: universe, dataDirectory: dataDirectory, readUpTo: loadEnd)
-        let views = assetsAsOfValidationEnd(session: session, periods: periods, gapFill: options.gapFill, seed: options.seed)
-        let assets = views.map(\.asset)
-        let models = SignalModelSet(fallback: model)
-        let run = SignalRunOptions(samples: options.samples, seed: options.seed)
-
-        // The trading dates of each category inside its period (a real bar of any of its assets).
-        var categoryDates: [String: [DayNumber]] = [:]
-        for view in views {
-            guard let period = periods[view.asset.category] else { continue }
-            categoryDates[view.asset.category, default: []] += view.realDates.filter { $0 >= period.start && $0 <= period.end }
-        }
-        categoryDates = categoryDates.mapValues { Array(Set($0)).sorted() }
-        let names = universe.categories.map(\.name).filter { categoryDates[$0]?.isEmpty == false }
-        for (name, period) in periods where categoryDates[name]?.isEmpty != false {
-            unfitted[name] = "no real bar in its validation period \(CivilDate.isoString(period.start))…\(CivilDate.isoString(period.end))"
-        }
-        var members: [String: [Int]] = [:]
-        for (index, asset) in assets.enumerated() where categoryDates[asset.category] != nil { members[asset.category, default: []].append(index) }
-        var panels: [String: SignalRulePanel] = [:]
-        for name in names {
-            panels[name] = SignalRulePanel(dates: categoryDates[name]!, tickers: members[name]!.map { assets[$0].ticker }, horizon: horizon)
-        }
-        // Forecast every date once for all categories open on it (one batch, as the nightly run).
-        let allDates = Array(Set(names.flatMap { categoryDates[$0]! })).sorted()
-        var dateIndex: [String: [DayNumber: Int]] = [:]
-        for name in names { dateIndex[name] = Dictionary(uniqueKeysWithValues: categoryDates[name]!.enumerated().map { ($1, $0) }) }
-        let started = Date()
-        for (i, date) in allDates.enumerated() {
-            let open = names.filter { dateIndex[$0]![date] != nil }
-            let scored = open.flatMap { members[$0]! }.sorted()
-            let forecasts = try NightlySignals.forecasts(date: date, assets: scored.map { assets[$0] }, models: models, options: run)
-            var position: [Int: Int] = [:]
-            for (k, index) in scored.enumerated() { position[index] = k }
-            for name in open {
-                let d = dateIndex[name]![date]!
-                for (a, index) in members[name]!.enumerated() {
-                    panels[name]!.record(date: d, asset: a, forecast: forecasts[position[index]!], base: base)
-                }
-            }
-            if (i + 1) % 25 == 0 || i + 1 == allDates.count {
-                log(String(format: "calibrate-signals: forecasts %d/%d dates (%@), %.0f s", i + 1, allDates.count,
-                           CivilDate.isoString(date), Date().timeIntervalSince(started)))
-            }
-        }
+        let forecasts = try SignalCalibrationPanels(model: model, session: session, periods: periods, options: options, base: base, log: log)
+        unfitted.merge(forecasts.unfitted) { $1 }
+        let (assets, members, names) = (forecasts.assets, forecasts.members, forecasts.names)
 
         var fitted: [String: SignalRuleFile.Category] = [:]
         for name in names {
-            var panel = panels[name]!
+            var panel = forecasts.panels[name]!
             let scales = options.confidence == "epistemic" ? panel.fitEpistemicScales() : []
             let indices = members[name]!
             let prices = PriceMatrix(tickers: panel.tickers, series: indices.map { index in

@@ -77,32 +77,34 @@ public struct SignalsJob {
         session.signalAssets(asOf: date, gapFill: gapFill, seed: options.seed)
     }
 
-    /// The rows of `date`; throws `SignalError.noData` when no asset has a real bar on or before it. A category whose
-    /// checkpoint stores a rolling recalibration is calibrated as of `date` (`rollingCalibrations`: targets realised by then);
-    /// then one forward pass serves twice: the raw forecasts of `date` are cached as that origin's rolling events (the laws
-    /// `rollingCalibrations` would compute for it) and, recalibrated as of `date`, give its rows — so a history run (the
-    /// experiment's strategy step, the backtest's signal history) makes one as-of view and one forecast per date.
+    /// The rows of `date`; throws `SignalError.noData` when no asset has a real bar on or before it. The forecasts are
+    /// `forecasts(date:)`'s (a rolling category calibrated as of `date`), each decided by its category's rule.
     public func records(date: DayNumber) throws -> [SignalRecord] {
-        let current = assets(asOf: date)
-        let rolling = try rollingCalibrations(date: date, current: current)
-        let rows: [SignalRecord]
-        if rolling.isEmpty {
-            rows = try NightlySignals.records(date: date, assets: current, models: models, options: options)
-        } else {
-            var options = self.options
-            options.calibrationOverrides.merge(rolling) { $1 }
-            let forecasts = zip(current, try rawForecasts(date: date, assets: current)).map { asset, raw -> AssetForecast in
-                var forecast = raw
-                let calibration = options.calibrationOverrides[asset.category] ?? models.model(for: asset.category)?.calibration
-                forecast.predictive = raw.predictive?.calibrated(by: calibration, category: asset.category)
-                return forecast
-            }
-            rows = try NightlySignals.records(date: date, assets: current, forecasts: forecasts, models: models, options: options)
-        }
+        let scored = try forecasts(date: date)
+        let rows = try NightlySignals.records(date: date, assets: scored.assets, forecasts: scored.forecasts, models: models, options: options)
         guard rows.contains(where: { $0.reason != SignalRule.Reason.noData }) else {
             throw SignalError.noData(date: CivilDate.isoString(date))
         }
         return rows
+    }
+
+    /// The forecasts of `date` as the nightly run of that date applies them, one per asset of `assets(asOf: date)` (universe
+    /// order). A category whose checkpoint stores a rolling recalibration is calibrated as of `date` (`rollingCalibrations`:
+    /// targets realised by then); then one forward pass serves twice: the raw forecasts of `date` are cached as that origin's
+    /// rolling events (the laws `rollingCalibrations` would compute for it) and, recalibrated as of `date`, give its
+    /// forecasts — so a history run (the experiment's strategy step, the backtest's signal history) and `calibrate-signals`
+    /// make one as-of view and one forecast per date. Every other category gets its checkpoint's static calibration.
+    public func forecasts(date: DayNumber) throws -> (assets: [SignalAsset], forecasts: [AssetForecast]) {
+        let current = assets(asOf: date)
+        let rolling = try rollingCalibrations(date: date, current: current)
+        guard !rolling.isEmpty else { return (current, try NightlySignals.forecasts(date: date, assets: current, models: models, options: options)) }
+        let forecasts = zip(current, try rawForecasts(date: date, assets: current)).map { asset, raw -> AssetForecast in
+            var forecast = raw
+            let calibration = rolling[asset.category] ?? options.calibrationOverrides[asset.category] ?? models.model(for: asset.category)?.calibration
+            forecast.predictive = raw.predictive?.calibrated(by: calibration, category: asset.category)
+            return forecast
+        }
+        return (current, forecasts)
     }
 
     /// The trading dates in `from...to`: every date on which at least one asset has a real bar.

@@ -54,7 +54,7 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         if error is CancellationError {
             return .unavailable("the work was stopped: the request went away or the server is shutting down")
         }
-        if error is DecodingError { return .badRequest("malformed JSON body: \(Self.describe(error as! DecodingError))") }
+        if error is DecodingError { return .badRequest("malformed JSON body: \((error as! DecodingError).pathDescription)") }
         return APIError(.internalServerError, "internal", "internal error (logged)")
     }
 
@@ -69,16 +69,6 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         case .tooManyRequests: return "too_many_requests"
         case .gatewayTimeout: return "timeout"
         default: return status.code >= 500 ? "internal" : "bad_request"
-        }
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound(let key, _): return "missing key '\(key.stringValue)'"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return (path.isEmpty ? "" : "\(path): ") + context.debugDescription
-        @unknown default: return "\(error)"
         }
     }
 }

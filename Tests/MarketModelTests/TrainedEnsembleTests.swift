@@ -60,4 +60,51 @@ final class TrainedEnsembleTests: XCTestCase {
         try Data("{".utf8).write(to: manifestURL)
         XCTAssertThrowsError(try TrainedEnsemble.load(manifestURL)) { XCTAssertTrue("\($0)".contains(manifestURL.path), "\($0)") }
     }
+
+    /// The rolling recalibration stored in `ensemble.json` is bounds-checked on read with the checkpoint metadata's bounds:
+    /// an absurd or malformed field is a one-line error naming the file, the key path and the reason; a valid one round-trips.
+    func testTheManifestsRollingFieldsAreBoundsCheckedOnRead() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-rolling-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent(EnsembleManifest.fileName)
+        var manifest = EnsembleManifest(run: "r", plannedMembers: 1, seed: 1)
+        var calibration = PredictiveCalibration(fittedOn: "v", factors: ["c": [1.2, 1.1]], targets: ["c": 300])
+        calibration.rolling = ["c": RollingCalibration(windowDays: 182, quantileMap: true, minimumTargets: 50)]
+        manifest.calibration = calibration
+        try manifest.write(to: url)
+        XCTAssertEqual(try EnsembleManifest.read(url).calibration?.rolling?["c"], RollingCalibration(windowDays: 182, quantileMap: true, minimumTargets: 50))
+        let written = try Data(contentsOf: url)
+        /// The manifest with `calibration.rolling.c.<key>` set to `value` (nil: removed).
+        func edited(_ key: String, _ value: Any?) throws -> Data {
+            var json = try XCTUnwrap(try JSONSerialization.jsonObject(with: written) as? [String: Any])
+            var calibration = try XCTUnwrap(json["calibration"] as? [String: Any])
+            var rolling = try XCTUnwrap(calibration["rolling"] as? [String: Any])
+            var entry = try XCTUnwrap(rolling["c"] as? [String: Any])
+            XCTAssertNotNil(entry[key], "fixture: \(key)")
+            entry[key] = value
+            rolling["c"] = entry; calibration["rolling"] = rolling; json["calibration"] = calibration
+            return try JSONSerialization.data(withJSONObject: json)
+        }
+        let cases: [(String, Any?, String)] = [
+            ("window_days", 0, "calibration.rolling.c.window_days: must be in 1...36525, found 0"),
+            ("window_days", 99_999_999, "calibration.rolling.c.window_days: must be in 1...36525, found 99999999"),
+            ("minimum_targets", -3, "calibration.rolling.c.minimum_targets: must be in 1...10000000, found -3"),
+            ("quantile_map", "yes", "calibration.rolling.c.quantile_map: "),
+            ("window_days", 1.5, "calibration.rolling.c.window_days: must be a whole number, found 1.5"),
+            ("minimum_targets", 1e30, "calibration.rolling.c.minimum_targets: must be a whole number, found 1e+30"),
+            ("window_days", nil, "missing key 'calibration.rolling.c.window_days'"),
+        ]
+        for (key, value, expected) in cases {
+            try edited(key, value).write(to: url)
+            XCTAssertThrowsError(try EnsembleManifest.read(url), "\(key) = \(String(describing: value))") { error in
+                let message = "\(error)"
+                XCTAssertTrue(message.hasPrefix(url.path + ": ") && message.contains(expected), "\(key) = \(String(describing: value)): \(message)")
+                XCTAssertFalse(message.contains("\n"), message)
+            }
+        }
+        // The file's own bytes still read (the edits above are what is refused).
+        try written.write(to: url)
+        XCTAssertNoThrow(try EnsembleManifest.read(url))
+    }
 }

@@ -1,6 +1,7 @@
 // A checkpoint's stored rolling recalibration in a signal run: the calibration as of a date reads nothing after it (canary:
 // every bar after the date poisoned → that date's signal file byte-identical), it changes the category's forecasts, and a
-// history run (the backtest's signal history) gives each date the bytes of a nightly run of that date.
+// history run (the backtest's signal history) gives each date the bytes of a nightly run of that date; calibrate-signals fits
+// a rolling category on the forecasts the nightly run of each date applies (canary as well).
 import XCTest
 import MarketData
 import MarketModel
@@ -14,7 +15,7 @@ import MarketTestSupport
 final class RollingSignalsTests: XCTestCase {
     /// A tiny random-weight model (T = 16, H = 3) knowing every asset of `universe`, with a static calibration of every
     /// category (factor 1.1) and, when `rolling`, a 30-day rolling variance scale for crypto; `members` > 1: a deep ensemble.
-    func model(_ universe: Universe, rolling: Bool, members: Int = 1, quantileMap: Bool = false) -> SignalModel {
+    func model(_ universe: Universe, rolling: Bool, members: Int = 1, quantileMap: Bool = false, metadata: [String: String] = [:]) -> SignalModel {
         var config = ModelConfig()
         config.contextLength = 16; config.featureCount = MarketFeatures.count; config.width = 16; config.layers = 1
         config.heads = 2; config.mlpRatio = 2; config.horizon = 3; config.assetCount = universe.assetCount
@@ -26,7 +27,7 @@ final class RollingSignalsTests: XCTestCase {
             normalizer.std[id] = [0.02, 0.01, 0.01, 0.01, 0.3, 0.01, 1]
         }
         let model = SignalModel(model: MarketGPT(config: config, seed: 5), normalizer: normalizer, idTable: table,
-                                url: URL(fileURLWithPath: "/tmp/in-memory.safetensors"),
+                                url: URL(fileURLWithPath: "/tmp/in-memory.safetensors"), metadata: metadata,
                                 otherMembers: (1..<members).map { MarketGPT(config: config, seed: 5 + UInt64($0)) })
         var calibration = PredictiveCalibration(fittedOn: "test", factors: Dictionary(uniqueKeysWithValues: table.categories.map { ($0, [1.1, 1.1, 1.1]) }),
                                                 targets: [:])
@@ -36,11 +37,11 @@ final class RollingSignalsTests: XCTestCase {
     }
 
     func job(_ universe: Universe, data: URL, rolling: Bool, members: Int = 1, samples: Int = 3, dropout: DropoutMode = .monteCarlo,
-             quantileMap: Bool = false) -> SignalsJob {
+             quantileMap: Bool = false, metadata: [String: String] = [:]) -> SignalsJob {
         var options = SignalRunOptions(samples: samples, seed: 5)
         options.dropout = dropout
         return SignalsJob(session: UniverseSession(definition: universe, dataDirectory: data),
-                          models: SignalModelSet(fallback: model(universe, rolling: rolling, members: members, quantileMap: quantileMap)), options: options, gapFill: true)
+                          models: SignalModelSet(fallback: model(universe, rolling: rolling, members: members, quantileMap: quantileMap, metadata: metadata)), options: options, gapFill: true)
     }
 
     /// A copy of `folder` whose every bar dated after `day` has its prices multiplied by 3 on every other row.
@@ -139,5 +140,69 @@ final class RollingSignalsTests: XCTestCase {
             let nightly = try job(universe, data: folder, rolling: true, members: 2, quantileMap: true).records(date: day)
             XCTAssertEqual(SignalFile.csvText(rows), SignalFile.csvText(nightly), CivilDate.isoString(day))
         }
+    }
+
+    /// The cells of `panel` for its dates `range` as bit patterns (NaN = a cell the base rule holds), comparable byte for byte.
+    func cells(_ panel: SignalRulePanel?, dates range: Range<Int>? = nil) -> [UInt64] {
+        guard let panel else { return [] }
+        let width = panel.tickers.count * panel.horizon, rows = range ?? 0..<panel.dates.count
+        return rows.flatMap { d in (d * width..<(d + 1) * width).flatMap { [panel.expectedReturn[$0].bitPattern, panel.confidence[$0].bitPattern,
+                                                                            panel.epistemicStd[$0].bitPattern] } }
+    }
+
+    /// calibrate-signals with a checkpoint whose crypto calibration is rolling: crypto's panel holds, date by date, the
+    /// forecasts the nightly `signals` run of that date applies (the calibration as of the date — not the static one; the test
+    /// fails if the static calibration is used), the other categories keep the static path's bytes, and poisoning every bar
+    /// after a date leaves the cells of that date and every earlier one byte-identical (canary with teeth: later cells change).
+    func testCalibrateSignalsFitsARollingCategoryOnTheCalibrationTheNightlyRunAppliesAsOfEachDate() throws {
+        let folder = try temporaryDirectory(self, prefix: "rolling-calibrate")
+        let universe = try Universe.parse(yaml: EmbeddedDemoUniverse.yaml, file: "demo")
+        let generator = DemoMarketGenerator(universe: universe, seed: 3)
+        _ = try generator.write(to: folder)
+        let end = generator.endDate
+        let metadata = ["split.validation_start": CivilDate.isoString(end - 60), "split.test_start": CivilDate.isoString(end - 30)]
+        var options = SignalCalibrationOptions()
+        options.samples = 3; options.seed = 5
+        let base = SignalRule(confidenceThreshold: 0, minReturn: 0, horizon: 1, maxStaleDays: 5)
+        func panels(_ data: URL, rolling: Bool) throws -> SignalCalibrationPanels {
+            let periods = Dictionary(uniqueKeysWithValues: universe.categories.map { ($0.name, SignalCalibration.validationPeriod(metadata: metadata, category: $0.name)!) })
+            return try SignalCalibrationPanels(model: model(universe, rolling: rolling, metadata: metadata),
+                                               session: UniverseSession(definition: universe, dataDirectory: data, readUpTo: end - 31),
+                                               periods: periods, options: options, base: base, log: { _ in })
+        }
+        /// Crypto's panel filled with `job`'s forecasts of each date (what its nightly run applies).
+        func nightlyPanel(_ job: SignalsJob, like panel: SignalRulePanel) throws -> SignalRulePanel {
+            var out = SignalRulePanel(dates: panel.dates, tickers: panel.tickers, horizon: panel.horizon)
+            for (d, date) in panel.dates.enumerated() {
+                let scored = try job.forecasts(date: date)
+                for (a, ticker) in panel.tickers.enumerated() {
+                    out.record(date: d, asset: a, forecast: scored.forecasts[scored.assets.firstIndex { $0.ticker == ticker }!], base: base)
+                }
+            }
+            return out
+        }
+        let withRolling = try panels(folder, rolling: true), staticOnly = try panels(folder, rolling: false)
+        XCTAssertEqual(withRolling.rolling, ["crypto"])
+        XCTAssertEqual(staticOnly.rolling, [])
+        XCTAssertEqual(withRolling.names, staticOnly.names)
+        for name in withRolling.names where name != "crypto" {
+            XCTAssertEqual(cells(withRolling.panels[name]), cells(staticOnly.panels[name]), "\(name) keeps the static path's bytes")
+        }
+        let crypto = try XCTUnwrap(withRolling.panels["crypto"])
+        XCTAssertGreaterThan(crypto.dates.count, 20)
+        XCTAssertGreaterThan(crypto.confidence.filter(\.isFinite).count, 50)
+        let nightly = try nightlyPanel(job(universe, data: folder, rolling: true, metadata: metadata), like: crypto)
+        XCTAssertEqual(cells(crypto), cells(nightly), "crypto's cells are the nightly run's forecasts of each date")
+        let staticNightly = try nightlyPanel(job(universe, data: folder, rolling: false, metadata: metadata), like: crypto)
+        XCTAssertNotEqual(cells(crypto), cells(staticNightly), "the static calibration is not what crypto is fitted on")
+        // Canary: every bar after a date in the period poisoned → that date's and every earlier date's cells byte-identical.
+        let k = crypto.dates.count / 2
+        let (poisonedFolder, changed) = try poisoned(folder, after: crypto.dates[k])
+        XCTAssertGreaterThan(changed, 100)
+        let poisonedCrypto = try XCTUnwrap(try panels(poisonedFolder, rolling: true).panels["crypto"])
+        XCTAssertEqual(poisonedCrypto.dates, crypto.dates)
+        XCTAssertEqual(cells(poisonedCrypto, dates: 0..<(k + 1)), cells(crypto, dates: 0..<(k + 1)))
+        XCTAssertNotEqual(cells(poisonedCrypto, dates: (k + 1)..<crypto.dates.count), cells(crypto, dates: (k + 1)..<crypto.dates.count),
+                          "the canary can fail: later dates read the poisoned bars")
     }
 }

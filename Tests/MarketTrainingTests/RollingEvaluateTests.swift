@@ -59,7 +59,7 @@ final class RollingEvaluateTests: XCTestCase {
         let bad = text.replacingOccurrences(of: #""window_days":182"#, with: #""window_days":0"#)
         XCTAssertThrowsError(try PredictiveCalibration.read(["calibration": bad], file: "m.safetensors")) { error in
             let message = String(describing: error)
-            XCTAssertTrue(message.contains("m.safetensors") && message.contains("rolling.a: window_days must be in 1...36525"), message)
+            XCTAssertTrue(message.contains("m.safetensors") && message.contains("rolling.a.window_days: must be in 1...36525, found 0"), message)
         }
     }
 }
