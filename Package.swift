@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "MarketTrainingTests", dependencies: ["MarketTraining", "MarketModel", "MarketData", "MarketTensor", "MarketSupport", "MarketTestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "MarketSignalsTests", dependencies: ["MarketSignals", "MarketModel", "MarketData", "MarketTensor", "MarketSupport", "MarketTestSupport"]),
         .testTarget(name: "MarketBacktestTests", dependencies: ["MarketBacktest", "MarketData", "MarketSupport", "MarketTestSupport"]),
-        .testTarget(name: "MarketPipelineTests", dependencies: ["MarketPipeline", "MarketBacktest", "MarketSignals", "MarketSynthetic", "MarketModel", "MarketData", "MarketSupport", "MarketTestSupport"]),
+        .testTarget(name: "MarketPipelineTests", dependencies: ["MarketPipeline", "MarketBacktest", "MarketSignals", "MarketSynthetic", "MarketModel", "MarketTensor", "MarketData", "MarketSupport", "MarketTestSupport"]),
         .testTarget(name: "MarketCLITests", dependencies: ["MarketCLI", "MarketPipeline", "MarketData", "MarketTensor", "MarketTraining", "MarketSupport", "MarketTestSupport"]),
         .testTarget(
             name: "MarketOpsTests",

@@ -26,7 +26,10 @@ struct FinetuneCommand: ParsableCommand {
 
             --fall-back (config finetune.fall_back): the last update trains without its last --guard-bars bars; when the \
             fine-tuned path scored worse on the windows than the pre-trained model, or the final weights worse on those \
-            held-out bars, the fine-tuned checkpoint gets the pre-trained weights and calibration byte for byte (report.json: fellBack).
+            held-out bars, the fine-tuned checkpoint gets the pre-trained weights and calibration byte for byte (report.json: fellBack). \
+            --fall-back-significance α (config finetune.fall_back_significance, as the experiment's walk_forward.fall_back_significance) \
+            tightens the gate: the fine-tuned weights are kept only when they beat the pre-trained ones on the windows or on \
+            the held-out bars with a Diebold–Mariano p < α (report.json: fallBackSignificance, windowsDieboldMariano, tailDieboldMariano).
 
             Under `mpirun -np N`, --category all spreads the categories over the ranks (category i on rank i mod N); rank 0 \
             writes every file, and the files equal those of the sequential run with the same threads per process.
@@ -65,6 +68,9 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Bars per asset the last update holds out for the fall-back check (overrides finetune.guard_bars).")
     var guardBars: Int?
 
+    @Option(help: "With the fall-back: keep the fine-tuned weights only when they beat the pre-trained ones on the windows or the held-out tail with a Diebold–Mariano p below this, in (0, 1) (overrides finetune.fall_back_significance).")
+    var fallBackSignificance: Double?
+
     @Option(help: "Seed of the fine-tuning batches and dropout (overrides training.seed).")
     var seed: UInt64?
 
@@ -80,6 +86,10 @@ struct FinetuneCommand: ParsableCommand {
         try requireOption("--train-months", trainMonths, in: OptionLimits.trainMonths)
         if let maxStepsPerWindow { try requireOption("--max-steps-per-window", maxStepsPerWindow, in: OptionLimits.stepsPerWindow) }
         if let guardBars { try requireOption("--guard-bars", guardBars, in: OptionLimits.guardBars) }
+        if let fallBackSignificance {
+            try requireOption("--fall-back-significance", fallBackSignificance, in: OptionLimits.significance)
+            if fallBack == false { throw ValidationError("--fall-back-significance needs the fall-back gate (drop --no-fall-back)") }
+        }
     }
 
     func run() throws {
@@ -97,6 +107,11 @@ struct FinetuneCommand: ParsableCommand {
         options.seed = training.seed
         options.fallBackUnlessWindowsImprove = fallBack ?? setting.config.finetune.fallBack
         options.guardBars = guardBars ?? setting.config.finetune.guardBars
+        // --no-fall-back turns the whole gate off (the config's significance with it).
+        options.fallBackSignificance = options.fallBackUnlessWindowsImprove ? fallBackSignificance ?? setting.config.finetune.fallBackSignificance : nil
+        if fallBackSignificance != nil && !options.fallBackUnlessWindowsImprove {
+            throw ValidationError("--fall-back-significance needs the fall-back gate (--fall-back or finetune.fall_back: true in \(config))")
+        }
         let checkpointDirectory = try RunFolders().checkpointDirectory(training.run)
         let record = CommandRun(kind: .finetune, name: training.run, config: config, universe: training.universe, seed: training.seed,
                                 notify: setting.config.notify, active: group.isRoot)

@@ -62,6 +62,8 @@ enum OptionLimits {
     static let stepsPerWindow = 0...1_000_000
     /// `finetune --guard-bars` (as `finetune.guard_bars`).
     static let guardBars = 1...2520
+    /// `finetune --fall-back-significance` (as `finetune.fall_back_significance`, `WalkForwardOptions.isValidSignificance`).
+    static let significance = OptionInterval.open(0, 1)
     /// `quickstart --oos-years` (the embedded demo holds five years after pre-training's start).
     static let quickstartYears = 1...4
     /// Optimizer steps of a pre-training (`--steps`, `--max-steps`).

@@ -78,12 +78,27 @@ public struct SignalsJob {
     }
 
     /// The rows of `date`; throws `SignalError.noData` when no asset has a real bar on or before it. A category whose
-    /// checkpoint stores a rolling recalibration is calibrated as of `date` (`rollingCalibrations`: targets realised by then).
+    /// checkpoint stores a rolling recalibration is calibrated as of `date` (`rollingCalibrations`: targets realised by then);
+    /// then one forward pass serves twice: the raw forecasts of `date` are cached as that origin's rolling events (the laws
+    /// `rollingCalibrations` would compute for it) and, recalibrated as of `date`, give its rows — so a history run (the
+    /// experiment's strategy step, the backtest's signal history) makes one as-of view and one forecast per date.
     public func records(date: DayNumber) throws -> [SignalRecord] {
         let current = assets(asOf: date)
-        var options = self.options
-        options.calibrationOverrides.merge(try rollingCalibrations(date: date, current: current)) { $1 }
-        let rows = try NightlySignals.records(date: date, assets: current, models: models, options: options)
+        let rolling = try rollingCalibrations(date: date, current: current)
+        let rows: [SignalRecord]
+        if rolling.isEmpty {
+            rows = try NightlySignals.records(date: date, assets: current, models: models, options: options)
+        } else {
+            var options = self.options
+            options.calibrationOverrides.merge(rolling) { $1 }
+            let forecasts = zip(current, try rawForecasts(date: date, assets: current)).map { asset, raw -> AssetForecast in
+                var forecast = raw
+                let calibration = options.calibrationOverrides[asset.category] ?? models.model(for: asset.category)?.calibration
+                forecast.predictive = raw.predictive?.calibrated(by: calibration, category: asset.category)
+                return forecast
+            }
+            rows = try NightlySignals.records(date: date, assets: current, forecasts: forecasts, models: models, options: options)
+        }
         guard rows.contains(where: { $0.reason != SignalRule.Reason.noData }) else {
             throw SignalError.noData(date: CivilDate.isoString(date))
         }

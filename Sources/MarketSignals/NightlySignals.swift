@@ -67,19 +67,34 @@ public enum NightlySignals {
     /// `SignalError.horizon` when a decision horizon exceeds a model's H.
     public static func records(date: DayNumber, assets: [SignalAsset], models: SignalModelSet,
                                options: SignalRunOptions) throws -> [SignalRecord] {
-        for asset in assets {
-            let rule = options.rule(for: asset.category)
-            if let model = models.model(for: asset.category), rule.horizon > model.model.config.horizon {
-                throw SignalError.horizon(requested: rule.horizon, modelHorizon: model.model.config.horizon, file: model.url.path)
-            }
-        }
-        return zip(assets, try forecasts(date: date, assets: assets, models: models, options: options)).map { asset, forecast in
+        try checkHorizons(assets: assets, models: models, options: options)
+        return try records(date: date, assets: assets, forecasts: try forecasts(date: date, assets: assets, models: models, options: options),
+                           models: models, options: options)
+    }
+
+    /// The rows of `date` from `forecasts` already made (one per asset, in input order; e.g. raw forecasts recalibrated
+    /// with `AssetPredictive.calibrated`), each decided by its category's rule. Throws as `records(date:assets:models:options:)`.
+    public static func records(date: DayNumber, assets: [SignalAsset], forecasts: [AssetForecast], models: SignalModelSet,
+                               options: SignalRunOptions) throws -> [SignalRecord] {
+        precondition(forecasts.count == assets.count, "NightlySignals.records: one forecast per asset")
+        try checkHorizons(assets: assets, models: models, options: options)
+        return zip(assets, forecasts).map { asset, forecast in
             let rule = options.rule(for: asset.category)
             var row = rule.decide(date: date, ticker: asset.ticker, category: asset.category, predictive: forecast.predictive,
                                   data: forecast.state)
             if let reason = forecast.missingReason { row.reason = reason }
             row.zeroShot = forecast.zeroShot
             return row
+        }
+    }
+
+    /// Throws `SignalError.horizon` when a category's decision horizon exceeds its model's H.
+    static func checkHorizons(assets: [SignalAsset], models: SignalModelSet, options: SignalRunOptions) throws {
+        for asset in assets {
+            let rule = options.rule(for: asset.category)
+            if let model = models.model(for: asset.category), rule.horizon > model.model.config.horizon {
+                throw SignalError.horizon(requested: rule.horizon, modelHorizon: model.model.config.horizon, file: model.url.path)
+            }
         }
     }
 
@@ -142,16 +157,10 @@ public enum NightlySignals {
             let h = p.horizon
             for (b, index) in group.members.enumerated() {
                 let range = (b * h)..<((b + 1) * h)
-                // The checkpoint's calibration: a variance scale scales each member (aleatoric variance × c²; the spread of
-                // the means stays); a quantile map recalibrates the law's PIT (moments unchanged, see `PredictiveLaw.pitMap`).
-                let category = assets[index].category, calibration = options.calibrationOverrides[category] ?? group.model.calibration
-                let factors = (0..<h).map { calibration?.factor(category: category, step: $0) ?? 1 }
-                out[index].predictive = AssetPredictive(mean: p.mean[range].map(Double.init),
-                                                        aleatoricVariance: (0..<h).map { Double(p.aleatoric[range.lowerBound + $0]) * factors[$0] * factors[$0] },
-                                                        epistemicVariance: p.epistemic[range].map(Double.init),
-                                                        laws: (0..<h).map { step in
-                                                            let law = p.law(row: b, step: step)
-                                                            return calibration?.apply(law, category: category, step: step) ?? law })
+                let category = assets[index].category
+                let raw = AssetPredictive(mean: p.mean[range].map(Double.init), aleatoricVariance: p.aleatoric[range].map(Double.init),
+                                          epistemicVariance: p.epistemic[range].map(Double.init), laws: (0..<h).map { p.law(row: b, step: $0) })
+                out[index].predictive = raw.calibrated(by: options.calibrationOverrides[category] ?? group.model.calibration, category: category)
                 out[index].zeroShot = zeroShot.contains(index)
             }
         }
@@ -170,5 +179,19 @@ public enum NightlySignals {
             return z ^ (z >> 31)
         }
         return mix(mix(mix(seed) ^ UInt64(bitPattern: Int64(date))) ^ tickerHash)
+    }
+}
+
+extension AssetPredictive {
+    /// This forecast of category `category` recalibrated by `calibration` (nil: unchanged) — what a signal run applies to the
+    /// model's raw predictive: a variance scale c_h scales each member (aleatoric variance × c²; the spread of the means stays),
+    /// and `PredictiveCalibration.apply` recalibrates each step's law (scale, then a quantile map of its PIT; the moments above
+    /// unchanged by a map, see `PredictiveLaw.pitMap`).
+    public func calibrated(by calibration: PredictiveCalibration?, category: String) -> AssetPredictive {
+        guard let calibration else { return self }
+        let h = horizon, factors = (0..<h).map { calibration.factor(category: category, step: $0) }
+        return AssetPredictive(mean: mean, aleatoricVariance: (0..<h).map { aleatoricVariance[$0] * factors[$0] * factors[$0] },
+                               epistemicVariance: epistemicVariance,
+                               laws: laws.map { laws in (0..<h).map { calibration.apply(laws[$0], category: category, step: $0) } })
     }
 }

@@ -144,6 +144,50 @@ final class ExperimentCommandTests: XCTestCase {
         let kept = try CLIRunner.run(common + ["--run", "g", "--no-fall-back"], in: directory)
         XCTAssertEqual(kept.status, 0, kept.stderr)
         XCTAssertNotEqual(try tensorBytes(directory.appendingPathComponent("checkpoints/g/model_finetuned_crypto.safetensors")), try tensorBytes(pretrained))
+        try checkFinetuneSignificance(in: directory, common: common)
+    }
+
+    /// `finetune.fall_back_significance` / `--fall-back-significance` (as the experiment's `walk_forward.fall_back_significance`):
+    /// the α reaches the gate (report.json `fallBackSignificance`, the CLI value over the config's); bad values and a
+    /// significance without the gate are one-line errors.
+    static func checkFinetuneSignificance(in directory: URL, common: [String]) throws {
+        try """
+            training: {batch_size: 8, learning_rate: 1.0e-5, warmup_steps: 1, seed: 3}
+            finetune: {fall_back: true, guard_bars: 20, fall_back_significance: 0.000001}
+            """.write(to: directory.appendingPathComponent("gentle.yaml"), atomically: true, encoding: .utf8)
+        let gentle = common.map { $0 == "wreck.yaml" ? "gentle.yaml" : $0 }
+        func result(_ run: String) throws -> [String: Any] {
+            let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("runs/\(run)/report.json"))) as? [String: Any])
+            return try XCTUnwrap((report["categories"] as? [[String: Any]])?.first)
+        }
+        let strict = try CLIRunner.run(gentle + ["--run", "s"], in: directory)
+        XCTAssertEqual(strict.status, 0, strict.stderr)
+        XCTAssertEqual(try result("s")["fallBackSignificance"] as? Double, 0.000001)
+        // Kept only with the evidence: a DM statistic < 0 with p below 1e-6 on the windows or the tail.
+        let strictResult = try result("s")
+        if strictResult["fellBack"] as? Bool == false {
+            let tests = ["windowsDieboldMariano", "tailDieboldMariano"].compactMap { strictResult[$0] as? [String: Any] }
+            XCTAssertTrue(tests.contains { ($0["statistic"] as? Double ?? 0) < 0 && ($0["pValue"] as? Double ?? 1) < 0.000001 }, "\(tests)")
+        }
+        let override = try CLIRunner.run(gentle + ["--run", "t", "--fall-back-significance", "0.5"], in: directory)
+        XCTAssertEqual(override.status, 0, override.stderr)
+        XCTAssertEqual(try result("t")["fallBackSignificance"] as? Double, 0.5)
+        XCTAssertNil(try result("g")["fallBackSignificance"], "no significance without the option")
+        // Bad input: one-line errors, nothing run.
+        let outside = try CLIRunner.run(common + ["--run", "u", "--fall-back-significance", "1.5"], in: directory)
+        XCTAssertEqual(outside.status, 64)
+        XCTAssertTrue(outside.stderr.contains("--fall-back-significance must be in (0.0, 1.0), found 1.5"), outside.stderr)
+        let noGate = try CLIRunner.run(common + ["--run", "u", "--no-fall-back", "--fall-back-significance", "0.05"], in: directory)
+        XCTAssertEqual(noGate.status, 64)
+        XCTAssertTrue(noGate.stderr.contains("--fall-back-significance needs the fall-back gate"), noGate.stderr)
+        try """
+            training: {batch_size: 8, seed: 3}
+            finetune: {fall_back: false, fall_back_significance: 0.05}
+            """.write(to: directory.appendingPathComponent("nogate.yaml"), atomically: true, encoding: .utf8)
+        let config = try CLIRunner.run(common.map { $0 == "wreck.yaml" ? "nogate.yaml" : $0 } + ["--run", "u"], in: directory)
+        XCTAssertNotEqual(config.status, 0)
+        XCTAssertTrue(config.stderr.contains("fall_back_significance") && config.stderr.contains("needs fall_back: true"), config.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("runs/u/report.json").path), "nothing ran")
     }
 
     /// The tensor data of a safetensors file (everything after its JSON header).
@@ -186,6 +230,16 @@ final class ExperimentCommandTests: XCTestCase {
             XCTAssertEqual(entry["window_days"] as? Int, chosen["window_days"] as? Int, file)
             XCTAssertEqual(entry["quantile_map"] as? Bool, chosen["quantile_map"] as? Bool, file)
         }
+        // Each mixture has its own rolling recalibration (chosen on its own validation rows), applied on the test period beside
+        // its static one, and the ensemble's is stored in the manifest's calibration (which `evaluate` and `signals` read).
+        let mixtureRolling = try XCTUnwrap(facts["mixture_rolling_calibration"] as? [String: Any] ?? facts["mixtureRollingCalibration"] as? [String: Any])
+        for key in ["pretrained_mc", "ensemble"] {
+            XCTAssertNotNil((mixtureRolling[key] as? [String: Any])?["chosen"], key)
+            let rolled = try XCTUnwrap(scores[key + "_calibrated"]?["nll"] as? Double), fixed = try XCTUnwrap(scores[key + "_static_calibrated"]?["nll"] as? Double)
+            XCTAssertNotEqual(rolled, fixed, "\(key): the rolling recalibration is applied to the mixture")
+        }
+        let manifest = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("checkpoints/m/ensemble.json"))) as? [String: Any])
+        XCTAssertNotNil(((manifest["calibration"] as? [String: Any])?["rolling"] as? [String: Any])?["crypto"], "\(manifest.keys.sorted())")
         let parts = try XCTUnwrap((group["uncertainty"] as? [String: [String: Any]])?["ensemble"])
         XCTAssertEqual((parts["models"] as? NSNumber)?.intValue, 2)
         XCTAssertEqual((parts["passes_per_model"] as? NSNumber)?.intValue, 3)
@@ -200,6 +254,7 @@ final class ExperimentCommandTests: XCTestCase {
                                           "--data", "data", "--run", "m", "--category", "crypto", "--samples", "2"], in: directory)
         XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
         XCTAssertTrue(evaluate.stdout.contains("2 model(s) × 2 pass(es)"), evaluate.stdout)
+        XCTAssertTrue(evaluate.stdout.contains("crypto: calibrated causally by rolling_"), evaluate.stdout)
         let causal = try CLIRunner.run(["evaluate", "--checkpoint", "checkpoints/m/model_finetuned_crypto.safetensors", "--config", "tiny.yaml",
                                         "--universe", "demo.yaml", "--data", "data", "--run", "m", "--out", "causal.json"], in: directory)
         XCTAssertEqual(causal.status, 0, causal.stderr)

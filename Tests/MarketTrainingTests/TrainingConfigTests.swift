@@ -46,6 +46,17 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertThrowsError(try StrictYAML.decode(ExperimentConfig.self, from: "strategy: {samples: 0}\n", file: "e.yaml")) { error in
             XCTAssertTrue(String(describing: error).contains("strategy.samples"), "\(error)")
         }
+        // `marketgpt finetune`'s section takes the same rule: α in (0, 1), and only with the gate it tightens.
+        XCTAssertEqual(try StrictYAML.decode(TrainingRunConfig.self, from: "finetune: {fall_back: true, fall_back_significance: 0.05}\n", file: "f.yaml")
+                        .finetune.fallBackSignificance, 0.05)
+        XCTAssertNil(try StrictYAML.decode(TrainingRunConfig.self, from: "finetune: {fall_back: true}\n", file: "f.yaml").finetune.fallBackSignificance)
+        for (yaml, reason) in [("finetune: {fall_back: true, fall_back_significance: 0}\n", "must be in (0, 1)"),
+                               ("finetune: {fall_back: true, fall_back_significance: 1}\n", "must be in (0, 1)"),
+                               ("finetune: {fall_back_significance: 0.05}\n", "needs fall_back: true")] {
+            XCTAssertThrowsError(try StrictYAML.decode(TrainingRunConfig.self, from: yaml, file: "f.yaml"), yaml) { error in
+                XCTAssertTrue(String(describing: error).contains("finetune.fall_back_significance") && String(describing: error).contains(reason), "\(error)")
+            }
+        }
     }
 
     func testMissingKeysTakeDefaultsAndValuesRoundTrip() throws {

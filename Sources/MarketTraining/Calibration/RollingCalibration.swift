@@ -17,8 +17,12 @@ extension RollingCalibration {
         let hi = Self.upperBound(days, asOf), lo = Self.upperBound(days, asOf - DayNumber(windowDays))
         guard hi - lo >= minimumTargets else { return nil }
         let c: Double
-        if let family = events.family[step] {
+        if let family = events.family[step], events.members[step] == 1 {
             c = Self.bestFactor(standardized: events.standardized[step][lo..<hi], family: family)
+        } else if let family = events.family[step] {
+            let m = events.members[step]
+            c = Self.bestFactor(standardized: events.standardized[step][(lo * m)..<(hi * m)], logScales: events.logScales[step][(lo * m)..<(hi * m)],
+                                members: m, family: family)
         } else {
             c = PredictiveCalibration.bestFactor(laws: Array(events.laws[step][lo..<hi]), targets: Array(events.targets[step][lo..<hi]))
         }
@@ -40,6 +44,44 @@ extension RollingCalibration {
         return PredictiveCalibration.minimisingFactor(loss)
     }
 
+    /// The same argmin for mixtures of M members of one family (MC-dropout passes × ensemble members) given the member-wise
+    /// standardised targets z_m = (y − μ_m)/s_m and ln s_m ((N·M) each, event-major): the mean of
+    /// ln c + ln M − ln Σ_m exp(ln f(z_m/c) − ln s_m) (log-sum-exp; f's constant hoisted), without building a law per evaluation.
+    static func bestFactor(standardized z: ArraySlice<Double>, logScales: ArraySlice<Double>, members m: Int, family: LawFamily) -> Double {
+        precondition(m >= 1 && z.count == logScales.count && z.count % m == 0, "RollingCalibration.bestFactor: (N·M) values each")
+        let n = z.count / m
+        let constant = family.logDensity(0), logM = log(Double(m))
+        // ln f(x) − ln f(0): Gaussian −x²/2, Student-t −(ν+1)/2 · ln(1 + x²/ν).
+        let nu = family.degreesOfFreedom, power = 0.5 * (nu + 1)
+        let gaussian = !nu.isFinite
+        let values = Array(z), logs = Array(logScales)
+        func loss(_ logFactor: Double) -> Double {
+            let inverse = exp(-logFactor)
+            var sum = 0.0
+            var terms = [Double](repeating: 0, count: m)
+            values.withUnsafeBufferPointer { zs in
+                logs.withUnsafeBufferPointer { ls in
+                    terms.withUnsafeMutableBufferPointer { t in
+                        for e in 0..<n {
+                            var peak = -Double.infinity
+                            for k in 0..<m {
+                                let x = zs[e &* m &+ k] * inverse
+                                let v = (gaussian ? -0.5 * x * x : -power * log1p(x * x / nu)) - ls[e &* m &+ k]
+                                t[k] = v
+                                peak = max(peak, v)
+                            }
+                            var total = 0.0
+                            for k in 0..<m { total += exp(t[k] - peak) }
+                            sum += logM - peak - log(total)
+                        }
+                    }
+                }
+            }
+            return logFactor - constant + sum / Double(n)
+        }
+        return PredictiveCalibration.minimisingFactor(loss)
+    }
+
     /// First index with `days[i] > day` (days sorted ascending).
     static func upperBound(_ days: [DayNumber], _ day: DayNumber) -> Int {
         var lo = 0, hi = days.count
@@ -51,8 +93,9 @@ extension RollingCalibration {
     public struct Events: Sendable {
         /// Per step: target days (ascending), laws, targets.
         public var days: [[DayNumber]], laws: [[PredictiveLaw]], targets: [[Double]]
-        /// Per step: the family when every law is one member of it without a map (then `standardized` holds (y − μ)/s).
-        var family: [LawFamily?] = [], standardized: [[Double]] = []
+        /// Per step: the family when every law is a mixture of the same number M of members of it without a map (`members`);
+        /// then `standardized` holds (y − μ_m)/s_m per event and member (event-major, N·M) and, for M > 1, `logScales` ln s_m.
+        var family: [LawFamily?] = [], standardized: [[Double]] = [], members: [Int] = [], logScales: [[Double]] = []
 
         /// The finite targets of `rows` whose category is `category`; `targetDays` (S, H) from `ForecastRows.targetDays(store:)`.
         /// Several row sets (e.g. validation and test) may be pooled: pass them in any order.
@@ -85,10 +128,19 @@ extension RollingCalibration {
                 let sorted = perStep[step].enumerated().filter { $0.element.target.isFinite && $0.element.law.isValid }
                     .sorted { ($0.element.day, $0.offset) < ($1.element.day, $1.offset) }.map(\.element)
                 days.append(sorted.map(\.day)); laws.append(sorted.map(\.law)); targets.append(sorted.map(\.target))
-                let first = sorted.first?.law.family
-                let simple = sorted.allSatisfy { $0.law.memberCount == 1 && $0.law.pitMap == nil && $0.law.family == first }
+                let first = sorted.first?.law.family, m = sorted.first?.law.memberCount ?? 1
+                let simple = sorted.allSatisfy { $0.law.memberCount == m && $0.law.pitMap == nil && $0.law.family == first }
                 family.append(simple ? first : nil)
-                standardized.append(simple ? sorted.map { ($0.target - $0.law.locations[0]) / $0.law.scales[0] } : [])
+                members.append(m)
+                if simple && m == 1 {
+                    standardized.append(sorted.map { ($0.target - $0.law.locations[0]) / $0.law.scales[0] })
+                    logScales.append([])
+                } else if simple {
+                    standardized.append(sorted.flatMap { event in (0..<m).map { (event.target - event.law.locations[$0]) / event.law.scales[$0] } })
+                    logScales.append(sorted.flatMap { event in event.law.scales.map { log($0) } })
+                } else {
+                    standardized.append([]); logScales.append([])
+                }
             }
         }
     }

@@ -8,7 +8,7 @@ import MarketSupport
 /// model:    { context_length: 64, features: 8, width: 128, … }   # ModelSection
 /// training: { batch_size: 32, learning_rate: 3.0e-4, … }         # TrainingConfig
 /// augmentation: { mixup_probability: 0.2, synthetic_share: 0.1 }  # AugmentationConfig (pre-training only; off by default)
-/// finetune: { fall_back: true, guard_bars: 42 }                   # FineTuneSection (`marketgpt finetune` only)
+/// finetune: { fall_back: true, guard_bars: 42, fall_back_significance: 0.05 }   # FineTuneSection (`marketgpt finetune` only)
 /// ```
 /// Every section is optional (all defaults); any other top-level key is an error.
 public struct TrainingRunConfig: Codable, Equatable, Sendable, ValidatedConfig {

@@ -180,8 +180,8 @@ public struct ExperimentConfig: Codable, Equatable, Sendable, ValidatedConfig {
         guard (1...100).contains(ensemble.samples) else { throw ConfigValueError(keyPath: ["ensemble", "samples"], reason: "must be in 1…100, found \(ensemble.samples)") }
         try strategy.validate()
         do { try notify?.validate() } catch let error as ConfigValueError { throw error.prefixed("notify") }
-        if let alpha = walkForward.fallBackSignificance, !(alpha > 0 && alpha < 1) {
-            throw ConfigValueError(keyPath: ["walk_forward", "fall_back_significance"], reason: "must be in (0, 1), found \(alpha)")
+        if let alpha = walkForward.fallBackSignificance, !WalkForwardOptions.isValidSignificance(alpha) {
+            throw ConfigValueError(keyPath: ["walk_forward", "fall_back_significance"], reason: "\(WalkForwardOptions.significanceRule), found \(alpha)")
         }
         guard walkForward.guardBars >= 1 else { throw ConfigValueError(keyPath: ["walk_forward", "guard_bars"], reason: "must be ≥ 1, found \(walkForward.guardBars)") }
     }

@@ -49,6 +49,8 @@ public struct ExperimentGroupFacts: Codable, Sendable {
     public var tailNLLFineTuned: Double?, tailNLLPretrained: Double?
     /// The rolling recalibration chosen on validation (nil: off or too few validation targets).
     public var rollingCalibration: RollingChoice?
+    /// The rolling recalibration of each mixture (`pretrained_mc`, `ensemble`), chosen on that mixture's own validation rows.
+    public var mixtureRollingCalibration: [String: RollingChoice]?
     /// Diebold–Mariano tests of the fall-back gate's evidence (fine-tuned vs pre-trained NLL; negative: fine-tuned better):
     /// on the scored windows and on the last update's held-out tail (`walk_forward.fall_back_significance`).
     public var windowsDieboldMariano: DieboldMarianoResult?, tailDieboldMariano: DieboldMarianoResult?
@@ -101,7 +103,8 @@ public struct ExperimentReport: Codable, Sendable {
     /// Pretty, key-sorted JSON (NaN as null).
     public func jsonData() throws -> Data { try ReportJSON.encode(self) }
 
-    static let forecasters = ["pretrained", "pretrained_calibrated", "pretrained_variance_scale", "pretrained_quantile_map", "pretrained_mc", "pretrained_mc_calibrated", "ensemble", "ensemble_calibrated",
+    static let forecasters = ["pretrained", "pretrained_calibrated", "pretrained_variance_scale", "pretrained_quantile_map", "pretrained_mc", "pretrained_mc_calibrated", "pretrained_mc_static_calibrated",
+                              "ensemble", "ensemble_calibrated", "ensemble_static_calibrated",
                               "finetuned", "finetuned_calibrated", "pretrained_static_calibrated", "finetuned_static_calibrated", "rw", "ewma", "garch", "garch_t"]
 
     /// The readable report: protocol, the table per category, targets met or not, and the SVG charts.
@@ -120,7 +123,8 @@ public struct ExperimentReport: Codable, Sendable {
         if let m = mixture {
             lines += ["Uncertainty methods: `pretrained_mc` = the pre-trained model's MC-dropout mixture (S = \(m.samples) passes); `ensemble` =",
                       "\(m.members) pre-trained members (seeds seed…seed+\(m.members - 1)) × \(m.samples) passes as one mixture; both calibrated on the",
-                      "validation period. Cost: members 2…\(m.members) pre-trained in \(f(m.ensemblePretrainSeconds, "%.0f")) s, mixtures scored in \(f(m.mixtureEvaluationSeconds, "%.0f")) s."]
+                      "validation period (with `rolling_calibration`, `*_calibrated` is each mixture's own rolling recalibration, chosen on its validation rows,",
+                      "and `*_static_calibrated` the static one). Cost: members 2…\(m.members) pre-trained in \(f(m.ensemblePretrainSeconds, "%.0f")) s, mixtures scored in \(f(m.mixtureEvaluationSeconds, "%.0f")) s."]
         }
         lines += ["",
                      "## Targets", "",

@@ -84,7 +84,9 @@ public struct ExperimentRunner {
         var mixtureValidationRows: [String: ForecastRows] = [:]
         let validationPlan = Self.validationPlan(store: store, normalizer: loaded.normalizer, cuts: cuts, idTable: idTable, names: names,
                                                  contextLength: t, horizon: h)
-        var validationByCategory: [String: (rows: ForecastRows, targetDays: [DayNumber])] = [:]
+        var validationByCategory: [String: DatedRows] = [:]
+        // Mixture key → category → that mixture's own validation rows (what its rolling recalibration is chosen on and reads first).
+        var mixtureValidationByCategory: [String: [String: DatedRows]] = [:]
         for plan in validationPlan {
             let rows = plan.rows(loaded.model)
             validationRows.append(rows)
@@ -93,6 +95,7 @@ public struct ExperimentRunner {
             if var variant = mcRows(plan.collector, origins: plan.origins, limits: plan.limits) {
                 variant.maskCommonTargets()
                 mixtureValidationRows["pretrained_mc", default: ForecastRows(horizon: h)].append(variant)
+                mixtureValidationByCategory["pretrained_mc", default: [:]][plan.name] = (variant, variant.targetDays(store: plan.collector.store))
             }
             mixtureSeconds += Date().timeIntervalSince(mixtureStarted)
         }
@@ -100,26 +103,20 @@ public struct ExperimentRunner {
         var pretrainedCalibration = PredictiveCalibration.fit(validationRows, categoryNames: idTable.categories,
                                                               fittedOn: "validation period of each category", method: method)
         // The rolling recalibration per category, chosen on its validation period against the static one (`rolling_calibration`).
-        var rollingChoices: [String: RollingChoice] = [:]
-        if config.rollingCalibration != .off {
-            for (name, validation) in validationByCategory.sorted(by: { $0.key < $1.key }) {
-                guard let id = idTable.categoryID(of: name),
-                      let choice = RollingCalibration.choose(validation: validation.rows, targetDays: validation.targetDays, category: id,
-                                                             categoryNames: idTable.categories, method: method,
-                                                             always: config.rollingCalibration == .always) else { continue }
-                rollingChoices[name] = choice
-                progress(String(format: "experiment: %@ rolling recalibration on validation (later half, %d targets): static %.4f, best rolling %@ → %@",
-                                name, choice.targets, choice.staticNLL,
-                                choice.candidates.min(by: { $0.value < $1.value }).map { String(format: "%@ %.4f", $0.key, $0.value) } ?? "-",
-                                choice.chosen?.name ?? "static"))
-            }
-        }
+        let rollingChoices = chooseRolling(validationByCategory, idTable: idTable, label: "")
         // Stored with the static calibration (and carried to the fine-tuned ones): `evaluate`, `signals` and the backtest's
         // signal history apply it as of each date.
         let chosenRolling = rollingChoices.compactMapValues(\.chosen)
         if !chosenRolling.isEmpty { pretrainedCalibration.rolling = chosenRolling }
         var mixtureCalibrations = mixtureValidationRows.mapValues {
             PredictiveCalibration.fit($0, categoryNames: idTable.categories, fittedOn: "validation period of each category", method: method)
+        }
+        // Each mixture gets its own rolling recalibration, chosen by the same rule on its own validation rows (the laws it recalibrates).
+        var mixtureRolling: [String: [String: RollingChoice]] = [:]
+        for (key, validation) in mixtureValidationByCategory.sorted(by: { $0.key < $1.key }) {
+            let choices = chooseRolling(validation, idTable: idTable, label: " (\(key))")
+            mixtureRolling[key] = choices
+            if !choices.compactMapValues(\.chosen).isEmpty { mixtureCalibrations[key]?.rolling = choices.compactMapValues(\.chosen) }
         }
         if config.calibrate {
             // Stored in the checkpoint (weights + state pair rewritten together, so --resume stays consistent).
@@ -183,13 +180,13 @@ public struct ExperimentRunner {
                 // Causal: each test date's fit reads only targets realised by then — the validation period's, then the test
                 // period's own; the fine-tuned model (when kept) reads the windows' rows, as its static calibration does.
                 let fellBack = result.fellBack == true
-                let earlier: (rows: ForecastRows, targetDays: [DayNumber]) = fellBack ? validation : (windowRows, windowRows.targetDays(store: category))
-                let preEvents = RollingCalibration.Events([validation, (pre, pre.targetDays(store: category))], category: id, horizon: h)
-                let finEvents = RollingCalibration.Events([earlier, (fin, fin.targetDays(store: category))], category: id, horizon: h)
+                let earlier: DatedRows = fellBack ? validation : (windowRows, windowRows.targetDays(store: category))
                 variants["pretrained_static_calibrated"] = variants["pretrained_calibrated"]
                 variants["finetuned_static_calibrated"] = variants["finetuned_calibrated"]
-                variants["pretrained_calibrated"] = rolling.applied(to: pre, category: id, categoryName: name, events: preEvents, fallback: pretrainedCalibration)
-                variants["finetuned_calibrated"] = rolling.applied(to: fin, category: id, categoryName: name, events: finEvents, fallback: finetunedCalibration)
+                variants["pretrained_calibrated"] = Self.calibrated(pre, rolling: rolling, earlier: validation, store: category, category: id, name: name,
+                                                                    fallback: pretrainedCalibration, categoryNames: idTable.categories)
+                variants["finetuned_calibrated"] = Self.calibrated(fin, rolling: rolling, earlier: earlier, store: category, category: id, name: name,
+                                                                   fallback: finetunedCalibration, categoryNames: idTable.categories)
             }
             let (_, origins) = WalkForwardFineTuner.outOfSampleOrigins(category, oosStart: CivilDate.parseISO(result.outOfSampleStart) ?? testStart,
                                                                         trainEnd: cuts.trainEnd[name])
@@ -201,7 +198,11 @@ public struct ExperimentRunner {
                 for i in rows.targets.indices where !pre.targets[i].isFinite { rows.targets[i] = .nan }
                 rows.baselines = pre.baselines
                 variants[key] = rows
-                if let calibration = mixtureCalibrations[key] { variants[key + "_calibrated"] = calibration.applied(to: rows, categoryNames: idTable.categories) }
+                guard let calibration = mixtureCalibrations[key] else { return }
+                let rolling = mixtureRolling[key]?[name]?.chosen
+                if rolling != nil { variants[key + "_static_calibrated"] = calibration.applied(to: rows, categoryNames: idTable.categories) }
+                variants[key + "_calibrated"] = Self.calibrated(rows, rolling: rolling, earlier: mixtureValidationByCategory[key]?[name], store: category,
+                                                                category: id, name: name, fallback: calibration, categoryNames: idTable.categories)
             }
             addMixture("pretrained_mc") { mcRows($0, origins: origins, limits: category.assets.map(\.count)) }
             let kept = result.windows.filter { $0.guardResult?.kept == true }.count
@@ -218,6 +219,7 @@ public struct ExperimentRunner {
                                                windowsNLLPretrained: result.windowsNLLStart,
                                                tailNLLFineTuned: result.tailNLLFineTuned, tailNLLPretrained: result.tailNLLStart,
                                                rollingCalibration: rollingChoices[name])
+            facts[name]?.mixtureRollingCalibration = Self.mixtureFacts(mixtureRolling, category: name)
             facts[name]?.windowsDieboldMariano = result.windowsDieboldMariano
             facts[name]?.tailDieboldMariano = result.tailDieboldMariano
             group.facts = facts[name]
@@ -268,13 +270,19 @@ public struct ExperimentRunner {
         let ensembleStarted = Date()
         progress("experiment [ensemble]: scoring \(ensembleModels.count) members × \(mixture.samples) passes (validation, then test)")
         var ensembleValidation = ForecastRows(horizon: h)
+        var ensembleValidationByCategory: [String: DatedRows] = [:]
         for plan in validationPlan {
             var rows = plan.collector.modelRows(ensembleModels, samples: mixture.samples, seed: config.training.seed, origins: plan.origins, limits: plan.limits)
             rows.maskCommonTargets()
             ensembleValidation.append(rows)
+            ensembleValidationByCategory[plan.name] = (rows, rows.targetDays(store: plan.collector.store))
         }
-        let ensembleCalibration = PredictiveCalibration.fit(ensembleValidation, categoryNames: idTable.categories,
+        var ensembleCalibration = PredictiveCalibration.fit(ensembleValidation, categoryNames: idTable.categories,
                                                             fittedOn: "validation period of each category", method: method)
+        // The ensemble's own rolling recalibration (chosen on its validation rows), stored in the manifest's calibration.
+        let ensembleRolling = chooseRolling(ensembleValidationByCategory, idTable: idTable, label: " (ensemble)")
+        mixtureRolling["ensemble"] = ensembleRolling
+        if !ensembleRolling.compactMapValues(\.chosen).isEmpty { ensembleCalibration.rolling = ensembleRolling.compactMapValues(\.chosen) }
         mixtureCalibrations["ensemble"] = ensembleCalibration
         groups = []
         for index in done.indices {
@@ -286,9 +294,14 @@ public struct ExperimentRunner {
             for i in rows.targets.indices where !pre.targets[i].isFinite { rows.targets[i] = .nan }
             rows.baselines = pre.baselines
             done[index].variants["ensemble"] = rows
-            done[index].variants["ensemble_calibrated"] = ensembleCalibration.applied(to: rows, categoryNames: idTable.categories)
+            let rolling = ensembleRolling[entry.name]?.chosen
+            if rolling != nil { done[index].variants["ensemble_static_calibrated"] = ensembleCalibration.applied(to: rows, categoryNames: idTable.categories) }
+            done[index].variants["ensemble_calibrated"] = Self.calibrated(rows, rolling: rolling, earlier: ensembleValidationByCategory[entry.name], store: entry.category,
+                                                                          category: idTable.categoryID(of: entry.name)!, name: entry.name,
+                                                                          fallback: ensembleCalibration, categoryNames: idTable.categories)
             var group = Self.group(name: entry.name, variants: done[index].variants, testStart: entry.testStart, trainEnd: entry.trainEnd,
                                    windows: entry.windows, calibration: entry.calibration)
+            facts[entry.name]?.mixtureRollingCalibration = Self.mixtureFacts(mixtureRolling, category: entry.name)
             group.facts = facts[entry.name]
             groups.append(group)
             if let e = group.scores["ensemble_calibrated"] {

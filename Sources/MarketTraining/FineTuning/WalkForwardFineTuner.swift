@@ -295,6 +295,7 @@ public struct WalkForwardFineTuner {
         result.tailNLLFineTuned = fallBack?.tailTuned
         result.tailNLLStart = fallBack?.tailStart
         result.fellBack = fallBack?.fellBack
+        result.fallBackSignificance = fallBack?.significance
         result.windowsDieboldMariano = fallBack?.windowsDM
         result.tailDieboldMariano = fallBack?.tailDM
         return (result, WalkForwardForecasts(windows: windowRows, outOfSamplePretrained: pretrainedRows, outOfSampleFineTuned: fineTunedRows), trainer)

@@ -44,6 +44,12 @@ public struct WalkForwardOptions: Codable, Equatable, Sendable {
     /// returned. nil (default): any improvement, however small, keeps the fine-tuned weights.
     public var fallBackSignificance: Double?
 
+    /// Whether α is a usable `fallBackSignificance` (0 < α < 1): the one check behind `walk_forward.fall_back_significance`
+    /// (experiment) and `finetune.fall_back_significance` (finetune); the error text is `significanceRule`.
+    public static func isValidSignificance(_ alpha: Double) -> Bool { alpha > 0 && alpha < 1 }
+    /// The rule's wording in errors.
+    public static let significanceRule = "must be in (0, 1)"
+
     public init() {}
 }
 

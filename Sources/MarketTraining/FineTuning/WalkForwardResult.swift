@@ -62,6 +62,8 @@ public struct CategoryWalkForwardResult: Codable, Sendable {
     /// Whether the starting weights were returned: the path did worse on the windows or the final weights on the tail (or,
     /// with `WalkForwardOptions.fallBackSignificance`, neither showed a significant improvement).
     public var fellBack: Bool?
+    /// The significance level α the gate required (`WalkForwardOptions.fallBackSignificance`; nil: none, or the gate off).
+    public var fallBackSignificance: Double?
     /// Diebold–Mariano tests (fine-tuned vs starting NLL, daily mean differentials; negative: fine-tuned better) on the
     /// scored windows and on the last update's held-out tail; nil when there was no such evidence.
     public var windowsDieboldMariano: DieboldMarianoResult?, tailDieboldMariano: DieboldMarianoResult?
