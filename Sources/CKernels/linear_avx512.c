@@ -271,34 +271,3 @@ AVX512 void mg_linear_backward_weight_avx512(float *dweight, float *dbias, const
         if (rows == 0) break;
     }
 }
-
-// The MLP's GELU fused into its two GEMMs, one block of MC rows at a time: the block's GEMM result is still in L2
-// when the element-wise GELU (forward) or its derivative (backward) runs over it, instead of a separate pass over
-// the whole (rows, H) activation from L3. The GEMM and the GELU are the same code as the unfused ops, so the
-// results are the same bits.
-
-AVX512 void mg_linear_forward_gelu_avx512(float *preActivation, float *activation, const float *input,
-                                          const float *packedWeight, const float *bias, long rowStart, long rowEnd,
-                                          long outFeatures, long inFeatures) {
-    for (long r0 = rowStart; r0 < rowEnd; r0 += MC) {
-        const long r1 = rowEnd - r0 < MC ? rowEnd : r0 + MC;
-        rows_times_panels(preActivation, outFeatures, input, inFeatures, packedWeight, NR * inFeatures, NR, bias, r0,
-                          r1, outFeatures, inFeatures, 0);
-        mg_gelu_forward_avx512(activation + r0 * outFeatures, preActivation + r0 * outFeatures, (r1 - r0) * outFeatures);
-    }
-}
-
-AVX512 void mg_linear_backward_input_gelu_avx512(float *dpreActivation, const float *dout, const float *weight,
-                                                 const float *preActivation, long rowStart, long rowEnd,
-                                                 long outFeatures, long inFeatures) {
-    if (rowStart >= rowEnd) return;
-    float *packed = scratch(0, mg_linear_packed_weight_floats(inFeatures, outFeatures));
-    pack_panels(packed, weight, inFeatures, outFeatures, inFeatures);
-    for (long r0 = rowStart; r0 < rowEnd; r0 += MC) {
-        const long r1 = rowEnd - r0 < MC ? rowEnd : r0 + MC;
-        float *d = dpreActivation + r0 * inFeatures;
-        rows_times_panels(dpreActivation, inFeatures, dout, outFeatures, packed, NR * outFeatures, NR, NULL, r0, r1,
-                          inFeatures, outFeatures, 0);
-        mg_gelu_backward_avx512(d, preActivation + r0 * inFeatures, d, (r1 - r0) * inFeatures, 0);   // in place
-    }
-}

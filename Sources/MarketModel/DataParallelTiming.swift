@@ -3,7 +3,7 @@ import Foundation
 
 /// Wall-clock seconds spent in `DataParallel.lossAndGradients`, summed over `calls` (a diagnostic for how long the
 /// cores wait on each other: the workers' region lasts as long as the slowest worker, the copy and the sum are the
-/// parts outside it). `reset()` before a timed run.
+/// parts outside it). Assign `DataParallelTiming()` before a timed run to reset it.
 public struct DataParallelTiming: Sendable, Equatable {
     /// Calls timed.
     public var calls = 0

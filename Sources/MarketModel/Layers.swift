@@ -90,12 +90,8 @@ public struct TransformerBlock {
         attentionProjection(causalSelfAttention(qkv(h), heads: heads))   // (B, T, C)
     }
 
-    /// Position-wise MLP with GELU, before dropout: (…, C) → (…, C) via (…, ratio·C) — `mlpProjection(gelu(fc(h)))`
-    /// as one op (`mlp`: the GELU fused into the two GEMMs, the same bits).
-    func mlpBranch(_ h: Tensor) -> Tensor {
-        mlp(h, fcWeight: fc.weight, fcBias: fc.bias, projectionWeight: mlpProjection.weight,
-            projectionBias: mlpProjection.bias)
-    }
+    /// Position-wise MLP with GELU, before dropout: (…, C) → (…, C) via (…, ratio·C).
+    func mlpBranch(_ h: Tensor) -> Tensor { mlpProjection(gelu(fc(h))) }
 
     var parameters: [Tensor] {
         norm1.parameters + qkv.parameters + attentionProjection.parameters + norm2.parameters + fc.parameters

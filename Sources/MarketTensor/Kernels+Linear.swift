@@ -42,27 +42,3 @@ func linearBackwardWeightAVX512(_ dweight: UnsafeMutablePointer<Float>, dbias: U
                                          min(outFeatures, b.upperBound * 14), outFeatures, inFeatures, accumulate ? 1 : 0)
     }
 }
-
-/// The MLP's first GEMM with its GELU: preActivation (rows, Out) = input (rows, In) · weightᵀ + bias and
-/// activation (rows, Out) = gelu(preActivation), the GELU run on each 224-row block while it is in L2 (the same bits
-/// as `linearForwardAVX512` then `gelu`). `packed` as in `linearForwardAVX512`.
-func linearGELUForwardAVX512(preActivation: UnsafeMutablePointer<Float>, activation: UnsafeMutablePointer<Float>,
-                             _ input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                             packed: UnsafeMutablePointer<Float>, rows: Int, outFeatures: Int, inFeatures: Int) {
-    mg_linear_pack_weight_avx512(packed, weight, outFeatures, inFeatures)
-    Parallel.forChunks(rows, minimumPerThread: linearRowsPerThread) { r in
-        mg_linear_forward_gelu_avx512(preActivation, activation, input, packed, bias, r.lowerBound, r.upperBound,
-                                      outFeatures, inFeatures)
-    }
-}
-
-/// dpreActivation (rows, In) = (dout (rows, Out) · weight (Out, In)) ⊙ gelu'(preActivation (rows, In)), written (the
-/// same bits as `linearBackwardInputAVX512` then GELU's backward); the derivative runs on each 224-row block in L2.
-func linearBackwardInputGELUAVX512(_ dpreActivation: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>,
-                                   weight: UnsafePointer<Float>, preActivation: UnsafePointer<Float>, rows: Int,
-                                   outFeatures: Int, inFeatures: Int) {
-    Parallel.forChunks(rows, minimumPerThread: linearRowsPerThread) { r in
-        mg_linear_backward_input_gelu_avx512(dpreActivation, dout, weight, preActivation, r.lowerBound, r.upperBound,
-                                             outFeatures, inFeatures)
-    }
-}

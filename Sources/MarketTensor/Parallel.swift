@@ -39,22 +39,6 @@ public enum Parallel {
         }
     }
 
-    /// Work on whole arrays, spread over the threads by size: array k (of `counts[k]` elements) goes to the piece of
-    /// the concatenation (cut as in `forSpans`) in which it starts, and `body(k)` runs once for every k, all arrays of a
-    /// piece on one thread in order. For per-array results that must not depend on the split (each array's sum in
-    /// one piece); inline when the total is below `minimumPerThread * 2`.
-    public static func forWhole(_ counts: [Int], minimumPerThread: Int, _ body: (Int) -> Void) {
-        var starts: [Int] = []
-        starts.reserveCapacity(counts.count)
-        var total = 0
-        for count in counts { starts.append(total); total &+= count }
-        forChunks(total, minimumPerThread: minimumPerThread) { piece in
-            for k in counts.indices where piece.contains(starts[k]) || (counts[k] == 0 && starts[k] == piece.upperBound && piece.upperBound == total) {
-                body(k)
-            }
-        }
-    }
-
     /// Element-wise work over several buffers at once (e.g. every parameter of a model): the concatenation of
     /// `counts.count` arrays (array k has `counts[k]` elements) is cut into `threadCount` (or fewer) contiguous
     /// pieces of about equal size, and `body(k, range)` runs for every array k and part `range` of it, the

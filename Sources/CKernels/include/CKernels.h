@@ -124,20 +124,6 @@ void mg_linear_backward_input_avx512(float *dinput, const float *dout, const flo
 void mg_linear_backward_weight_avx512(float *dweight, float *dbias, const float *dout, const float *input, long rows,
                                       long outStart, long outEnd, long outFeatures, long inFeatures, int accumulate);
 
-/// The MLP's first GEMM with its GELU: rows [rowStart, rowEnd) of preActivation (rows, Out) as
-/// mg_linear_forward_avx512, and activation (rows, Out) = gelu(preActivation) as mg_gelu_forward_avx512, block by
-/// block of 224 rows while the block is in L2. The same bits as the two calls. AVX-512.
-void mg_linear_forward_gelu_avx512(float *preActivation, float *activation, const float *input,
-                                   const float *packedWeight, const float *bias, long rowStart, long rowEnd,
-                                   long outFeatures, long inFeatures);
-
-/// The MLP's second GEMM's input gradient with GELU's derivative: rows [rowStart, rowEnd) of dpreActivation
-/// (rows, In) = (dout (rows, Out) · weight (Out, In)) ⊙ gelu'(preActivation), block by block of 224 rows (written,
-/// never accumulated). The same bits as mg_linear_backward_input_avx512 then mg_gelu_backward_avx512. AVX-512.
-void mg_linear_backward_input_gelu_avx512(float *dpreActivation, const float *dout, const float *weight,
-                                          const float *preActivation, long rowStart, long rowEnd,
-                                          long outFeatures, long inFeatures);
-
 #ifdef __cplusplus
 }
 #endif

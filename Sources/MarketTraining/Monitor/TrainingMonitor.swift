@@ -194,7 +194,6 @@ public final class TrainingMonitor {
         }
     }
 
-
     /// Writes text to stderr unbuffered.
     public static func writeToStandardError(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))

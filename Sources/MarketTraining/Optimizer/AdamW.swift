@@ -58,11 +58,16 @@ public final class AdamW {
         // Element-wise, so the parameters are cut over the cores without changing any value.
         Parallel.forSpans(active.map { parameters[$0].count }, minimumPerThread: 32_768) { k, range in
             let index = active[k], p = parameters[index]
+            let g = p.grad!, m = firstMoments[index].data, v = secondMoments[index].data, w = p.data
             let shrink: Float = decays[index] ? 1 - lr * weightDecay : 1
-            adamWUpdate(weight: p.data, gradient: p.grad!, first: firstMoments[index].data,
-                        second: secondMoments[index].data, range: range,
-                        constants: AdamWConstants(beta1: b1, beta2: b2, epsilon: eps, shrink: shrink, stepSize: stepSize,
-                                                  invSqrtCorrection2: invSqrtCorrection2))
+            for i in range {
+                let gi = g[i]
+                let mi = b1 * m[i] + (1 - b1) * gi
+                let vi = b2 * v[i] + (1 - b2) * gi * gi
+                m[i] = mi
+                v[i] = vi
+                w[i] = w[i] * shrink - stepSize * mi / ((vi.squareRoot() * invSqrtCorrection2) + eps)
+            }
         }
     }
 
@@ -105,25 +110,18 @@ public final class AdamW {
 /// clipping (non-finite norms are returned and nothing is scaled — the caller should skip the step).
 @discardableResult
 public func clipGradientNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
-    // Each parameter's sum of squares on one thread (whole parameters per thread), then added up in parameter order:
-    // the same bits for any number of threads.
-    let gradients = parameters.map { p in (g: p.grad, count: p.count) }
-    let sums = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(gradients.count, 1))
-    defer { sums.deallocate() }
-    Parallel.forWhole(gradients.map(\.count), minimumPerThread: 65_536) { k in
-        guard let g = gradients[k].g else { sums[k] = 0; return }
-        let count = gradients[k].count
+    var total: Double = 0
+    for p in parameters {
+        guard let g = p.grad else { continue }
         var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
         var i = 0
-        while i &+ 4 <= count {
+        while i &+ 4 <= p.count {
             s0 += g[i] * g[i]; s1 += g[i &+ 1] * g[i &+ 1]; s2 += g[i &+ 2] * g[i &+ 2]; s3 += g[i &+ 3] * g[i &+ 3]
             i &+= 4
         }
-        while i < count { s0 += g[i] * g[i]; i &+= 1 }
-        sums[k] = (s0 + s1) + (s2 + s3)
+        while i < p.count { s0 += g[i] * g[i]; i &+= 1 }
+        total += Double((s0 + s1) + (s2 + s3))
     }
-    var total: Double = 0
-    for k in gradients.indices where gradients[k].g != nil { total += Double(sums[k]) }
     let norm = Float(total.squareRoot())
     if norm.isFinite && norm > maxNorm && maxNorm > 0 {
         let factor = maxNorm / (norm + 1e-6)
