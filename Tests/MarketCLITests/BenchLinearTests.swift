@@ -1,4 +1,5 @@
 // `marketgpt bench --only linear --json`: the linear-kernel microbenchmark reports its figures next to sgemm's.
+import Foundation
 import XCTest
 import MarketTestSupport
 
@@ -9,8 +10,7 @@ final class BenchLinearTests: XCTestCase {
         let result = try CLIRunner.run(["bench", "--only", "linear", "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
         if result.stderr.contains("no AVX-512") { throw XCTSkip("no AVX-512 on this CPU") }
-        let figures = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Double],
-                                    result.stdout)
+        let figures = try JSONDecoder().decode([String: Double].self, from: Data(result.stdout.utf8))
         let names = ["linear_kernel_gflops", "linear_kernel_forward_gflops", "linear_kernel_input_grad_gflops",
                      "linear_kernel_weight_grad_gflops", "linear_sgemm_gflops", "linear_kernel_vs_sgemm"]
         XCTAssertEqual(Set(figures.keys), Set(names), result.stdout)
