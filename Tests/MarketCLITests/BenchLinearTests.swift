@@ -4,8 +4,9 @@ import XCTest
 import MarketTestSupport
 
 final class BenchLinearTests: XCTestCase {
-    /// Every figure is there and positive, the ratio is the kernel's rate over sgemm's, and the sgemm figure names
-    /// the OpenBLAS core it ran on (no speed is asserted: a debug build on a shared machine).
+    /// Every figure is there and positive, the ratio is the kernel's rate over sgemm's, the total is the three
+    /// passes' combined rate, and sgemm's per-pass rates are noted on stderr (no speed is asserted: a debug build on
+    /// a shared machine).
     func testLinearSuitePrintsKernelAndSgemmRates() throws {
         let result = try CLIRunner.run(["bench", "--only", "linear", "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
