@@ -47,15 +47,17 @@ final class FineTunedCalibrationRowsTests: XCTestCase {
         XCTAssertFalse(PredictiveCalibration.fittedRows(windows: windows, heldOutTail: nil, minimumTargets: 1).isTail)
 
         let starting = PredictiveCalibration(fittedOn: "validation", factors: ["cat0": [Double](repeating: 1, count: tail.horizon)], targets: ["cat0": 1])
+        // A quantile map (after the scale): it reads every PIT value, so other rows give another calibration.
         let onTail = try XCTUnwrap(PredictiveCalibration.fineTuned(from: starting, fellBack: false, windows: windows, heldOutTail: tail, category: "cat0",
-                                                                    categoryNames: ["cat0", "cat1"], method: .varianceScale, minimumTargets: enough))
-        let onWindows = try XCTUnwrap(PredictiveCalibration.fineTuned(from: starting, fellBack: false, windows: windows, heldOutTail: nil, category: "cat0",
-                                                                       categoryNames: ["cat0", "cat1"], method: .varianceScale, minimumTargets: enough))
+                                                                    categoryNames: ["cat0", "cat1"], method: .quantileMap, minimumTargets: enough))
+        var onWindows = try XCTUnwrap(PredictiveCalibration.fineTuned(from: starting, fellBack: false, windows: windows, heldOutTail: nil, category: "cat0",
+                                                                       categoryNames: ["cat0", "cat1"], method: .quantileMap, minimumTargets: enough))
         XCTAssertTrue(onTail.fittedOn.contains("held-out tail"), onTail.fittedOn)
         XCTAssertTrue(onWindows.fittedOn.contains("walk-forward windows"), onWindows.fittedOn)
-        XCTAssertEqual(onTail.factors["cat0"], PredictiveCalibration.fit(tail, categoryNames: ["cat0", "cat1"], fittedOn: "x", minimumTargets: enough,
-                                                                        method: .varianceScale).factors["cat0"])
-        XCTAssertNotEqual(onTail.factors["cat0"], onWindows.factors["cat0"], "fitted on other rows")
+        XCTAssertEqual(onTail, PredictiveCalibration.fit(tail, categoryNames: ["cat0", "cat1"], fittedOn: onTail.fittedOn, minimumTargets: enough,
+                                                         method: .quantileMap))
+        onWindows.fittedOn = onTail.fittedOn
+        XCTAssertNotEqual(onTail, onWindows, "fitted on other rows")
     }
 
     func testAFallenBackFineTuneHasNoTailRowsAndKeepsTheStartingCalibration() throws {
