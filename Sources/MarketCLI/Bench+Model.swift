@@ -28,17 +28,24 @@ extension BenchSuite {
         let optimizer = AdamW(parameters: model.parameters, learningRate: 1e-4, weightDecay: 0.1)
         var perCPUSecond: [String: Double] = [:]   // samples per CPU-second of each timed run (steadier than wall at load)
         func timeSteps(_ name: String, _ gradients: () -> Void) -> Double {
+            var update: UInt64 = 0   // nanoseconds in clipping + the optimizer step
             func step() {
                 optimizer.zeroGrad()
                 gradients()
+                let updateStart = DispatchTime.now().uptimeNanoseconds
                 clipGradientNorm(model.parameters, maxNorm: 1)
                 optimizer.step()
+                update += DispatchTime.now().uptimeNanoseconds - updateStart
             }
             step(); step()
+            update = 0
+            parallel.timing = DataParallelTiming()
             let start = DispatchTime.now().uptimeNanoseconds, cpu = processCPUSeconds()
             for _ in 0..<steps { step() }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, cpuSeconds = processCPUSeconds() - cpu
-            note("\(name): \(steps) steps, wall \(seconds) s, cpu \(cpuSeconds) s")
+            note("\(name): \(steps) steps, wall \(seconds) s, cpu \(cpuSeconds) s, clip + optimizer "
+                 + String(format: "%.2f ms/step", Double(update) / 1e6 / Double(steps)))
+            if parallel.timing.calls > 0 { note("\(name): data-parallel \(parallel.timing.summary)") }
             perCPUSecond[name] = Double(batchSize * steps) / cpuSeconds
             return Double(batchSize * steps) / seconds
         }

@@ -14,6 +14,8 @@ public final class DataParallel {
     let replicas: [MarketGPT]
     /// BLAS threads restored after each parallel call.
     public var blasThreadsOutside: Int
+    /// Where the wall time of `lossAndGradients` went (summed over calls; set it to `DataParallelTiming()` to reset).
+    public var timing = DataParallelTiming()
 
     /// `workers` replicas including `model` itself (default: the cores of this machine).
     public init(model: MarketGPT, workers: Int = Parallel.threadCount, blasThreadsOutside: Int = Parallel.threadCount) {
@@ -44,8 +46,13 @@ public final class DataParallel {
                                  totalWeight: Double, mode: DropoutMode) -> [Double] {
         precondition(ranges.count <= workerCount && rngs.count == ranges.count, "DataParallel: \(ranges.count) parts for \(workerCount) workers")
         if ranges.isEmpty { return [] }
+        let start = monotonicSeconds()
         let parts = ranges.map { batch.slice($0) }
         syncReplicas()
+        let synced = monotonicSeconds()
+        let busy = UnsafeMutableBufferPointer<Double>.allocate(capacity: parts.count)
+        busy.initialize(repeating: 0)
+        defer { busy.deallocate() }
         let generators = UnsafeMutableBufferPointer<RandomGenerator>.allocate(capacity: parts.count)
         _ = generators.initialize(from: rngs)
         let losses = UnsafeMutableBufferPointer<Double>.allocate(capacity: parts.count)
@@ -53,6 +60,8 @@ public final class DataParallel {
         defer { generators.deallocate(); losses.deallocate() }
         let recording = Autograd.isRecording
         runWorkers(parts.count) { k in   // each worker touches only its own slots k
+            let begin = monotonicSeconds()
+            defer { busy[k] = monotonicSeconds() - begin }
             let worker = k == 0 ? self.model : self.replicas[k - 1]
             if k > 0 { worker.zeroGrad() }
             Autograd.$isRecording.withValue(recording) {
@@ -62,11 +71,20 @@ public final class DataParallel {
                 if recording && share > 0 { loss.backward(seed: Tensor([Float(share)], shape: [])) }
             }
         }
+        let worked = monotonicSeconds()
         if recording {
             for replica in replicas.prefix(parts.count - 1) {
                 Tensor.accumulateGradients(model.parameters, from: replica.parameters)
             }
         }
+        let end = monotonicSeconds()
+        timing.calls += 1
+        timing.total += end - start
+        timing.sync += synced - start
+        timing.workers += worked - synced
+        timing.reduce += end - worked
+        if timing.perWorker.count < parts.count { timing.perWorker += Array(repeating: 0, count: parts.count - timing.perWorker.count) }
+        for k in 0..<parts.count { timing.perWorker[k] += busy[k] }
         return Array(losses)
     }
 

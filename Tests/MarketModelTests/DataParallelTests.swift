@@ -25,6 +25,23 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
+    /// The timing diagnostic adds up: one entry per worker, each worker's time within the workers' region, the parts
+    /// within the whole call, summed over calls.
+    func testTimingAccountsForEveryCall() {
+        let config = MarketGPTTests.tinyConfig()
+        let parallel = DataParallel(model: MarketGPT(config: config, seed: 5), workers: 2)
+        var rng = RandomGenerator(seed: 2)
+        XCTAssertEqual(parallel.timing, DataParallelTiming())
+        for _ in 0..<2 { _ = parallel.lossAndGradients(MarketGPTTests.batch(config, b: 4), mode: .train, rng: &rng) }
+        let t = parallel.timing
+        XCTAssertEqual(t.calls, 2)
+        XCTAssertEqual(t.perWorker.count, 2)
+        XCTAssertTrue(t.perWorker.allSatisfy { $0 > 0 && $0 <= t.workers }, "\(t)")
+        XCTAssertLessThanOrEqual(t.sync + t.workers + t.reduce, t.total * (1 + 1e-9) + 1e-9)
+        XCTAssertTrue((0..<1).contains(t.workerWaitFraction), "\(t.workerWaitFraction)")
+        XCTAssertTrue(t.summary.contains("workers waiting"), t.summary)
+    }
+
     func testPredictiveMatchesSingleModelAndTrainingModeIsDeterministic() {
         let config = MarketGPTTests.tinyConfig()
         let model = MarketGPT(config: config, seed: 4)

@@ -52,13 +52,6 @@ actor RequestPacer {
     }
 }
 
-/// Seconds of a monotonic clock.
-func monotonicSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
-
 /// Fetches a universe: for each asset, the days after its file's last date (plus `overlap_days` to check
 /// the past), merged by `BarMerge` and written atomically (temp file, load check, rename). A fault of
 /// one asset never touches its file and never stops the others.

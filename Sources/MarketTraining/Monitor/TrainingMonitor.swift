@@ -7,6 +7,7 @@ import Darwin
 #endif
 import Dispatch
 import Foundation
+import MarketSupport
 
 /// Watches a training run: call `record(step:…)` after every optimizer step and `finish()` at the end.
 ///
@@ -85,7 +86,7 @@ public final class TrainingMonitor {
     ///   - clock: monotonic seconds (injectable for tests).
     ///   - output: where progress text goes (default: stderr).
     public init(runDirectory: URL?, options: Options, resumingAfterStep: Int? = nil,
-                clock: @escaping () -> Double = TrainingMonitor.monotonicSeconds,
+                clock: @escaping () -> Double = monotonicSeconds,
                 output: @escaping (String) -> Void = TrainingMonitor.writeToStandardError) throws {
         self.options = options
         self.clock = clock
@@ -191,11 +192,6 @@ public final class TrainingMonitor {
         for name in names where name.hasPrefix("events.out.tfevents.") {
             try FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
-    }
-
-    /// Monotonic seconds since an arbitrary origin.
-    public static func monotonicSeconds() -> Double {
-        Double(DispatchTime.now().uptimeNanoseconds) / 1e9
     }
 
     /// Writes text to stderr unbuffered.

@@ -183,7 +183,7 @@ public enum Pretrainer {
                                                          isTerminal: options.isTerminal),
                                           resumingAfterStep: resumedFrom, output: group.isRoot ? options.output : { _ in })
         defer { monitor.finish() }
-        let started = TrainingMonitor.monotonicSeconds()
+        let started = monotonicSeconds()
         let collectiveStart = group.collectiveSeconds
         let firstStep = trainer.state.step
         var lastValidation: Double?
@@ -206,7 +206,7 @@ public enum Pretrainer {
             try files.write(trainer, metadata: metadata)
             options.onCheckpoint?(trainer.state.step)
         }
-        let seconds = TrainingMonitor.monotonicSeconds() - started
+        let seconds = monotonicSeconds() - started
         let steps = trainer.state.step - firstStep
         return PretrainingSummary(stopReason: reason, step: trainer.state.step, resumedFromStep: resumedFrom,
                                   lastValidationLoss: lastValidation, bestValidationLoss: trainer.state.bestValidationLoss,
