@@ -89,6 +89,7 @@ let package = Package(
             dependencies: [
                 "MarketSupport", "MarketTensor", "MarketData", "MarketSynthetic", "MarketCharts", "MarketModel",
                 "MarketTraining", "MarketSignals", "MarketBacktest", "MarketPipeline", "MarketOps", "MarketServer", "MarketDistributed", "CBLAS",
+                "CKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

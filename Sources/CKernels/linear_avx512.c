@@ -1,9 +1,14 @@
 // The three GEMMs of a linear layer (forward with its bias, input gradient, weight gradient) on AVX-512, for the
 // shapes of MarketGPT (rows = B·T in the thousands, in/out features 7…4096). Register tiles of 14 rows × 32
 // columns (28 accumulators); the forward starts its accumulators at the bias, so the output is written once — no
-// bias broadcast pass, no zero fill, no read-modify-write of C as with sgemm's beta. Both operands are packed
-// BLIS-style (blocks of the left operand in 14-row slices, the right operand in 32-column panels); the weight
-// gradient also sums the bias gradient over the same (cached) chunks of the output gradient.
+// bias broadcast pass, no zero fill, no read-modify-write of C as with sgemm's beta. The right operand is packed
+// BLIS-style in 32-column panels (the weight once per forward, the input chunk by chunk for the weight gradient); the
+// left operand is read where it is, one broadcast per row and reduction step (the input or output gradient rows for
+// the forward and the input gradient; for the weight gradient a 14-output column block of the output gradient, whose
+// row is one or two cache lines, so a 128-row chunk of it stays in L1 beside the 16 KB panel chunk). The weight
+// gradient also sums the bias gradient over the same (cached) chunks. Until session 7 the left operand was packed
+// too, in 14-row slices through register transposes, with reduction chunks of 256; dropping the packing and halving
+// the chunk moved no bit (C holds the running sums between chunks; the bias sums still run over 256 rows).
 // Every output element is one fused-multiply-add chain over its reduction index in ascending order (started at
 // the bias, at 0, or at the old value when accumulating), so results do not depend on how rows or output blocks
 // are split over threads. MarketTensor's sgemm path (Ops+Matmul.swift) is the plain path for other CPUs.
@@ -18,8 +23,8 @@
 
 enum { MR = 14,     // rows per register tile
        NR = 32,     // columns per register tile (two 16-lane vectors)
-       KC = 256,    // reduction chunk: a 32-column panel chunk of the right operand (32 KB) stays in L1
-       MC = 16 * MR };  // rows of the left operand packed at a time (224 × 256 floats, 224 KB: L2)
+       KC = 128,    // reduction chunk: a 32-column panel chunk of the right operand (16 KB) stays in L1
+       MC = 16 * MR };  // rows of the left operand swept per panel chunk (224 × 128 floats, 112 KB: L2)
 
 /// Lanes 0..<count (clamped to 0…16) set.
 AI __mmask16 lanes(long count) {
@@ -27,9 +32,10 @@ AI __mmask16 lanes(long count) {
 }
 
 /// One register tile: c[i][0..<32] (masks m0, m1 for the two halves) for i < R (a compile-time constant) =
-/// start + Σ_p a[p·as + i]·b[p·bs + 0..<32], p ascending. start: the old c when `accumulate`, else `init`
-/// (bias or zero) for both halves.
-AVX512 AI void tile(const int R, float *c, long ldc, const float *a, long as, const float *b, long bs, long k,
+/// start + Σ_p a[i·ai + p·ap]·b[p·bs + 0..<32], p ascending. start: the old c when `accumulate`, else `init`
+/// (bias or zero) for both halves. The left operand is read in place: a row-major block (ai = its row stride,
+/// ap = 1) or a transposed one (ai = 1, ap = its row stride).
+AVX512 AI void tile(const int R, float *c, long ldc, const float *a, long ai, long ap, const float *b, long bs, long k,
                     __mmask16 m0, __mmask16 m1, __m512 init0, __m512 init1, int accumulate) {
     __m512 c0[MR], c1[MR];
     _Pragma("clang loop unroll(full)")
@@ -46,11 +52,11 @@ AVX512 AI void tile(const int R, float *c, long ldc, const float *a, long as, co
         const __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
         _Pragma("clang loop unroll(full)")
     for (int i = 0; i < R; i++) {
-            const __m512 av = _mm512_set1_ps(a[i]);
+            const __m512 av = _mm512_set1_ps(a[i * ai]);
             c0[i] = _mm512_fmadd_ps(av, b0, c0[i]);
             c1[i] = _mm512_fmadd_ps(av, b1, c1[i]);
         }
-        a += as;
+        a += ap;
         b += bs;
     }
     _Pragma("clang loop unroll(full)")
@@ -61,10 +67,10 @@ AVX512 AI void tile(const int R, float *c, long ldc, const float *a, long as, co
 }
 
 /// `tile` for any row count 1…14 (a full 14-row tile is the common case; the rest are row tails).
-AVX512 static void tile_rows(int rows, float *c, long ldc, const float *a, long as, const float *b, long bs, long k,
+AVX512 static void tile_rows(int rows, float *c, long ldc, const float *a, long ai, long ap, const float *b, long bs, long k,
                              __mmask16 m0, __mmask16 m1, __m512 init0, __m512 init1, int accumulate) {
     switch (rows) {
-#define CASE(n) case n: tile(n, c, ldc, a, as, b, bs, k, m0, m1, init0, init1, accumulate); break;
+#define CASE(n) case n: tile(n, c, ldc, a, ai, ap, b, bs, k, m0, m1, init0, init1, accumulate); break;
         CASE(14) CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11) CASE(12)
         CASE(13)
 #undef CASE
@@ -94,19 +100,6 @@ AVX512 AI void transpose16(__m512 v[16]) {
     for (int j = 0; j < 8; j++) {
         v[j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0x88);
         v[8 + j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0xDD);
-    }
-}
-
-/// dst[p·MR + i] = src[i·ld + p] for i < rows, p < k (a 14-row slice, reduction-major); lanes i ≥ rows get zeros.
-/// Sixteen columns at a time through a register transpose.
-AVX512 AI void pack_rows(float *dst, const float *src, long ld, int rows, long k) {
-    for (long p = 0; p < k; p += 16) {
-        const __mmask16 m = lanes(k - p);
-        __m512 v[16];
-        for (int i = 0; i < 16; i++) v[i] = i < rows ? _mm512_maskz_loadu_ps(m, src + i * ld + p) : _mm512_setzero_ps();
-        transpose16(v);
-        const long columns = k - p < 16 ? k - p : 16;
-        for (long c = 0; c < columns; c++) _mm512_mask_storeu_ps(dst + (p + c) * MR, (__mmask16)0x3FFF, v[c]);
     }
 }
 
@@ -156,19 +149,16 @@ static float *scratch(int slot, long floats) {
 
 /// C rows [r0, r1) of c (·, n) row stride ldc (+)= A (rows, k) row-major (lda) · B, where B's column panel jp (32
 /// columns) row p is at b + jp·panelStride + p·bs. init: bias (n) or NULL (zero) when not accumulating.
-/// Blocking as in BLIS: a block of MC rows × KC of A packed (L2), one 32-column panel chunk of B (KC × 32, L1) swept
-/// over the block's 14-row tiles.
+/// Blocking as in BLIS, without packing A: a block of MC rows × KC of A (L2, read in place by the tiles: session 7
+/// measured +7 % over packing it in 14-row slices, whose transposes cost more than they saved), one 32-column panel
+/// chunk of B (KC × 32, L1) swept over the block's 14-row tiles.
 AVX512 static void rows_times_panels(float *c, long ldc, const float *a, long lda, const float *b, long panelStride,
                                      long bs, const float *bias, long r0, long r1, long n, long k, int accumulate) {
-    float *block = scratch(1, MC * KC);
     const long panels = (n + NR - 1) / NR;
     for (long rm = r0; rm < r1; rm += MC) {
         const long mc = r1 - rm < MC ? r1 - rm : MC;
         for (long p0 = 0; p0 < k || p0 == 0; p0 += KC) {
             const long kc = k - p0 < KC ? k - p0 : KC;
-            for (long i = 0; i < mc; i += MR) {
-                pack_rows(block + i * KC, a + (rm + i) * lda + p0, lda, (int)(mc - i < MR ? mc - i : MR), kc);
-            }
             const int add = accumulate || p0 > 0;
             for (long jp = 0; jp < panels; jp++) {
                 const long j = jp * NR;
@@ -177,8 +167,8 @@ AVX512 static void rows_times_panels(float *c, long ldc, const float *a, long ld
                 const __m512 init1 = bias ? _mm512_maskz_loadu_ps(m1, bias + j + 16) : _mm512_setzero_ps();
                 const float *panel = b + jp * panelStride + p0 * bs;
                 for (long i = 0; i < mc; i += MR) {
-                    tile_rows((int)(mc - i < MR ? mc - i : MR), c + (rm + i) * ldc + j, ldc, block + i * KC, MR, panel,
-                              bs, kc, m0, m1, init0, init1, add);
+                    tile_rows((int)(mc - i < MR ? mc - i : MR), c + (rm + i) * ldc + j, ldc, a + (rm + i) * lda + p0,
+                              lda, 1, panel, bs, kc, m0, m1, init0, init1, add);
                 }
             }
             if (k == 0) break;
@@ -227,12 +217,16 @@ AVX512 void mg_linear_backward_input_avx512(float *dinput, const float *dout, co
                       inFeatures, outFeatures, accumulate);
 }
 
-/// dbias[j..<j+block] += Σ_{r < kc} dout[r·ld + j + 0..<block] (block ≤ 14; rows summed in order into one vector).
-AVX512 static void column_sums(float *dbias, const float *dout, long ld, long kc, int block) {
+/// Rows summed into the bias gradient before it is added: 256, the reduction chunk before session 7, kept so the bias
+/// gradient keeps its bits (the sums now span two 128-row chunks).
+enum { BIAS_ROWS = 256 };
+
+/// partial[0..<block] += Σ_{r < kc} dout[r·ld + 0..<block] (block ≤ 14; rows added in order to the running vector).
+AVX512 static void column_sums(float *partial, const float *dout, long ld, long kc, int block) {
     const __mmask16 m = lanes(block);
-    __m512 sum = _mm512_setzero_ps();
+    __m512 sum = _mm512_load_ps(partial);
     for (long r = 0; r < kc; r++) sum = _mm512_add_ps(sum, _mm512_maskz_loadu_ps(m, dout + r * ld));
-    _mm512_mask_storeu_ps(dbias, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, dbias), sum));
+    _mm512_store_ps(partial, sum);
 }
 
 AVX512 void mg_linear_backward_weight_avx512(float *dweight, float *dbias, const float *dout, const float *input,
@@ -241,31 +235,37 @@ AVX512 void mg_linear_backward_weight_avx512(float *dweight, float *dbias, const
     if (outStart >= outEnd) return;
     const long panels = (inFeatures + NR - 1) / NR, blocks = (outEnd - outStart + MR - 1) / MR;
     float *packedInput = scratch(0, panels * NR * KC);   // a chunk of input rows as 32-column panels (L2)
-    float *packedDout = scratch(1, blocks * MR * KC);    // the same chunk of dout, 14 outputs per block (L2)
+    float *partial = scratch(1, blocks * 16);             // each block's running column sums of dout (16 lanes)
     const __m512 zero = _mm512_setzero_ps();
+    for (long jb = 0; jb < blocks; jb++) _mm512_store_ps(partial + jb * 16, zero);
     for (long p0 = 0; p0 < rows || p0 == 0; p0 += KC) {
         const long kc = rows - p0 < KC ? rows - p0 : KC;
         const int add = accumulate || p0 > 0;
         pack_panels(packedInput, input + p0 * inFeatures, inFeatures, kc, inFeatures);
-        for (long jb = 0; jb < blocks; jb++) {
-            const long j = outStart + jb * MR;
-            const int count = (int)(outEnd - j < MR ? outEnd - j : MR);
-            const __mmask16 m = lanes(count);
-            const float *d = dout + p0 * outFeatures + j;
-            float *block = packedDout + jb * MR * KC;
-            for (long p = 0; p < kc; p++) {   // block[p·14 + i] = dout[p0 + p][j + i]
-                _mm512_mask_storeu_ps(block + p * MR, (__mmask16)0x3FFF, _mm512_maskz_loadu_ps(m, d + p * outFeatures));
+        if (dbias) {   // dbias += the sums of each BIAS_ROWS rows (and of the last, shorter run)
+            const int flush = (p0 + kc) % BIAS_ROWS == 0 || p0 + kc >= rows;
+            for (long jb = 0; jb < blocks; jb++) {
+                const long j = outStart + jb * MR;
+                const int count = (int)(outEnd - j < MR ? outEnd - j : MR);
+                column_sums(partial + jb * 16, dout + p0 * outFeatures + j, outFeatures, kc, count);
+                if (flush) {
+                    const __mmask16 m = lanes(count);
+                    _mm512_mask_storeu_ps(dbias + j, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, dbias + j),
+                                                                      _mm512_load_ps(partial + jb * 16)));
+                    _mm512_store_ps(partial + jb * 16, zero);
+                }
             }
-            if (dbias) column_sums(dbias + j, d, outFeatures, kc, count);
         }
         for (long jp = 0; jp < panels; jp++) {   // one input panel chunk (L1) against every dout block
             const long q = jp * NR;
             const __mmask16 m0 = lanes(inFeatures - q), m1 = lanes(inFeatures - q - 16);
             for (long jb = 0; jb < blocks; jb++) {
                 const long j = outStart + jb * MR;
-                // dweight[j + i][q + 0..<32] (+)= Σ_r dout[r][j + i]·input[r][q + 0..<32]
+                // dweight[j + i][q + 0..<32] (+)= Σ_r dout[r][j + i]·input[r][q + 0..<32], dout read in place
+                // (element (i, r) of the block at dout[r·Out + j + i])
                 tile_rows((int)(outEnd - j < MR ? outEnd - j : MR), dweight + j * inFeatures + q, inFeatures,
-                          packedDout + jb * MR * KC, MR, packedInput + jp * NR * kc, NR, kc, m0, m1, zero, zero, add);
+                          dout + p0 * outFeatures + j, 1, outFeatures, packedInput + jp * NR * kc, NR, kc, m0, m1, zero,
+                          zero, add);
             }
         }
         if (rows == 0) break;

@@ -38,6 +38,7 @@ struct BenchCommand: ParsableCommand {
     static let suites: [BenchSuite] = [
         .tensor,
         .model,
+        .linear,
         .csv,
         .features,
         .synthetic,

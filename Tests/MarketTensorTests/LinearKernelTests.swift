@@ -6,8 +6,8 @@ import CKernels
 import MarketSupport
 
 final class LinearKernelTests: XCTestCase {
-    /// (rows, out, in): every tail of the 14-row tile, the 16/32-lane halves and the 256-long reduction chunk,
-    /// the model's head (5 outputs) and input layer (7 features).
+    /// (rows, out, in): tails of the 14-row tile, the 16/32-lane halves, the 128-long reduction chunk and the
+    /// weight gradient's 256-row bias sums, the model's head (5 outputs) and input layer (7 features).
     let shapes = [(1, 1, 1), (13, 5, 128), (14, 32, 256), (37, 45, 19), (29, 17, 300), (64, 128, 7), (3, 70, 513),
                   (300, 16, 33)]
 
@@ -26,47 +26,73 @@ final class LinearKernelTests: XCTestCase {
     /// of Double sums, relative to the largest magnitude.
     func testKernelsMatchDoubleReference() throws {
         try XCTSkipIf(!linearUsesAVX512, "no AVX-512 linear kernels on this CPU")
-        for (rows, o, i) in shapes {
-            let x = values(rows * i, seed: 1), w = values(o * i, seed: 2), bias = values(o, seed: 3)
-            let dout = values(rows * o, seed: 4), old = values(max(rows * i, o * i), seed: 5)
-            var packed = [Float](repeating: .nan, count: mg_linear_packed_weight_floats(o, i))
-            for withBias in [true, false] {
-                var out = [Float](repeating: .nan, count: rows * o)
-                packed.withUnsafeMutableBufferPointer { pk in
-                    bias.withUnsafeBufferPointer { bp in
-                        linearForwardAVX512(&out, x, weight: w, bias: withBias ? bp.baseAddress : nil, packed: pk.baseAddress!,
-                                            rows: rows, outFeatures: o, inFeatures: i)
-                    }
+        for (rows, o, i) in shapes { checkAgainstDoubleReference(rows: rows, o: o, i: i) }
+    }
+
+    /// Every register-tile tail against Double sums: 1…28 rows (forward and input gradient: one and two 14-row
+    /// tiles) and 1…28 outputs (the weight gradient's 14-output blocks), each against 1…33, 47, 63 and 64 columns
+    /// (every tail of the 32-column panel's two 16-lane halves, then a second panel); and every reduction-chunk
+    /// edge (127…129 and 255…257 inputs or rows: the 128-long chunks and the bias gradient's 256-row sums).
+    func testEveryTileTailMatchesDoubleReference() throws {
+        try XCTSkipIf(!linearUsesAVX512, "no AVX-512 linear kernels on this CPU")
+        for n in 1...28 {
+            for m in Array(1...33) + [47, 63, 64] {
+                checkAgainstDoubleReference(rows: n, o: m, i: 3)   // forward: rows × output columns
+                checkAgainstDoubleReference(rows: 3, o: n, i: m)   // weight gradient: outputs × input columns
+            }
+        }
+        for k in [127, 128, 129, 255, 256, 257] {
+            checkAgainstDoubleReference(rows: k, o: 17, i: k)
+            checkAgainstDoubleReference(rows: 15, o: k, i: 33)   // input gradient: a reduction over k outputs
+        }
+    }
+
+    /// Forward (with and without bias), input gradient and weight gradient (written and accumulated) of one shape
+    /// within 1e-5 of Double sums, relative to the largest magnitude.
+    func checkAgainstDoubleReference(rows: Int, o: Int, i: Int, file: StaticString = #filePath, line: UInt = #line) {
+        let x = values(rows * i, seed: 1), w = values(o * i, seed: 2), bias = values(o, seed: 3)
+        let dout = values(rows * o, seed: 4), old = values(max(rows * i, o * i), seed: 5)
+        var packed = [Float](repeating: .nan, count: mg_linear_packed_weight_floats(o, i))
+        for withBias in [true, false] {
+            var out = [Float](repeating: .nan, count: rows * o)
+            packed.withUnsafeMutableBufferPointer { pk in
+                bias.withUnsafeBufferPointer { bp in
+                    linearForwardAVX512(&out, x, weight: w, bias: withBias ? bp.baseAddress : nil, packed: pk.baseAddress!,
+                                        rows: rows, outFeatures: o, inFeatures: i)
                 }
-                var reference = [Double](repeating: 0, count: rows * o)
-                for r in 0..<rows { for j in 0..<o {
-                    var s = withBias ? Double(bias[j]) : 0
-                    for p in 0..<i { s += Double(x[r * i + p]) * Double(w[j * i + p]) }
-                    reference[r * o + j] = s
-                } }
-                XCTAssertLessThan(relativeError(out, reference), 1e-5, "forward \(rows)×\(o)×\(i), bias \(withBias)")
             }
-            for accumulate in [false, true] {
-                var dx = Array(old.prefix(rows * i)), dw = Array(old.prefix(o * i)), db = Array(old.prefix(o))
-                linearBackwardInputAVX512(&dx, dout, weight: w, rows: rows, outFeatures: o, inFeatures: i, accumulate: accumulate)
-                linearBackwardWeightAVX512(&dw, dbias: &db, dout, input: x, rows: rows, outFeatures: o, inFeatures: i,
-                                           accumulate: accumulate)
-                let referenceB = (0..<o).map { j in (0..<rows).reduce(Double(old[j])) { $0 + Double(dout[$1 * o + j]) } }
-                XCTAssertLessThan(relativeError(db, referenceB), 1e-5, "dbias (always added) \(rows)×\(o)×\(i)")
-                var referenceX = [Double](repeating: 0, count: rows * i), referenceW = [Double](repeating: 0, count: o * i)
-                for r in 0..<rows { for q in 0..<i {
-                    var s = accumulate ? Double(old[r * i + q]) : 0
-                    for j in 0..<o { s += Double(dout[r * o + j]) * Double(w[j * i + q]) }
-                    referenceX[r * i + q] = s
-                } }
-                for j in 0..<o { for q in 0..<i {
-                    var s = accumulate ? Double(old[j * i + q]) : 0
-                    for r in 0..<rows { s += Double(dout[r * o + j]) * Double(x[r * i + q]) }
-                    referenceW[j * i + q] = s
-                } }
-                XCTAssertLessThan(relativeError(dx, referenceX), 1e-5, "dinput \(rows)×\(o)×\(i), accumulate \(accumulate)")
-                XCTAssertLessThan(relativeError(dw, referenceW), 1e-5, "dweight \(rows)×\(o)×\(i), accumulate \(accumulate)")
-            }
+            var reference = [Double](repeating: 0, count: rows * o)
+            for r in 0..<rows { for j in 0..<o {
+                var s = withBias ? Double(bias[j]) : 0
+                for p in 0..<i { s += Double(x[r * i + p]) * Double(w[j * i + p]) }
+                reference[r * o + j] = s
+            } }
+            XCTAssertLessThan(relativeError(out, reference), 1e-5, "forward \(rows)×\(o)×\(i), bias \(withBias)",
+                              file: file, line: line)
+        }
+        for accumulate in [false, true] {
+            var dx = Array(old.prefix(rows * i)), dw = Array(old.prefix(o * i)), db = Array(old.prefix(o))
+            linearBackwardInputAVX512(&dx, dout, weight: w, rows: rows, outFeatures: o, inFeatures: i, accumulate: accumulate)
+            linearBackwardWeightAVX512(&dw, dbias: &db, dout, input: x, rows: rows, outFeatures: o, inFeatures: i,
+                                       accumulate: accumulate)
+            let referenceB = (0..<o).map { j in (0..<rows).reduce(Double(old[j])) { $0 + Double(dout[$1 * o + j]) } }
+            XCTAssertLessThan(relativeError(db, referenceB), 1e-5, "dbias (always added) \(rows)×\(o)×\(i)",
+                              file: file, line: line)
+            var referenceX = [Double](repeating: 0, count: rows * i), referenceW = [Double](repeating: 0, count: o * i)
+            for r in 0..<rows { for q in 0..<i {
+                var s = accumulate ? Double(old[r * i + q]) : 0
+                for j in 0..<o { s += Double(dout[r * o + j]) * Double(w[j * i + q]) }
+                referenceX[r * i + q] = s
+            } }
+            for j in 0..<o { for q in 0..<i {
+                var s = accumulate ? Double(old[j * i + q]) : 0
+                for r in 0..<rows { s += Double(dout[r * o + j]) * Double(x[r * i + q]) }
+                referenceW[j * i + q] = s
+            } }
+            XCTAssertLessThan(relativeError(dx, referenceX), 1e-5, "dinput \(rows)×\(o)×\(i), accumulate \(accumulate)",
+                              file: file, line: line)
+            XCTAssertLessThan(relativeError(dw, referenceW), 1e-5, "dweight \(rows)×\(o)×\(i), accumulate \(accumulate)",
+                              file: file, line: line)
         }
     }
 
@@ -94,6 +120,25 @@ final class LinearKernelTests: XCTestCase {
         }
         XCTAssertEqual(dwWhole, dwPieces, "weight gradient")
         XCTAssertEqual(dbWhole, dbPieces, "bias gradient")
+    }
+
+    /// The bias gradient adds, for each run of 256 rows, that run's Float sum taken in row order (the bits it had
+    /// when the reduction chunk was 256 rows long; the chunks are 128 rows now).
+    func testBiasGradientAddsSumsOfRunsOf256Rows() throws {
+        try XCTSkipIf(!linearUsesAVX512, "no AVX-512 linear kernels on this CPU")
+        let rows = 600, o = 20, i = 9
+        let x = values(rows * i, seed: 14), dout = values(rows * o, seed: 15), old = values(o, seed: 16)
+        var dw = [Float](repeating: 0, count: o * i), db = old
+        mg_linear_backward_weight_avx512(&dw, &db, dout, x, rows, 0, o, o, i, 0)
+        var expected = old
+        for j in 0..<o {
+            for start in stride(from: 0, to: rows, by: 256) {
+                var sum: Float = 0
+                for r in start..<min(start + 256, rows) { sum += dout[r * o + j] }
+                expected[j] += sum
+            }
+        }
+        XCTAssertEqual(db, expected)
     }
 
     /// `linear` (the AVX-512 path here) against the plain sgemm path: output and all three gradients within 1e-5 of
