@@ -152,7 +152,8 @@ public struct ExperimentRunner {
             for rows in forecasts.windows { windowRows.append(rows) }
             // Fell back to the pre-trained weights (chosen on the windows): the fine-tuned model is the pre-trained one, so is its calibration.
             let finetunedCalibration = PredictiveCalibration.fineTuned(from: pretrainedCalibration, fellBack: result.fellBack == true, windows: windowRows,
-                                                                       category: name, categoryNames: idTable.categories, method: method)!
+                                                                       heldOutTail: forecasts.heldOutTail, category: name,
+                                                                       categoryNames: idTable.categories, method: method)!
             var extra = CheckpointMetadata(run: config.training.run, fineTunedCategory: name, fineTunedFrom: files.weightsURL.lastPathComponent).entries
             extra[CheckpointMetadata.Key.outOfSampleStart] = result.outOfSampleStart
             for (key, value) in loaded.checkpoint.metadata where CheckpointCuts.Key.isCut(key) { extra[key] = value }
@@ -178,9 +179,10 @@ public struct ExperimentRunner {
             let category = tuner.categoryStore(id, contextLength: t, horizon: h)
             if let rolling = rollingChoices[name]?.chosen, let validation = validationByCategory[name] {
                 // Causal: each test date's fit reads only targets realised by then — the validation period's, then the test
-                // period's own; the fine-tuned model (when kept) reads the windows' rows, as its static calibration does.
+                // period's own; the fine-tuned model (when kept) reads the rows its static calibration was fitted on.
                 let fellBack = result.fellBack == true
-                let earlier: DatedRows = fellBack ? validation : (windowRows, windowRows.targetDays(store: category))
+                let fitted = PredictiveCalibration.fittedRows(windows: windowRows, heldOutTail: forecasts.heldOutTail).rows
+                let earlier: DatedRows = fellBack ? validation : (fitted, fitted.targetDays(store: category))
                 variants["pretrained_static_calibrated"] = variants["pretrained_calibrated"]
                 variants["finetuned_static_calibrated"] = variants["finetuned_calibrated"]
                 variants["pretrained_calibrated"] = Self.calibrated(pre, rolling: rolling, earlier: validation, store: category, category: id, name: name,

@@ -164,14 +164,15 @@ public struct FineTuneRunner {
         extra[FeatureReference.metadataKey] = loaded.checkpoint.metadata[FeatureReference.metadataKey]
         if let end = result.fineTuneTrainEnd { extra[CheckpointCuts.Key.trainEnd(name)] = end }
         // Fell back: the starting weights, so the starting calibration — its metadata entry verbatim (the same bytes).
-        // Kept: a calibration of the same method refitted on the windows' rows (when the start had one).
+        // Kept: a calibration of the same method refitted on the kept weights' held-out tail, else the windows' rows (when the start had one).
         if result.fellBack == true {
             extra[PredictiveCalibration.metadataKey] = loaded.checkpoint.metadata[PredictiveCalibration.metadataKey]
         } else {
             var windows = ForecastRows(horizon: loaded.config.horizon)
             for rows in forecasts.windows { windows.append(rows) }
             let starting = try PredictiveCalibration.read(loaded.checkpoint.metadata, file: checkpointURL.path)
-            if let calibration = PredictiveCalibration.fineTuned(from: starting, fellBack: false, windows: windows, category: name,
+            if let calibration = PredictiveCalibration.fineTuned(from: starting, fellBack: false, windows: windows,
+                                                                 heldOutTail: forecasts.heldOutTail, category: name,
                                                                  categoryNames: idTable.categories) {
                 extra[PredictiveCalibration.metadataKey] = try calibration.jsonString()
             }

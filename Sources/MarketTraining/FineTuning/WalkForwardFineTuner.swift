@@ -12,6 +12,11 @@ public struct WalkForwardForecasts: Sendable {
     /// Out-of-sample rows of the pretrained and of the fine-tuned model (same targets).
     public var outOfSamplePretrained: ForecastRows
     public var outOfSampleFineTuned: ForecastRows
+    /// The final weights' rows on the last update's held-out tail (bars before the out-of-sample period that no update
+    /// trained on; no baselines attached): the only rows before the out-of-sample period scored by the weights that are
+    /// kept, hence what their calibration is fitted on (`PredictiveCalibration.fineTuned`). Nil without a fall-back gate,
+    /// without a tail, or when fine-tuning fell back (the starting weights keep their calibration).
+    public var heldOutTail: ForecastRows? = nil
 }
 
 /// Walk-forward fine-tuning of one category (issue 6):
@@ -232,15 +237,14 @@ public struct WalkForwardFineTuner {
                             loss.map { String(format: "%.4f", $0) } ?? "-"))
         }
         var fallBack: FallBackDecision?
+        var tailRows: ForecastRows?
         if let start, !windowRows.isEmpty || lastTail != nil {
             // 1. The fine-tuned path vs the starting model on exactly the windows' targets (each window scored before it was trained on).
             // 2. The final weights vs the starting model on the last update's held-out tail (bars before the out-of-sample
             //    period that update did not train on) — no later window scores that update.
             let tuned = TrainerSnapshot(trainer)
-            let tailTuned = lastTail.map { tail -> [Double] in
-                let rows = collector.modelRows(model, origins: tail.origins, limits: tail.limits)
-                return LawScores(target: rows.targets, laws: rows.model).negativeLogLikelihood
-            }
+            tailRows = lastTail.map { collector.modelRows(model, origins: $0.origins, limits: $0.limits) }
+            let tailTuned = tailRows.map { LawScores(target: $0.targets, laws: $0.model).negativeLogLikelihood }
             start.restore(trainer)
             var tunedSum = 0.0, startSum = 0.0, n = 0
             var windowLosses: (tuned: [Double], start: [Double], days: [Int]) = ([], [], [])
@@ -298,7 +302,9 @@ public struct WalkForwardFineTuner {
         result.fallBackSignificance = fallBack?.significance
         result.windowsDieboldMariano = fallBack?.windowsDM
         result.tailDieboldMariano = fallBack?.tailDM
-        return (result, WalkForwardForecasts(windows: windowRows, outOfSamplePretrained: pretrainedRows, outOfSampleFineTuned: fineTunedRows), trainer)
+        var forecasts = WalkForwardForecasts(windows: windowRows, outOfSamplePretrained: pretrainedRows, outOfSampleFineTuned: fineTunedRows)
+        if fallBack?.fellBack == false { forecasts.heldOutTail = tailRows }
+        return (result, forecasts, trainer)
     }
 
     static func format(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "-" }
