@@ -65,13 +65,54 @@ AI v16 exp16(v16 input) {
     return (v16)((vi16)result & ~underflow);
 }
 
-/// dst (hs, tp) = srcᵀ for src (t, hs) with row stride ld; columns t..<tp are zero.
-AI void transpose_block(float *dst, const float *src, long t, long hs, long ld, long tp) {
-    for (long j = 0; j < t; j++) {          // contiguous reads of src rows, writes within the small dst
-        const float *row = src + j * ld;
-        for (long e = 0; e < hs; e++) dst[e * tp + j] = row[e];
+/// v[c] (c < 16) becomes column c of the 16×16 matrix whose rows were v[0..<16]: four rounds that swap the
+/// off-diagonal h×h sub-blocks (h = 8, 4, 2, 1) of each pair of rows r, r + h. Moves values only (exact).
+#define SWAP_ROUND(h, ...)                                                                                   \
+    for (int r = 0; r < 16; r++) {                                                                           \
+        if (r & h) continue;                                                                                 \
+        const v16 a = v[r], b = v[r + h];                                                                    \
+        v[r] = __builtin_shufflevector(a, b, __VA_ARGS__);                                                   \
+        v[r + h] = __builtin_shufflevector(a, b, SWAP_HIGH_##h);                                             \
     }
-    for (long e = 0; e < hs; e++) for (long j = t; j < tp; j++) dst[e * tp + j] = 0;
+#define SWAP_HIGH_8 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31
+#define SWAP_HIGH_4 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31
+#define SWAP_HIGH_2 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31
+#define SWAP_HIGH_1 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31
+AI void transpose16(v16 v[16]) {
+    SWAP_ROUND(8, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23)
+    SWAP_ROUND(4, 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27)
+    SWAP_ROUND(2, 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29)
+    SWAP_ROUND(1, 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30)
+}
+
+/// dst (hs, tp) = srcᵀ for src (t, hs) with row stride ld; columns t..<tp are zero. 16×16 blocks transposed in
+/// registers (hs is a multiple of 16; rows past t load as zeros).
+AI void transpose_block(float *dst, const float *src, long t, long hs, long ld, long tp) {
+    for (long j0 = 0; j0 < tp; j0 += 16) {
+        for (long e0 = 0; e0 < hs; e0 += 16) {
+            v16 m[16];
+            for (int j = 0; j < 16; j++) m[j] = j0 + j < t ? load16(src + (j0 + j) * ld + e0) : splat(0.0f);
+            transpose16(m);
+            for (int e = 0; e < 16; e++) store16(dst + (e0 + e) * tp + j0, m[e]);
+        }
+    }
+}
+
+/// Chunk ch (16 floats from ch·16) of a row of `length` floats; lanes past the row's end read as 0 (the last,
+/// partial chunk goes through a copy, so nothing past the row is read).
+AI v16 load_row_chunk(const float *row, long ch, long length) {
+    if (ch * 16 + 16 <= length) return load16(row + ch * 16);
+    float tail[16] = {0};
+    memcpy(tail, row + ch * 16, (size_t)(length - ch * 16) * sizeof(float));
+    return load16(tail);
+}
+
+/// Stores chunk ch of the first `length` floats of a row; lanes from `length` on are dropped (not written).
+AI void store_row_chunk(float *row, long ch, long length, v16 x) {
+    if (ch * 16 + 16 <= length) { store16(row + ch * 16, x); return; }
+    float tail[16];
+    store16(tail, x);
+    memcpy(row + ch * 16, tail, (size_t)(length - ch * 16) * sizeof(float));
 }
 
 /// Rows r < R (a compile-time 1 or RB) of out (R, tp), chunks 0..<chunks:
@@ -131,8 +172,11 @@ AI void forward_rows(float *out, float *probs, const float *q, const float *v, c
             sum += e;
         }
         const float inv = 1.0f / lanes_sum(sum);
-        for (long ch = 0; ch < chunks; ch++) store16(row + ch * 16, load16(row + ch * 16) * inv);
-        memcpy(probs + (i0 + r) * t, row, (size_t)valid * sizeof(float));
+        for (long ch = 0; ch < chunks; ch++) {   // P into the scratch row (for P·v) and its causal part into probs
+            const v16 p = load16(row + ch * 16) * inv;
+            store16(row + ch * 16, p);
+            if (ch * 16 < valid) store_row_chunk(probs + (i0 + r) * t, ch, valid, p);
+        }
     }
     v16 acc[RB][4] = {{{0}}};                                                            // out = P·v
     for (long j = 0; j < n; j++) {
@@ -171,7 +215,7 @@ AI void columns_times_rows(v16 acc[RB][4], const float *w, long ldw, long j0, co
 }
 
 /// Query rows i0..<i0+R of the backward: dP = dout·vᵀ, dS (kept in ds for dk), dq = dS·k.
-AI void backward_rows(float *dq, float *ds, float *prow, const float *dout, const float *probs, const float *k,
+AI void backward_rows(float *dq, float *ds, const float *dout, const float *probs, const float *k,
                       const float *vT, long i0, const int R, long t, long tp, long hs, long ld, long ldo, float scale,
                       int accumulate) {
     const long hc = hs / 16, n = i0 + R, chunks = (n + 15) / 16;
@@ -179,15 +223,15 @@ AI void backward_rows(float *dq, float *ds, float *prow, const float *dout, cons
     for (int r = 0; r < R; r++) {           // dS = P ⊙ (dP − Σ_j P·dP) · scale, 0 beyond the diagonal
         const long i = i0 + r, valid = i + 1;
         float *row = ds + i * tp;
-        memcpy(prow, probs + i * t, (size_t)valid * sizeof(float));
+        const float *prow = probs + i * t;
         v16 dot = {0};
         for (long ch = 0; ch < chunks; ch++) {
-            const v16 p = keep_below(load16(prow + ch * 16), ch * 16, valid, 0.0f);
+            const v16 p = keep_below(load_row_chunk(prow, ch, t), ch * 16, valid, 0.0f);
             dot = fma16(p, keep_below(load16(row + ch * 16), ch * 16, valid, 0.0f), dot);
         }
         const float d = lanes_sum(dot);
         for (long ch = 0; ch < chunks; ch++) {
-            const v16 p = keep_below(load16(prow + ch * 16), ch * 16, valid, 0.0f);
+            const v16 p = keep_below(load_row_chunk(prow, ch, t), ch * 16, valid, 0.0f);
             store16(row + ch * 16, p * (load16(row + ch * 16) - d) * scale);
         }
     }
@@ -219,12 +263,12 @@ AI void backward_impl(float *dq, float *dk, float *dv, const float *dout, const 
                       const float *k, const float *v, long t, const long hs, long ld, long ldo, float scale,
                       int accumulate, float *work) {
     const long tp = (t + 15) & ~15L;
-    float *vT = work, *ds = work + hs * tp, *prow = ds + t * tp;
+    float *vT = work, *ds = work + hs * tp;
     transpose_block(vT, v, t, hs, ld, tp);
     long i0 = 0;
     for (; i0 + RB <= t; i0 += RB)
-        backward_rows(dq, ds, prow, dout, probs, k, vT, i0, RB, t, tp, hs, ld, ldo, scale, accumulate);
-    for (; i0 < t; i0++) backward_rows(dq, ds, prow, dout, probs, k, vT, i0, 1, t, tp, hs, ld, ldo, scale, accumulate);
+        backward_rows(dq, ds, dout, probs, k, vT, i0, RB, t, tp, hs, ld, ldo, scale, accumulate);
+    for (; i0 < t; i0++) backward_rows(dq, ds, dout, probs, k, vT, i0, 1, t, tp, hs, ld, ldo, scale, accumulate);
     long j0 = 0;
     for (; j0 + RB <= t; j0 += RB) backward_columns(dk, dv, ds, dout, probs, q, j0, RB, t, tp, hs, ld, ldo, accumulate);
     for (; j0 < t; j0++) backward_columns(dk, dv, ds, dout, probs, q, j0, 1, t, tp, hs, ld, ldo, accumulate);
@@ -258,7 +302,7 @@ int mg_attention_fused_available(long headSize) {
 
 long mg_attention_workspace_floats(long t, long headSize) {
     const long tp = (t + 15) & ~15L;
-    return headSize * tp + t * tp + (RB + 1) * tp;
+    return headSize * tp + (t > RB ? t : RB) * tp;   // kᵀ or vᵀ, then RB score rows (forward) or dS (backward)
 }
 
 void mg_attention_forward_variant(int avx512, float *out, float *probs, const float *q, const float *k, const float *v,

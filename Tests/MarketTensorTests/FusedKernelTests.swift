@@ -1,5 +1,6 @@
 // The fused C paths of the training step against their plain Swift paths: dropout from 16-bit draws and the
-// residual-dropout fusion (bit for bit), and the causal attention kernel (rounding; AVX-512 = AVX2 bit for bit).
+// residual-dropout fusion (bit for bit), and the causal attention kernel (rounding; AVX-512 = AVX2 bit for bit;
+// only the causal half of P written and read).
 import XCTest
 import CKernels
 @testable import MarketTensor
@@ -121,6 +122,49 @@ final class FusedKernelTests: XCTestCase {
                 results.append(out + lower + dqkv)
             }
             XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern), "head size \(hs)")
+        }
+    }
+
+    /// The kernel's P buffer (t, t): the forward writes exactly the causal half (rows sum to 1, entries above the
+    /// diagonal and 16 floats past the end keep their sentinel), and the backward reads only that half (NaN above
+    /// the diagonal gives the bits of zeros there); every length 1…40 (each tail of the 16-lane chunks and 4-row
+    /// blocks, and of the 16×16 transposes), head sizes 16, 32, 64, both builds.
+    func testFusedAttentionTouchesOnlyTheCausalHalfOfP() throws {
+        try XCTSkipIf(mg_attention_fused_available(16) == 0, "fused attention not available on this CPU")
+        var rng = RandomGenerator(seed: 73)
+        for wide in [Int32(1), 0] {
+            for hs in [16, 32, 64] {
+                for t in 1...40 {
+                    let c = hs, c3 = 3 * c, guardCount = 16
+                    let qkv = (0..<(t * c3)).map { _ in rng.nextNormal() * 2 }, dout = (0..<(t * c)).map { _ in rng.nextNormal() }
+                    var out = [Float](repeating: 0, count: t * c)
+                    var probs = [Float](repeating: -7, count: t * t + guardCount)
+                    var work = [Float](repeating: 0, count: mg_attention_workspace_floats(t, hs))
+                    mg_attention_forward_variant(wide, &out, &probs, qkv, Array(qkv[c...]), Array(qkv[(2 * c)...]), t, hs,
+                                                 c3, c, 0.25, &work)
+                    for i in 0..<t {
+                        let row = probs[(i * t)..<(i * t + t)]
+                        XCTAssertEqual(row.prefix(i + 1).reduce(0, +), 1, accuracy: 1e-5, "hs \(hs) t \(t) row \(i) sum")
+                        XCTAssertTrue(row.prefix(i + 1).allSatisfy { $0 >= 0 }, "hs \(hs) t \(t) row \(i) sign")
+                        XCTAssertTrue(row.dropFirst(i + 1).allSatisfy { $0 == -7 }, "hs \(hs) t \(t) row \(i) above the diagonal")
+                    }
+                    XCTAssertTrue(probs[(t * t)...].allSatisfy { $0 == -7 }, "hs \(hs) t \(t): written past P")
+                    var gradients: [[UInt32]] = []
+                    for above in [Float.nan, 0] {
+                        var p = probs
+                        for i in 0..<t { for j in (i + 1)..<max(t, i + 1) { p[i * t + j] = above } }
+                        var dqkv = [Float](repeating: 0, count: t * c3)
+                        dqkv.withUnsafeMutableBufferPointer { d in
+                            let d0 = d.baseAddress!
+                            mg_attention_backward_variant(wide, d0, d0 + c, d0 + 2 * c, dout, p, qkv, Array(qkv[c...]),
+                                                          Array(qkv[(2 * c)...]), t, hs, c3, c, 0.25, 0, &work)
+                        }
+                        gradients.append(dqkv.map(\.bitPattern))
+                    }
+                    XCTAssertEqual(gradients[0], gradients[1], "hs \(hs) t \(t): the backward read above the diagonal")
+                    XCTAssertFalse(gradients[1].contains { Float(bitPattern: $0).isNaN }, "hs \(hs) t \(t)")
+                }
+            }
         }
     }
 
