@@ -4,6 +4,8 @@ import MarketData
 import MarketModel
 import MarketPipeline
 import MarketSignals
+import MarketSupport
+import MarketTensor
 
 extension BenchSuite {
     /// `signals_rolling_cold_s`, `signals_rolling_warm_s`, `signals_rolling_static_s`, side by side: wall seconds of one

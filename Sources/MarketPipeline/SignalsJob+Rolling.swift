@@ -75,7 +75,7 @@ extension SignalsJob {
         rollingCache.removeAll(before: date - DayNumber(lookBack))
         let store = rollingCache.store
         for origin in tradingDates(from: date - DayNumber(lookBack), to: date - 1) {
-            if rollingCache.get(origin) == nil, let stored = store?.laws(day: origin) { rollingCache.set(origin, stored) }
+            if rollingCache.get(origin) == nil, let stored = try store?.laws(day: origin) { rollingCache.set(origin, stored) }
             if rollingCache.get(origin) == nil { _ = try rawForecasts(date: origin, assets: assets(asOf: origin)) }
             perOrigin.append((origin, rollingCache.get(origin)!))
         }
