@@ -29,10 +29,6 @@ struct UniverseCommand: ParsableCommand {
 
     @OptionGroup var layout: CSVLayoutOptions
 
-    /// The step between loading and reporting that fills gaps, back-fills shortfalls and missing
-    /// assets: the synthetic engine's `GapFiller` (every filled bar flagged synthetic).
-    /// A missing asset's label (the peer it was synthesised from) goes to stderr.
-
     func run() throws {
         let started = Date()
         var asOfDay: DayNumber?
@@ -40,16 +36,16 @@ struct UniverseCommand: ParsableCommand {
             guard let day = CivilDate.parseISO(asOf), asOf.count == 10 else { throw ValidationError("--as-of \(asOf): expected YYYY-MM-DD") }
             asOfDay = day
         }
-        let definition: Universe
+        let session: UniverseSession
         do {
-            definition = try Universe.load(URL(fileURLWithPath: universe))
-        } catch let error as DataError {
+            session = try UniverseSession.open(universe: URL(fileURLWithPath: universe), data: URL(fileURLWithPath: data),
+                                               readUpTo: asOfDay, csv: try layout.csvOptions())
+        } catch let error as PipelineError {
             throw DataCommandFailure(error.description)
         }
-        let dataURL = URL(fileURLWithPath: data)
-        do { try PipelineError.requireFolder(dataURL) } catch let error as PipelineError { throw DataCommandFailure(error.description) }
-        let options = UniverseLoadOptions(csv: try layout.csvOptions(), asOf: asOfDay)
-        let (loaded, fills) = CoverageReport.load(definition, dataDirectory: dataURL, options: options)
+        // Between loading and reporting, the synthetic engine's `GapFiller` fills gaps, back-fills shortfalls and
+        // missing assets (every filled bar flagged synthetic); a missing asset's label (its peer) goes to stderr.
+        let (loaded, fills) = session.filled()
         for report in fills where report.synthesizedBars > 0 {
             FileHandle.standardError.write(Data("universe: \(report.ticker): no data, \(report.synthesizedBars) bars synthesised from peer \(report.peer ?? "?")\n".utf8))
         }

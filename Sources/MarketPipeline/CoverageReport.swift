@@ -1,22 +1,9 @@
 // The coverage reports of a universe (`marketgpt universe`, `check-csv --json`, the quickstart's stage 2):
-// per asset status, rows, dates, dropped rows, gaps, fills and shortfall, as JSON or a text table.
+// per asset status, rows, dates, dropped rows, gaps, fills and shortfall, as JSON or a text table. The
+// universe itself is loaded and filled by `UniverseSession` (one loading path for every workflow).
 import Foundation
 import MarketData
-import MarketSynthetic
 import MarketSupport
-
-/// The coverage workflow: load (as of a day), optionally fill, and report.
-public enum CoverageReport {
-    /// Loads `definition` from `dataDirectory` with `options`, gap-fills it when `fill` (the synthetic engine;
-    /// every filled bar flagged), and returns the universe with the fill reports (empty without a fill).
-    public static func load(_ definition: Universe, dataDirectory: URL, options: UniverseLoadOptions,
-                            fill: Bool = true) -> (universe: LoadedUniverse, fills: [GapFillReport]) {
-        let loaded = UniverseLoader.load(definition, dataDirectory: dataDirectory, options: options)
-        guard fill else { return (loaded, []) }
-        let (filled, reports) = GapFiller.fill(loaded)
-        return (filled, reports)
-    }
-}
 
 /// JSON objects of the contract (`universe --json`, `check-csv --json`).
 public enum CoverageJSON {

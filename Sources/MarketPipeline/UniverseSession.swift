@@ -8,6 +8,7 @@ import MarketSynthetic
 import MarketSupport
 
 /// The universe of a workflow: its definition, its data folder, and every CSV read and validated once.
+/// Every workflow that reads a universe opens it here (`marketgpt universe`'s coverage report included).
 ///
 /// Views "as of D" (`loaded(asOf:)`, `filled(asOf:options:)`, `signalAssets(asOf:gapFill:seed:)`) cut the
 /// real series after D in memory and rebuild calendars and gap fills from that cut only, so each view is
@@ -21,20 +22,29 @@ public final class UniverseSession: @unchecked Sendable {
     /// The files as read (up to `files.asOf`).
     public let files: UniverseFiles
 
-    /// Reads every file of `definition` under `dataDirectory` up to `readUpTo` (nil: every row).
-    public init(definition: Universe, dataDirectory: URL, readUpTo asOf: DayNumber? = nil, concurrency: Int = 2) {
+    /// Reads every file of `definition` under `dataDirectory` with `options` (CSV layout, rows up to
+    /// `options.asOf` — nil: every row — and how many files at once).
+    public init(definition: Universe, dataDirectory: URL, options: UniverseLoadOptions) {
         self.definition = definition
         self.dataDirectory = dataDirectory
-        files = UniverseLoader.read(definition, dataDirectory: dataDirectory,
-                                    options: UniverseLoadOptions(asOf: asOf, concurrency: concurrency))
+        files = UniverseLoader.read(definition, dataDirectory: dataDirectory, options: options)
     }
 
-    /// Opens the universe file `universe` and the data folder `data` (paths as given on a command line).
+    /// Reads every file of `definition` under `dataDirectory` up to `readUpTo` (nil: every row), in the
+    /// default CSV layout.
+    public convenience init(definition: Universe, dataDirectory: URL, readUpTo asOf: DayNumber? = nil, concurrency: Int = 2) {
+        self.init(definition: definition, dataDirectory: dataDirectory,
+                  options: UniverseLoadOptions(asOf: asOf, concurrency: concurrency))
+    }
+
+    /// Opens the universe file `universe` and the data folder `data` (paths as given on a command line),
+    /// reading rows up to `readUpTo` (nil: every row) in the CSV layout `csv` (default: the standard layout).
     /// Throws `PipelineError` naming the file for an unreadable or invalid universe or a missing folder.
-    public static func open(universe: URL, data: URL, readUpTo asOf: DayNumber? = nil) throws -> UniverseSession {
+    public static func open(universe: URL, data: URL, readUpTo asOf: DayNumber? = nil,
+                            csv: CSVOptions = CSVOptions()) throws -> UniverseSession {
         let definition = try PipelineError.wrap { try Universe.load(universe) }
         try PipelineError.requireFolder(data)
-        return UniverseSession(definition: definition, dataDirectory: data, readUpTo: asOf)
+        return UniverseSession(definition: definition, dataDirectory: data, options: UniverseLoadOptions(csv: csv, asOf: asOf))
     }
 
     /// The universe placed on its calendars as of `asOf` (nil: as read): gaps, shortfalls, stale tails.

@@ -56,4 +56,26 @@ final class DataCommandTests: XCTestCase {
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("categories[0].colour: unknown key"), result.stderr)
     }
+
+    /// `universe` reads its files with the CSV layout options (`--date-order`), like `check-csv`: the messy
+    /// day-month-year file fails to load without the option and loads all its rows with it.
+    func testUniverseReadsFilesWithTheLayoutOptions() throws {
+        let messy = try shared("raw-messy/BP.L_yahoo_ddmmyyyy_nulls.csv")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-universe-layout-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("eu"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.copyItem(atPath: messy, toPath: directory.appendingPathComponent("eu/BP.L.csv").path)
+        let yaml = directory.appendingPathComponent("u.yaml")
+        try "categories:\n  - name: eu\n    batch_weight: 1\n    trading_days_per_year: 252\n    history_years: 1\n    assets:\n      - {ticker: \"BP.L\"}\n"
+            .write(to: yaml, atomically: true, encoding: .utf8)
+        let plain = try CLIRunner.run(["universe", "--universe", yaml.path, "--data", directory.path, "--json", "--strict"])
+        XCTAssertNotEqual(plain.status, 0)
+        XCTAssertTrue(plain.stderr.contains("BP.L.csv"), plain.stderr)
+        let result = try CLIRunner.run(["universe", "--universe", yaml.path, "--data", directory.path, "--json", "--strict", "--date-order", "dmy"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let asset = try XCTUnwrap((object["assets"] as? [[String: Any]])?.first)
+        XCTAssertEqual(asset["rows"] as? Int, 1262)
+        XCTAssertEqual((asset["dropped"] as? [String: Int])?["null"], 2)
+    }
 }

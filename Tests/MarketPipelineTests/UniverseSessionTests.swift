@@ -88,4 +88,40 @@ final class UniverseSessionTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("u.yaml line 1: categories: expected a list"), "\($0)")
         }
     }
+
+    /// A folder in a vendor's layout (a title line before the header, day-month-year dates) opened with those CSV
+    /// options reads exactly the rows the standard layout gives — the path `marketgpt universe --skip-lines …` takes.
+    func testOpenReadsAVendorLayoutWithItsCSVOptions() throws {
+        let (universe, folder, end) = try demo()
+        let universeFile = folder.appendingPathComponent("u.yaml")
+        try EmbeddedDemoUniverse.yaml.write(to: universeFile, atomically: true, encoding: .utf8)
+        let standard = try UniverseSession.open(universe: universeFile, data: folder, readUpTo: end - 10)
+        let vendor = try temporaryDirectory(self, prefix: "session-vendor")
+        var rewritten = 0
+        for file in FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)!.compactMap({ $0 as? URL })
+        where file.pathExtension == "csv" {
+            let rows = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            let dmy = rows.map { row -> String in
+                var fields = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                guard let day = fields.first.flatMap(CivilDate.parseISO) else { return String(row) }
+                let d = CivilDate.civil(day)
+                fields[0] = String(format: "%02d/%02d/%04d", d.day, d.month, d.year)
+                rewritten += 1
+                return fields.joined(separator: ",")
+            }
+            let relative = String(file.path.dropFirst(folder.path.count))
+            let target = URL(fileURLWithPath: vendor.path + relative)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try (["Vendor export — daily bars"] + dmy).joined(separator: "\n").write(to: target, atomically: true, encoding: .utf8)
+        }
+        XCTAssertGreaterThan(rewritten, 1000)
+        let read = try UniverseSession.open(universe: universeFile, data: vendor, readUpTo: end - 10,
+                                            csv: CSVOptions(dateOrder: .dmy, skipLines: 1))
+        assertSame(read.loaded(), standard.loaded(), "vendor layout")
+        assertSame(read.filled().universe, standard.filled().universe, "vendor layout, filled")
+        XCTAssertEqual(read.loaded().assets.compactMap(\.real).count, standard.loaded().assets.compactMap(\.real).count)
+        // Without the options the same folder does not read as the standard one (the test can fail).
+        let plain = try UniverseSession.open(universe: universeFile, data: vendor, readUpTo: end - 10)
+        XCTAssertNotEqual(plain.loaded().assets.compactMap(\.real).count, standard.loaded().assets.compactMap(\.real).count)
+    }
 }
