@@ -48,6 +48,7 @@ struct BenchCommand: ParsableCommand {
         .backtest,
         .signals,
         .signalsHistory,
+        .signalsRolling,
         .serve,
         .ops,
     ]

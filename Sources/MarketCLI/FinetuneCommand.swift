@@ -28,7 +28,7 @@ struct FinetuneCommand: ParsableCommand {
             fine-tuned path scored worse on the windows than the pre-trained model, or the final weights worse on those \
             held-out bars, the fine-tuned checkpoint gets the pre-trained weights and calibration byte for byte (report.json: fellBack). \
             --fall-back-significance α (config finetune.fall_back_significance, as the experiment's walk_forward.fall_back_significance) \
-            tightens the gate: the fine-tuned weights are kept only when they beat the pre-trained ones on the windows or on \
+            tightens the gate: the fine-tuned weights are kept only when they beat the pre-trained ones on both the windows and \
             the held-out bars with a Diebold–Mariano p < α (report.json: fallBackSignificance, windowsDieboldMariano, tailDieboldMariano).
 
             Under `mpirun -np N`, --category all spreads the categories over the ranks (category i on rank i mod N); rank 0 \
@@ -68,7 +68,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Bars per asset the last update holds out for the fall-back check (overrides finetune.guard_bars).")
     var guardBars: Int?
 
-    @Option(help: "With the fall-back: keep the fine-tuned weights only when they beat the pre-trained ones on the windows or the held-out tail with a Diebold–Mariano p below this, in (0, 1) (overrides finetune.fall_back_significance).")
+    @Option(help: "With the fall-back: keep the fine-tuned weights only when they beat the pre-trained ones on both the windows and the held-out tail with a Diebold–Mariano p below this, in (0, 1) (overrides finetune.fall_back_significance).")
     var fallBackSignificance: Double?
 
     @Option(help: "Seed of the fine-tuning batches and dropout (overrides training.seed).")

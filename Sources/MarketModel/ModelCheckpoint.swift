@@ -122,18 +122,22 @@ public struct ModelCheckpoint {
     }
 }
 
-/// A 64-bit FNV-1a-style hash over 64-bit words (fast, detects damage and edits; not cryptographic).
-struct ContentHasher {
-    private var state: UInt64 = 0xCBF2_9CE4_8422_2325
+/// A 64-bit FNV-1a-style hash over 64-bit words (fast, detects damage and edits; not cryptographic): checkpoint content
+/// hashes, and the keys of derived files (`RollingLawStore`).
+public struct ContentHasher {
+    /// The hash so far.
+    public private(set) var state: UInt64 = 0xCBF2_9CE4_8422_2325
     private static let prime: UInt64 = 0x0000_0100_0000_01B3
 
+    public init() {}
+
     @inline(__always)
-    mutating func add(word: UInt64) {
+    public mutating func add(word: UInt64) {
         state = (state ^ word) &* Self.prime
         state ^= state >> 29
     }
 
-    mutating func add(string: String) {
+    public mutating func add(string: String) {
         let bytes = Array(string.utf8)
         add(word: UInt64(bytes.count))
         var word: UInt64 = 0, shift: UInt64 = 0
@@ -145,7 +149,7 @@ struct ContentHasher {
         if shift > 0 { add(word: word) }
     }
 
-    mutating func add(name: String, shape: [Int], values: UnsafeBufferPointer<Float>) {
+    public mutating func add(name: String, shape: [Int], values: UnsafeBufferPointer<Float>) {
         add(string: name)
         add(word: UInt64(shape.count))
         for d in shape { add(word: UInt64(truncatingIfNeeded: d)) }
@@ -160,7 +164,7 @@ struct ContentHasher {
         if i < n { add(word: UInt64(base[i].bitPattern)) }
     }
 
-    mutating func add(metadata: [String: String]) {
+    public mutating func add(metadata: [String: String]) {
         add(word: UInt64(metadata.count))
         for key in metadata.keys.sorted() {
             add(string: key)
@@ -168,7 +172,8 @@ struct ContentHasher {
         }
     }
 
-    var hexDigest: String {
+    /// `state` as 16 hex digits.
+    public var hexDigest: String {
         let hex = String(state, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }

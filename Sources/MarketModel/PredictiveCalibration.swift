@@ -39,10 +39,45 @@ public struct PredictiveCalibration: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey { case method, fittedOn = "fitted_on", factors, targets, maps, methods, selection, rolling }
 
+    /// The smallest and largest factor the fit considers (a factor at a bound is reported as it is) — and accepts on read.
+    public static let bounds: ClosedRange<Double> = 0.25...4
+    /// The `method` names a stored calibration may carry.
+    public static let methodNames: Set<String> = [varianceScaleMethod, quantileMapMethod, "selected"]
+
     public init(fittedOn: String, factors: [String: [Double]], targets: [String: Int]) {
         self.fittedOn = fittedOn
         self.factors = factors
         self.targets = targets
+    }
+
+    /// Decodes a stored calibration (a checkpoint's `calibration` metadata, an `ensemble.json`'s `calibration`) and checks
+    /// it: `method` one of `methodNames`, every factor a number in `bounds`, every `methods` entry `variance_scale` or
+    /// `quantile_map`, every target count ≥ 0 (the quantile maps check themselves, `PITMap.init(from:)`; the rolling fields
+    /// `RollingCalibration.init(from:)`) — else a `DecodingError` at that key (`DecodingError.pathDescription`:
+    /// `…factors: crypto step 2 must be in 0.25...4.0, found 0.0`).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        method = try c.decode(String.self, forKey: .method)
+        fittedOn = try c.decode(String.self, forKey: .fittedOn)
+        factors = try c.decode([String: [Double]].self, forKey: .factors)
+        targets = try c.decode([String: Int].self, forKey: .targets)
+        maps = try c.decodeIfPresent([String: [PITMap?]].self, forKey: .maps)
+        methods = try c.decodeIfPresent([String: String].self, forKey: .methods)
+        selection = try c.decodeIfPresent([String: CalibrationComparison].self, forKey: .selection)
+        rolling = try c.decodeIfPresent([String: RollingCalibration].self, forKey: .rolling)
+        func refuse(_ key: CodingKeys, _ reason: String) -> DecodingError { DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: reason) }
+        guard Self.methodNames.contains(method) else { throw refuse(.method, "must be one of \(Self.methodNames.sorted()), found '\(method)'") }
+        for (category, values) in factors.sorted(by: { $0.key < $1.key }) {
+            for (step, value) in values.enumerated() where !Self.bounds.contains(value) {
+                throw refuse(.factors, "\(category) step \(step + 1) must be in \(Self.bounds.lowerBound)...\(Self.bounds.upperBound), found \(value)")
+            }
+        }
+        for (category, name) in (methods ?? [:]).sorted(by: { $0.key < $1.key }) where name != Self.varianceScaleMethod && name != Self.quantileMapMethod {
+            throw refuse(.methods, "\(category) must be '\(Self.varianceScaleMethod)' or '\(Self.quantileMapMethod)', found '\(name)'")
+        }
+        for (category, count) in targets.sorted(by: { $0.key < $1.key }) where count < 0 {
+            throw refuse(.targets, "\(category) must be ≥ 0, found \(count)")
+        }
     }
 
     /// Whether `category` is recalibrated by its quantile maps (else by its variance scale).

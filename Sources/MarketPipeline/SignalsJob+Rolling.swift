@@ -8,20 +8,49 @@ import MarketTensor
 import MarketTraining
 
 /// The raw laws of past origin dates that rolling recalibrations read, kept for the life of one `SignalsJob`, so a history
-/// run (and the backtest's signal history) forecasts each origin once. Thread-safe.
+/// run (and the backtest's signal history) forecasts each origin once — and, once a run writes signal files, persisted
+/// beside them (`store`, `RollingLawStore`), so the next night's run reads them instead of forecasting its look-back
+/// window again. Thread-safe.
 final class RollingSignalCache: @unchecked Sendable {
     private let lock = NSLock()
-    /// Origin day → ticker → (H) raw laws of an asset with a real bar on that day.
+    /// Origin day → ticker → (H) raw laws of an asset of a rolling category with a real bar on that day.
     private var laws: [DayNumber: [String: [PredictiveLaw]]] = [:]
+    private var persisted: RollingLawStore?
+    private var forecasts = 0
 
     func get(_ day: DayNumber) -> [String: [PredictiveLaw]]? { lock.lock(); defer { lock.unlock() }; return laws[day] }
     func set(_ day: DayNumber, _ value: [String: [PredictiveLaw]]) { lock.lock(); defer { lock.unlock() }; laws[day] = value }
+    /// The laws on disk (nil: memory only, e.g. the server's forecasts).
+    var store: RollingLawStore? {
+        get { lock.lock(); defer { lock.unlock() }; return persisted }
+        set { lock.lock(); defer { lock.unlock() }; persisted = newValue }
+    }
+    /// Raw forecasts this job made (each K × S passes of every asset): what its runs paid.
+    var forecastsMade: Int { lock.lock(); defer { lock.unlock() }; return forecasts }
+    func countForecast() { lock.lock(); defer { lock.unlock() }; forecasts += 1 }
     /// Drops the origins before `day` (a later date of an ascending history run never reads them; an earlier date
     /// recomputes them, with the same bytes): memory stays one look-back window of laws.
     func removeAll(before day: DayNumber) { lock.lock(); defer { lock.unlock() }; laws = laws.filter { $0.key >= day } }
 }
 
 extension SignalsJob {
+    /// The raw forecasts (K × S passes of every asset, one date each) this job has made so far: a nightly run of a rolling
+    /// category pays 1 when the laws of its look-back window were persisted by earlier nights (`RollingLawStore`).
+    public var rawForecastsMade: Int { rollingCache.forecastsMade }
+
+    /// The categories whose checkpoint stores a rolling recalibration.
+    var rollingCategories: Set<String> {
+        Set(definition.categories.map(\.name).filter { models.model(for: $0)?.calibration?.rolling?[$0] != nil })
+    }
+
+    /// Persists the raw laws of this job's rolling categories in `<out>/rolling_laws/` (`RollingLawStore`) and reads earlier
+    /// runs' laws from there; nothing when no category is rolling.
+    func persistRollingLaws(beside out: URL) {
+        let folder = out.appendingPathComponent(RollingLawStore.folderName)
+        guard !rollingCategories.isEmpty, rollingCache.store?.folder.standardizedFileURL != folder.standardizedFileURL else { return }
+        rollingCache.store = RollingLawStore(folder: folder, job: self)
+    }
+
     /// Category name → the calibration as of `date` of every category whose checkpoint's calibration stores a rolling
     /// recalibration (`PredictiveCalibration.rolling`): `RollingCalibration.calibration(asOf:…)` on the events of that
     /// category — the raw (uncalibrated) laws the nightly run of each trading date o before `date` computed, for the assets
@@ -31,7 +60,8 @@ extension SignalsJob {
     /// back the window plus 3·H + 7 days — and the realised one-day log returns of real bars of `current` (the assets as of
     /// `date`), dated ≤ `date` by construction. Nothing after `date` is read.
     /// Cost: one as-of view and one forecast of every asset (K × S passes) per trading date of the window, cached per job
-    /// (a history run pays each origin once).
+    /// (a history run pays each origin once) and, with a `store`, read from the laws earlier runs persisted (a nightly run
+    /// then pays one forecast: its own date's).
     func rollingCalibrations(date: DayNumber, current: [SignalAsset]) throws -> [String: PredictiveCalibration] {
         var rolling: [String: (calibration: RollingCalibration, model: SignalModel, trainEnd: DayNumber?)] = [:]
         for category in definition.categories.map(\.name) {
@@ -43,7 +73,9 @@ extension SignalsJob {
         let lookBack = rolling.values.map { $0.calibration.windowDays + 3 * $0.model.model.config.horizon + 7 }.max()!
         var perOrigin: [(day: DayNumber, laws: [String: [PredictiveLaw]])] = []
         rollingCache.removeAll(before: date - DayNumber(lookBack))
+        let store = rollingCache.store
         for origin in tradingDates(from: date - DayNumber(lookBack), to: date - 1) {
+            if rollingCache.get(origin) == nil, let stored = try store?.laws(day: origin) { rollingCache.set(origin, stored) }
             if rollingCache.get(origin) == nil { _ = try rawForecasts(date: origin, assets: assets(asOf: origin)) }
             perOrigin.append((origin, rollingCache.get(origin)!))
         }
@@ -70,18 +102,22 @@ extension SignalsJob {
 
     /// The raw (uncalibrated) forecasts of `date` for `assets` — the universe as of `date`, as the nightly run of that date
     /// scores it: the same assets, batch, seed, S MC-dropout passes and K members — and, the first time, the laws of the
-    /// assets with a real bar at `date` cached as that origin's rolling events (read only by later dates).
+    /// assets of rolling categories with a real bar at `date` cached (and written to the `store`) as that origin's rolling
+    /// events (read only by later dates). Throws `PipelineError` naming the file when the store cannot be written.
     func rawForecasts(date: DayNumber, assets: [SignalAsset]) throws -> [AssetForecast] {
         var raw = options   // the run's own samples, dropout and seed: the past laws are those of the predictive being recalibrated
         let identity = PredictiveCalibration(fittedOn: "none", factors: [:], targets: [:])
         raw.calibrationOverrides = Dictionary(uniqueKeysWithValues: definition.categories.map { ($0.name, identity) })
         let forecasts = try NightlySignals.forecasts(date: date, assets: assets, models: models, options: raw)
+        rollingCache.countForecast()
         if rollingCache.get(date) == nil {
+            let rolling = rollingCategories
             var laws: [String: [PredictiveLaw]] = [:]
-            for (asset, forecast) in zip(assets, forecasts) where forecast.state.lastRealBarDate == date {
+            for (asset, forecast) in zip(assets, forecasts) where rolling.contains(asset.category) && forecast.state.lastRealBarDate == date {
                 if let predictive = forecast.predictive?.laws { laws[asset.ticker] = predictive }
             }
             rollingCache.set(date, laws)
+            try rollingCache.store?.write(day: date, laws: laws)
         }
         return forecasts
     }

@@ -113,9 +113,12 @@ public struct SignalsJob {
     }
 
     /// The nightly run: scores `date` and writes `<out>/<date>.csv` + `.json` (and the target weights when
-    /// `weights` is set, sized against the latest earlier weight file); returns the rows and the CSV URL.
+    /// `weights` is set, sized against the latest earlier weight file); returns the rows and the CSV URL. With a rolling
+    /// category, the raw laws of its look-back window are read from (and its date's written to) `<out>/rolling_laws/`
+    /// (`RollingLawStore`: keyed by checkpoint, options, universe and data, never stale), so a night pays one forecast.
     public func runNightly(date: DayNumber, out: URL) throws -> (records: [SignalRecord], csv: URL) {
-        try PipelineError.wrap {
+        persistRollingLaws(beside: out)
+        return try PipelineError.wrap {
             let rows = try records(date: date)
             let csv = try Self.write(rows, date: date, out: out)
             var writer = weightsWriter()
@@ -137,6 +140,7 @@ public struct SignalsJob {
     /// Scores and writes each of `dates` (see `runHistory`).
     public func runDates(_ dates: [DayNumber], out: URL,
                          progress: (Int, Int, DayNumber) -> Void = { _, _, _ in }) throws -> [[SignalRecord]] {
+        persistRollingLaws(beside: out)
         var all: [[SignalRecord]] = []
         all.reserveCapacity(dates.count)
         var writer = weightsWriter()

@@ -103,6 +103,30 @@ final class TrainedEnsembleTests: XCTestCase {
                 XCTAssertFalse(message.contains("\n"), message)
             }
         }
+        // The static part of the calibration too: factors inside the fit's bounds, known method names, counts ≥ 0.
+        func editedStatic(_ key: String, _ value: Any) throws -> Data {
+            var json = try XCTUnwrap(try JSONSerialization.jsonObject(with: written) as? [String: Any])
+            var calibration = try XCTUnwrap(json["calibration"] as? [String: Any])
+            XCTAssertNotNil(calibration[key] ?? (key == "methods" ? "optional" : nil), "fixture: \(key)")
+            calibration[key] = value; json["calibration"] = calibration
+            return try JSONSerialization.data(withJSONObject: json)
+        }
+        let staticCases: [(String, Any, String)] = [
+            ("factors", ["c": [1.2, 0]], "calibration.factors: c step 2 must be in 0.25...4.0, found 0.0"),
+            ("factors", ["c": [-1.0, 1.1]], "calibration.factors: c step 1 must be in 0.25...4.0, found -1.0"),
+            ("factors", ["c": [1.2, 1e300]], "calibration.factors: c step 2 must be in 0.25...4.0, found 1e+300"),
+            ("method", "bogus", "calibration.method: must be one of [\"quantile_map\", \"selected\", \"variance_scale\"], found 'bogus'"),
+            ("methods", ["c": "median"], "calibration.methods: c must be 'variance_scale' or 'quantile_map', found 'median'"),
+            ("targets", ["c": -5], "calibration.targets: c must be ≥ 0, found -5"),
+        ]
+        for (key, value, expected) in staticCases {
+            try editedStatic(key, value).write(to: url)
+            XCTAssertThrowsError(try EnsembleManifest.read(url), "\(key) = \(value)") { error in
+                let message = "\(error)"
+                XCTAssertTrue(message.hasPrefix(url.path + ": ") && message.contains(expected), "\(key) = \(value): \(message)")
+                XCTAssertFalse(message.contains("\n"), message)
+            }
+        }
         // The file's own bytes still read (the edits above are what is refused).
         try written.write(to: url)
         XCTAssertNoThrow(try EnsembleManifest.read(url))

@@ -1,7 +1,8 @@
 // A checkpoint's stored rolling recalibration in a signal run: the calibration as of a date reads nothing after it (canary:
 // every bar after the date poisoned → that date's signal file byte-identical), it changes the category's forecasts, and a
 // history run (the backtest's signal history) gives each date the bytes of a nightly run of that date; calibrate-signals fits
-// a rolling category on the forecasts the nightly run of each date applies (canary as well).
+// a rolling category on the forecasts the nightly run of each date applies (canary as well); a nightly run reads the laws
+// earlier nights persisted (one forecast, the same bytes, nothing stale).
 import XCTest
 import MarketData
 import MarketModel
@@ -37,8 +38,8 @@ final class RollingSignalsTests: XCTestCase {
     }
 
     func job(_ universe: Universe, data: URL, rolling: Bool, members: Int = 1, samples: Int = 3, dropout: DropoutMode = .monteCarlo,
-             quantileMap: Bool = false, metadata: [String: String] = [:]) -> SignalsJob {
-        var options = SignalRunOptions(samples: samples, seed: 5)
+             quantileMap: Bool = false, metadata: [String: String] = [:], seed: UInt64 = 5) -> SignalsJob {
+        var options = SignalRunOptions(samples: samples, seed: seed)
         options.dropout = dropout
         return SignalsJob(session: UniverseSession(definition: universe, dataDirectory: data),
                           models: SignalModelSet(fallback: model(universe, rolling: rolling, members: members, quantileMap: quantileMap, metadata: metadata)), options: options, gapFill: true)
@@ -204,5 +205,184 @@ final class RollingSignalsTests: XCTestCase {
         XCTAssertEqual(cells(poisonedCrypto, dates: 0..<(k + 1)), cells(crypto, dates: 0..<(k + 1)))
         XCTAssertNotEqual(cells(poisonedCrypto, dates: (k + 1)..<crypto.dates.count), cells(crypto, dates: (k + 1)..<crypto.dates.count),
                           "the canary can fail: later dates read the poisoned bars")
+    }
+
+    /// A nightly run of a rolling category reads the raw laws earlier nights persisted beside the signal files
+    /// (`rolling_laws/`): it pays one forecast (its own date's) and writes the bytes of a run without them. Laws made from
+    /// data revised since (a bar inside the look-back window: the origins on or after it) or with another seed (every origin)
+    /// are never served — they are recomputed and the file is again the bytes of a fresh run — and the files are what is
+    /// read (a tampered file with a valid key changes the output: the test can fail).
+    func testANightlyRunReadsThePersistedLawsOfEarlierNightsAndWritesTheSameBytes() throws {
+        let folder = try temporaryDirectory(self, prefix: "rolling-store")
+        let universe = try Universe.parse(yaml: EmbeddedDemoUniverse.yaml, file: "demo")
+        let generator = DemoMarketGenerator(universe: universe, seed: 3)
+        let data = folder.appendingPathComponent("data"), out = folder.appendingPathComponent("signals")
+        _ = try generator.write(to: data)
+        let dates = job(universe, data: data, rolling: true).tradingDates(from: generator.endDate - 80, to: generator.endDate - 60)
+        let (night1, night2) = (dates[dates.count - 2], dates[dates.count - 1])
+        func csv(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
+        /// A run without any store: its rows and how many forecasts it made.
+        func fresh(_ data: URL, seed: UInt64 = 5) throws -> (text: String, forecasts: Int) {
+            let plain = job(universe, data: data, rolling: true, seed: seed)
+            let rows = try plain.records(date: night2)
+            return (SignalFile.csvText(rows), plain.rollingCache.forecastsMade)
+        }
+
+        // Night 1, cold: every origin of its look-back window forecast once and persisted, and its own date.
+        let cold = job(universe, data: data, rolling: true)
+        _ = try cold.runNightly(date: night1, out: out)
+        let store = out.appendingPathComponent(RollingLawStore.folderName)
+        let files = try FileManager.default.contentsOfDirectory(atPath: store.path).filter { $0.hasSuffix(".laws") }
+        XCTAssertGreaterThan(cold.rollingCache.forecastsMade, 20)
+        XCTAssertEqual(files.count, cold.rollingCache.forecastsMade)
+        let own = try XCTUnwrap(cold.rollingCache.get(night1))
+        XCTAssertFalse(own.isEmpty)
+        XCTAssertTrue(own.keys.allSatisfy { ticker in universe.assets.contains { $0.asset.ticker == ticker && universe.categories[$0.categoryID].name == "crypto" } },
+                      "only the rolling category's laws are kept")
+        XCTAssertEqual(try cold.rollingCache.store?.laws(day: night1), own, "a law read back is the law computed")
+
+        // Night 2, warm: one forecast, the bytes of a run without the store.
+        let clean = try fresh(data)
+        XCTAssertGreaterThan(clean.forecasts, 20)
+        let warm = job(universe, data: data, rolling: true)
+        XCTAssertEqual(try csv(try warm.runNightly(date: night2, out: out).csv), clean.text)
+        XCTAssertEqual(warm.rollingCache.forecastsMade, 1, "a nightly run pays one forecast")
+
+        // Data revised inside the window (every crypto close of night2 − 10 × 1.5): nothing stale is served.
+        let revised = folder.appendingPathComponent("revised")
+        try FileManager.default.copyItem(at: data, to: revised)
+        var edits = 0
+        for file in FileManager.default.enumerator(at: revised, includingPropertiesForKeys: nil)!.compactMap({ $0 as? URL })
+        where file.pathExtension == "csv" && file.deletingLastPathComponent().lastPathComponent == "crypto" {
+            let lines = try csv(file).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let header = lines[0].lowercased().split(separator: ",").map(String.init)
+            let close = try XCTUnwrap(header.firstIndex(of: "close")), high = try XCTUnwrap(header.firstIndex(of: "high"))
+            let text = lines.map { line -> String in
+                var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                guard fields.first.flatMap(CivilDate.parseISO) == night2 - 10, let value = Double(fields[close]) else { return line }
+                fields[close] = String(value * 1.5); fields[high] = String(max(Double(fields[high]) ?? 0, value * 1.5))
+                edits += 1
+                return fields.joined(separator: ",")
+            }
+            try text.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        }
+        XCTAssertGreaterThan(edits, 0)
+        let revisedClean = try fresh(revised)
+        XCTAssertNotEqual(revisedClean.text, clean.text, "the revision changes the run")
+        let afterRevision = job(universe, data: revised, rolling: true)
+        XCTAssertEqual(try csv(try afterRevision.runNightly(date: night2, out: out).csv), revisedClean.text)
+        XCTAssertEqual(afterRevision.rollingCache.forecastsMade, afterRevision.tradingDates(from: night2 - 10, to: night2 - 1).count + 1,
+                       "the origins on or after the revised bar are recomputed, the earlier ones (same bars) read")
+
+        // Another seed: recomputed too.
+        let seed6 = try fresh(revised, seed: 6)
+        let otherSeed = job(universe, data: revised, rolling: true, seed: 6)
+        XCTAssertEqual(try csv(try otherSeed.runNightly(date: night2, out: out).csv), seed6.text)
+        XCTAssertEqual(otherSeed.rollingCache.forecastsMade, seed6.forecasts)
+
+        // The files are what a warm run reads: one origin's scales × 10⁻⁴ in place (rewritten by the store: valid key and
+        // checksum) → another output. The origin lies 10 trading dates back, so its H targets are realised by night 2 (the
+        // random-weight model's scales are far too wide: its fitted factor sits at the lower clamp, which a shrink moves).
+        let tampered = job(universe, data: revised, rolling: true, seed: 6)
+        tampered.persistRollingLaws(beside: out)
+        let origin = dates[dates.count - 11]
+        let laws = try XCTUnwrap(try tampered.rollingCache.store?.laws(day: origin))
+        try tampered.rollingCache.store?.write(day: origin, laws: laws.mapValues { $0.map { $0.scaled(by: 1e-4) } })
+        XCTAssertNotEqual(try csv(try tampered.runNightly(date: night2, out: out).csv), seed6.text)
+        XCTAssertEqual(tampered.rollingCache.forecastsMade, 1)
+    }
+
+    /// The demo universe written to `folder/data`, its signal folder `folder/signals` and the last trading dates of a
+    /// mid-sample stretch (the night a test runs).
+    func demo(_ prefix: String) throws -> (universe: Universe, data: URL, out: URL, dates: [DayNumber]) {
+        let folder = try temporaryDirectory(self, prefix: prefix)
+        let universe = try Universe.parse(yaml: EmbeddedDemoUniverse.yaml, file: "demo")
+        let generator = DemoMarketGenerator(universe: universe, seed: 3)
+        let data = folder.appendingPathComponent("data")
+        _ = try generator.write(to: data)
+        let dates = job(universe, data: data, rolling: true).tradingDates(from: generator.endDate - 80, to: generator.endDate - 60)
+        return (universe, data, folder.appendingPathComponent("signals"), dates)
+    }
+
+    /// A persisted law file that is not what the store wrote is a one-line error naming the file and the reason — a flipped
+    /// byte (checksum), a truncated file, a file of another kind, a crafted file with a valid checksum claiming 2³¹ members
+    /// (refused before anything is allocated) — never served, never a crash. A file of an older format version is stale:
+    /// recomputed and replaced by the bytes a fresh run writes.
+    func testADamagedLawFileIsAOneLineErrorNamingItAndAnOlderFormatIsRecomputed() throws {
+        let (universe, data, out, dates) = try demo("rolling-damage")
+        let night = try XCTUnwrap(dates.last), origin = dates[dates.count - 2]
+        let fresh = SignalFile.csvText(try job(universe, data: data, rolling: true).records(date: night))
+        _ = try job(universe, data: data, rolling: true).runNightly(date: night, out: out)
+        let reader = job(universe, data: data, rolling: true)
+        reader.persistRollingLaws(beside: out)
+        let store = try XCTUnwrap(reader.rollingCache.store)
+        let file = store.url(day: origin)
+        let original = try Data(contentsOf: file)
+        XCTAssertNotNil(try store.laws(day: origin))
+
+        /// The error of a nightly run reading `bytes` as the origin's file.
+        func failure(_ bytes: Data) throws -> String {
+            try bytes.write(to: file)
+            do {
+                _ = try job(universe, data: data, rolling: true).runNightly(date: night, out: out)
+                XCTFail("a damaged file was served")
+                return ""
+            } catch let error as PipelineError {
+                XCTAssertTrue(error.description.hasPrefix(file.path + ": not a valid rolling-law file ("), error.description)
+                XCTAssertFalse(error.description.contains("\n"), error.description)
+                return error.description
+            }
+        }
+        var flipped = original
+        flipped[flipped.count / 2] ^= 0x10
+        XCTAssertTrue(try failure(flipped).contains("checksum mismatch"))
+        XCTAssertTrue(try failure(original.prefix(30)).contains("truncated"))
+        XCTAssertTrue(try failure(Data("date,open,high,low,close,volume\n".utf8)).contains("does not start with"))
+        // A crafted file with a valid checksum, this run's key and day, and one crypto asset claiming 2^31 members.
+        let ticker = try XCTUnwrap(universe.categories.first { $0.name == "crypto" }?.assets.first?.ticker)
+        var body = Data(RollingLawStore.format.utf8)
+        func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { body.append(contentsOf: $0) } }
+        put(store.key(day: origin)); put(Int64(origin)); put(UInt32(1))
+        put(UInt16(ticker.utf8.count)); body.append(contentsOf: Array(ticker.utf8)); put(UInt16(3))
+        put(Double.infinity.bitPattern); put(UInt32(1) << 31)
+        XCTAssertTrue(try failure(RollingLawStore.sealed(body)).contains("2147483648 members"))
+
+        // An older format version: stale, recomputed (one forecast for it, one for the night), replaced bit for bit.
+        var older = original
+        let version = RollingLawStore.format.utf8.count - 2
+        older[version] = older[version] == UInt8(ascii: "1") ? UInt8(ascii: "0") : UInt8(ascii: "1")
+        try older.write(to: file)
+        let rerun = job(universe, data: data, rolling: true)
+        XCTAssertEqual(try String(contentsOf: try rerun.runNightly(date: night, out: out).csv, encoding: .utf8), fresh)
+        XCTAssertEqual(rerun.rollingCache.forecastsMade, 2)
+        XCTAssertEqual(try Data(contentsOf: file), original)
+    }
+
+    /// Canary (no look-ahead through the store): a history run of nights 1 and 2 on data whose every bar after night 1 is
+    /// poisoned persists their look-back; a clean run of night 1 in the same folder is served every origin before night 1 (their key pins
+    /// only the bars up to each origin, and those are clean) and writes the bytes of a fresh clean run — so the persisted laws
+    /// saw nothing after their origin. The canary can fail: the poisoned laws after night 1 differ, and a clean run of the
+    /// later night recomputes exactly those origins.
+    func testLawsPersistedWithTheFuturePoisonedAreTheLawsOfTheBarsUpToTheirOrigin() throws {
+        let (universe, data, out, dates) = try demo("rolling-canary")
+        let night1 = dates[dates.count - 6], night2 = try XCTUnwrap(dates.last)
+        let (poisonedData, changed) = try poisoned(data, after: night1)
+        XCTAssertGreaterThan(changed, 100)
+        // The poisoned run: a history run of nights 1 and 2 (persisting both look-back windows) in a session holding the poison.
+        let poisonedRun = job(universe, data: poisonedData, rolling: true)
+        let poisonedNight2 = SignalFile.csvText(try XCTUnwrap(try poisonedRun.runDates([night1, night2], out: out).last))
+        XCTAssertGreaterThan(poisonedRun.rollingCache.forecastsMade, 20)
+
+        let clean1 = job(universe, data: data, rolling: true)
+        XCTAssertEqual(try String(contentsOf: try clean1.runNightly(date: night1, out: out).csv, encoding: .utf8),
+                       SignalFile.csvText(try job(universe, data: data, rolling: true).records(date: night1)))
+        XCTAssertEqual(clean1.rollingCache.forecastsMade, 1, "every origin before night 1 was served from the poisoned run's files")
+
+        let clean2 = job(universe, data: data, rolling: true)
+        let fresh2 = SignalFile.csvText(try job(universe, data: data, rolling: true).records(date: night2))
+        XCTAssertNotEqual(poisonedNight2, fresh2, "the poison reaches the later night")
+        XCTAssertEqual(try String(contentsOf: try clean2.runNightly(date: night2, out: out).csv, encoding: .utf8), fresh2)
+        XCTAssertEqual(clean2.rollingCache.forecastsMade, clean2.tradingDates(from: night1 + 1, to: night2 - 1).count + 1,
+                       "the poisoned origins after night 1 are recomputed, none before")
     }
 }

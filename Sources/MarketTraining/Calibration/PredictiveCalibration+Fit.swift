@@ -14,9 +14,6 @@ public enum CalibrationMethod: String, Codable, Sendable, CaseIterable {
 }
 
 extension PredictiveCalibration {
-    /// The smallest and largest factor considered (a factor at a bound is reported as it is).
-    public static let bounds: ClosedRange<Double> = 0.25...4
-
     /// Fits, per (category, step) of `rows` (categories named by `categoryNames[id]`), a scale factor c minimising
     /// the mean NLL (golden-section search on ln c over `bounds`) and a quantile map (the empirical CDF of the PIT
     /// values of the laws scaled by c, `PITMap.fitted`; applied after the scale). A (category, step) with fewer than `minimumTargets` scored targets keeps

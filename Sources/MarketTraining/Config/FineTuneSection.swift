@@ -15,7 +15,7 @@ public struct FineTuneSection: Codable, Equatable, Sendable, ValidatedConfig {
     /// `guard_bars` [42]: bars per asset the last update holds out for that check (`WalkForwardOptions.guardBars`).
     public var guardBars = 42
     /// `fall_back_significance` [none]: with `fall_back`, keep the fine-tuned weights only when they beat the pre-trained
-    /// ones on the windows or on the last update's held-out tail with a Diebold–Mariano p below α, 0 < α < 1 (as the
+    /// ones on both the windows and the last update's held-out tail with a Diebold–Mariano p below α, 0 < α < 1 (as the
     /// experiment's `walk_forward.fall_back_significance`; `WalkForwardOptions.fallBackSignificance`). Needs `fall_back: true`.
     public var fallBackSignificance: Double?
 

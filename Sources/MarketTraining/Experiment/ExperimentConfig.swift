@@ -21,8 +21,8 @@ public struct WalkForwardSection: Codable, Equatable, Sendable {
     /// Return the pre-trained weights when the fine-tuned path scored a worse NLL than the pre-trained model on the
     /// walk-forward windows (validation period; `WalkForwardOptions.fallBackUnlessWindowsImprove`). Default true.
     public var fallBackUnlessWindowsImprove = true
-    /// `fall_back_significance` (nil: off): keep the fine-tuned weights only when they beat the pre-trained ones on the windows
-    /// or the last update's held-out tail with a Diebold–Mariano p below it (`WalkForwardOptions.fallBackSignificance`).
+    /// `fall_back_significance` (nil: off): keep the fine-tuned weights only when they beat the pre-trained ones on both the
+    /// windows and the last update's held-out tail with a Diebold–Mariano p below it (`WalkForwardOptions.fallBackSignificance`).
     public var fallBackSignificance: Double?
 
     public init() {}

@@ -279,7 +279,7 @@ public struct WalkForwardFineTuner {
                             name, Self.format(decision.windowsTuned), Self.format(decision.windowsStart), n, Self.format(decision.windowsDM),
                             Self.format(decision.tailTuned), Self.format(decision.tailStart), Self.format(decision.tailDM),
                             decision.fellBack ? (decision.worse ? "fine-tuning did worse, the starting weights are kept"
-                                                 : "no significant improvement (α \(decision.significance!)), the starting weights are kept")
+                                                 : "not a significant improvement on both the windows and the tail (α \(decision.significance!)), the starting weights are kept")
                                               : "fine-tuned weights kept"))
         }
         let fineTunedRows = outOfSampleRows()
@@ -336,11 +336,15 @@ struct FallBackDecision {
     }
 
     /// Fall back when the fine-tuning scored worse on either piece of evidence (a tie keeps the fine-tuned weights), or,
-    /// with a significance level α, when neither piece shows a significant improvement (DM statistic < 0, p < α).
+    /// with a significance level α, unless *both* pieces exist and both show a significant improvement (DM statistic < 0,
+    /// two-sided p < α): the windows say the procedure gains out of sample over time, the tail that the final weights — what
+    /// ships — gain on bars no update trained on; one without the other is not enough (an intersection–union test: level α
+    /// with no correction, where "either" would keep a useless fine-tune up to 2α of the time). No scored window (every
+    /// window inside the pre-training range) or no tail therefore means: not shown, fall back.
     var fellBack: Bool {
         if worse { return true }
         guard let alpha = significance else { return false }
-        let significant = [windowsDM, tailDM].contains { dm in dm.map { $0.statistic < 0 && $0.pValue < alpha } ?? false }
-        return !significant
+        func significant(_ dm: DieboldMarianoResult?) -> Bool { dm.map { $0.statistic < 0 && $0.pValue < alpha } ?? false }
+        return !(significant(windowsDM) && significant(tailDM))
     }
 }

@@ -39,9 +39,10 @@ public struct WalkForwardOptions: Codable, Equatable, Sendable {
     /// never sees it. Default false.
     public var fallBackUnlessWindowsImprove = false
     /// With `fallBackUnlessWindowsImprove`: a significance level α for the fine-tuned weights to be kept at all — besides
-    /// not scoring worse on either piece of evidence, fine-tuning must beat the starting model on one of them with a
-    /// Diebold–Mariano test on daily mean NLL differentials (statistic < 0, two-sided p < α); else the starting weights are
-    /// returned. nil (default): any improvement, however small, keeps the fine-tuned weights.
+    /// not scoring worse on either piece of evidence, fine-tuning must beat the starting model on *both* of them (the scored
+    /// windows and the last update's held-out tail) with a Diebold–Mariano test on daily mean NLL differentials (statistic
+    /// < 0, two-sided p < α); else — also when a piece is missing, e.g. no window could be scored — the starting weights are
+    /// returned (`FallBackDecision.fellBack`). nil (default): any improvement, however small, keeps the fine-tuned weights.
     public var fallBackSignificance: Double?
 
     /// Whether α is a usable `fallBackSignificance` (0 < α < 1): the one check behind `walk_forward.fall_back_significance`

@@ -60,7 +60,7 @@ public struct CategoryWalkForwardResult: Codable, Sendable {
     /// update did not train on); nil when no update ran.
     public var tailNLLFineTuned: Double?, tailNLLStart: Double?
     /// Whether the starting weights were returned: the path did worse on the windows or the final weights on the tail (or,
-    /// with `WalkForwardOptions.fallBackSignificance`, neither showed a significant improvement).
+    /// with `WalkForwardOptions.fallBackSignificance`, not both showed a significant improvement).
     public var fellBack: Bool?
     /// The significance level α the gate required (`WalkForwardOptions.fallBackSignificance`; nil: none, or the gate off).
     public var fallBackSignificance: Double?
