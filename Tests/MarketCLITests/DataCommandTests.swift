@@ -46,9 +46,7 @@ final class DataCommandTests: XCTestCase {
     }
 
     func testUniverseErrorNamesKeyPath() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-universe-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try temporaryDirectory(self, prefix: "cli-universe")
         let yaml = directory.appendingPathComponent("u.yaml")
         try "categories:\n  - name: x\n    batch_weight: 1\n    trading_days_per_year: 252\n    history_years: 1\n    colour: red\n    assets: []\n"
             .write(to: yaml, atomically: true, encoding: .utf8)
@@ -61,9 +59,8 @@ final class DataCommandTests: XCTestCase {
     /// day-month-year file fails to load without the option and loads all its rows with it.
     func testUniverseReadsFilesWithTheLayoutOptions() throws {
         let messy = try shared("raw-messy/BP.L_yahoo_ddmmyyyy_nulls.csv")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-universe-layout-\(UUID().uuidString)")
+        let directory = try temporaryDirectory(self, prefix: "cli-universe-layout")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("eu"), withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.copyItem(atPath: messy, toPath: directory.appendingPathComponent("eu/BP.L.csv").path)
         let yaml = directory.appendingPathComponent("u.yaml")
         try "categories:\n  - name: eu\n    batch_weight: 1\n    trading_days_per_year: 252\n    history_years: 1\n    assets:\n      - {ticker: \"BP.L\"}\n"

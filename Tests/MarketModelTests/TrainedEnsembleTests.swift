@@ -3,6 +3,7 @@ import XCTest
 import MarketData
 import MarketModel
 import MarketTensor
+import MarketTestSupport
 
 final class TrainedEnsembleTests: XCTestCase {
     private func write(seed: UInt64, to url: URL, width: Int = 16, extra: [String: String] = [:]) throws -> String {
@@ -19,9 +20,7 @@ final class TrainedEnsembleTests: XCTestCase {
     }
 
     func testManifestLoadsEveryMemberAndRefusesUnfinishedReplacedOrDisagreeingSets() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try temporaryDirectory(self, prefix: "ensemble")
         let manifestURL = folder.appendingPathComponent(EnsembleManifest.fileName)
         var manifest = EnsembleManifest(run: "r", plannedMembers: 3, seed: 10)
         for k in 0..<2 {
@@ -64,9 +63,7 @@ final class TrainedEnsembleTests: XCTestCase {
     /// The rolling recalibration stored in `ensemble.json` is bounds-checked on read with the checkpoint metadata's bounds:
     /// an absurd or malformed field is a one-line error naming the file, the key path and the reason; a valid one round-trips.
     func testTheManifestsRollingFieldsAreBoundsCheckedOnRead() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ensemble-rolling-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try temporaryDirectory(self, prefix: "ensemble-rolling")
         let url = folder.appendingPathComponent(EnsembleManifest.fileName)
         var manifest = EnsembleManifest(run: "r", plannedMembers: 1, seed: 1)
         var calibration = PredictiveCalibration(fittedOn: "v", factors: ["c": [1.2, 1.1]], targets: ["c": 300])
@@ -95,13 +92,17 @@ final class TrainedEnsembleTests: XCTestCase {
             ("minimum_targets", 1e30, "calibration.rolling.c.minimum_targets: must be a whole number, found 1e+30"),
             ("window_days", nil, "missing key 'calibration.rolling.c.window_days'"),
         ]
-        for (key, value, expected) in cases {
-            try edited(key, value).write(to: url)
-            XCTAssertThrowsError(try EnsembleManifest.read(url), "\(key) = \(String(describing: value))") { error in
+        /// `bytes` written to the manifest are refused with one line naming the file and containing `expected`.
+        func assertRefused(_ bytes: Data, _ label: String, _ expected: String) throws {
+            try bytes.write(to: url)
+            XCTAssertThrowsError(try EnsembleManifest.read(url), label) { error in
                 let message = "\(error)"
-                XCTAssertTrue(message.hasPrefix(url.path + ": ") && message.contains(expected), "\(key) = \(String(describing: value)): \(message)")
+                XCTAssertTrue(message.hasPrefix(url.path + ": ") && message.contains(expected), "\(label): \(message)")
                 XCTAssertFalse(message.contains("\n"), message)
             }
+        }
+        for (key, value, expected) in cases {
+            try assertRefused(try edited(key, value), "\(key) = \(String(describing: value))", expected)
         }
         // The static part of the calibration too: factors inside the fit's bounds, known method names, counts ≥ 0.
         func editedStatic(_ key: String, _ value: Any) throws -> Data {
@@ -120,12 +121,7 @@ final class TrainedEnsembleTests: XCTestCase {
             ("targets", ["c": -5], "calibration.targets: c must be ≥ 0, found -5"),
         ]
         for (key, value, expected) in staticCases {
-            try editedStatic(key, value).write(to: url)
-            XCTAssertThrowsError(try EnsembleManifest.read(url), "\(key) = \(value)") { error in
-                let message = "\(error)"
-                XCTAssertTrue(message.hasPrefix(url.path + ": ") && message.contains(expected), "\(key) = \(value): \(message)")
-                XCTAssertFalse(message.contains("\n"), message)
-            }
+            try assertRefused(try editedStatic(key, value), "\(key) = \(value)", expected)
         }
         // The file's own bytes still read (the edits above are what is refused).
         try written.write(to: url)
