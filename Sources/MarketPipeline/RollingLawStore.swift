@@ -133,6 +133,24 @@ final class RollingLawStore: @unchecked Sendable {
         }
     }
 
+    /// Deletes the files of origins before `day` — only files named `<ISO date>.laws`, anything else in the folder is left
+    /// alone — and returns how many; a folder not written yet holds none. A file deleted meanwhile by another run is no
+    /// error; one that cannot be deleted throws `PipelineError` naming it.
+    @discardableResult
+    func prune(before day: DayNumber) throws -> Int {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return 0 }
+        var removed = 0
+        for name in names.sorted() where name.hasSuffix(".laws") {
+            guard let origin = CivilDate.parseISO(String(name.dropLast(".laws".count))), origin < day else { continue }
+            let file = folder.appendingPathComponent(name)
+            do { try FileManager.default.removeItem(at: file); removed += 1 } catch {
+                guard FileManager.default.fileExists(atPath: file.path) else { continue }
+                throw PipelineError("\(file.path): cannot delete an expired rolling-law file (\(error.localizedDescription))")
+            }
+        }
+        return removed
+    }
+
     /// Why a file is not one this store wrote.
     struct Damage: Error { let reason: String }
 

@@ -43,6 +43,16 @@ extension SignalsJob {
         Set(definition.categories.map(\.name).filter { models.model(for: $0)?.calibration?.rolling?[$0] != nil })
     }
 
+    /// How far back (calendar days) the rolling recalibration of a date reads origins: the longest rolling window plus
+    /// 3·H + 7 days (nil when no category is rolling). Origins older than a date minus this are never read by that date or
+    /// a later one.
+    var rollingLookBackDays: Int? {
+        definition.categories.compactMap { category -> Int? in
+            guard let model = models.model(for: category.name), let choice = model.calibration?.rolling?[category.name] else { return nil }
+            return choice.windowDays + 3 * model.model.config.horizon + 7
+        }.max()
+    }
+
     /// Persists the raw laws of this job's rolling categories in `<out>/rolling_laws/` (`RollingLawStore`) and reads earlier
     /// runs' laws from there; nothing when no category is rolling.
     func persistRollingLaws(beside out: URL) {
@@ -69,8 +79,7 @@ extension SignalsJob {
             let cuts = CheckpointCuts(metadata: model.metadata, categories: model.idTable.categories)
             rolling[category] = (choice, model, cuts.trainEnd[category])
         }
-        guard !rolling.isEmpty else { return [:] }
-        let lookBack = rolling.values.map { $0.calibration.windowDays + 3 * $0.model.model.config.horizon + 7 }.max()!
+        guard !rolling.isEmpty, let lookBack = rollingLookBackDays else { return [:] }
         var perOrigin: [(day: DayNumber, laws: [String: [PredictiveLaw]])] = []
         rollingCache.removeAll(before: date - DayNumber(lookBack))
         let store = rollingCache.store

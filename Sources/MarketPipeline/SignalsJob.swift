@@ -115,7 +115,9 @@ public struct SignalsJob {
     /// The nightly run: scores `date` and writes `<out>/<date>.csv` + `.json` (and the target weights when
     /// `weights` is set, sized against the latest earlier weight file); returns the rows and the CSV URL. With a rolling
     /// category, the raw laws of its look-back window are read from (and its date's written to) `<out>/rolling_laws/`
-    /// (`RollingLawStore`: keyed by checkpoint, options, universe and data, never stale), so a night pays one forecast.
+    /// (`RollingLawStore`: keyed by checkpoint, options, universe and data, never stale), so a night pays one forecast; after
+    /// the night's files are written, the law files of origins no later night can read (before `date` minus
+    /// `rollingLookBackDays`) are deleted, so the folder holds one look-back window. (A history run keeps every origin's.)
     public func runNightly(date: DayNumber, out: URL) throws -> (records: [SignalRecord], csv: URL) {
         persistRollingLaws(beside: out)
         return try PipelineError.wrap {
@@ -123,6 +125,7 @@ public struct SignalsJob {
             let csv = try Self.write(rows, date: date, out: out)
             var writer = weightsWriter()
             try writeWeights(rows, date: date, with: &writer)
+            if let lookBack = rollingLookBackDays { try rollingCache.store?.prune(before: date - DayNumber(lookBack)) }
             return (rows, csv)
         }
     }

@@ -292,6 +292,39 @@ final class RollingSignalsTests: XCTestCase {
         XCTAssertEqual(tampered.rollingCache.forecastsMade, 1)
     }
 
+    /// A nightly run leaves one look-back window of law files: after night 1 (cold) and a night ≈ 3 weeks later, exactly the
+    /// origins that night and later ones can read are left (every file before its date minus `rollingLookBackDays` deleted,
+    /// anything in the folder that is not an origin's law file kept), and its signals are the bytes of a run without a store.
+    func testANightlyRunDeletesTheLawFilesNoLaterNightCanRead() throws {
+        let (universe, data, out, dates) = try demo("rolling-prune")
+        let night1 = dates[0]
+        let probe = job(universe, data: data, rolling: true)
+        let lookBack = try XCTUnwrap(probe.rollingLookBackDays)
+        XCTAssertEqual(lookBack, 30 + 3 * 3 + 7)
+        XCTAssertNil(job(universe, data: data, rolling: false).rollingLookBackDays)
+        let night2 = try XCTUnwrap(probe.tradingDates(from: night1 + 21, to: night1 + 28).first)
+        let store = out.appendingPathComponent(RollingLawStore.folderName)
+        func origins() throws -> [DayNumber] {
+            try FileManager.default.contentsOfDirectory(atPath: store.path).filter { $0.hasSuffix(".laws") }
+                .compactMap { CivilDate.parseISO(String($0.dropLast(".laws".count))) }.sorted()
+        }
+
+        _ = try job(universe, data: data, rolling: true).runNightly(date: night1, out: out)
+        let afterNight1 = try origins()
+        XCTAssertEqual(afterNight1, probe.tradingDates(from: night1 - DayNumber(lookBack), to: night1))
+        for stranger in ["notes.txt", "backup.laws"] { try Data("keep".utf8).write(to: store.appendingPathComponent(stranger)) }
+
+        let fresh = SignalFile.csvText(try job(universe, data: data, rolling: true).records(date: night2))
+        let warm = job(universe, data: data, rolling: true)
+        XCTAssertEqual(try String(contentsOf: try warm.runNightly(date: night2, out: out).csv, encoding: .utf8), fresh)
+        let cut = night2 - DayNumber(lookBack)
+        XCTAssertEqual(try origins(), probe.tradingDates(from: cut, to: night2), "one look-back window and the night's own date")
+        XCTAssertTrue(afterNight1.contains { $0 < cut }, "night 2 had files to delete")
+        for stranger in ["notes.txt", "backup.laws"] { XCTAssertTrue(FileManager.default.fileExists(atPath: store.appendingPathComponent(stranger).path), stranger) }
+        XCTAssertEqual(warm.rollingCache.forecastsMade, probe.tradingDates(from: night1 + 1, to: night2).count,
+                       "the origins night 1 persisted inside night 2's window are read, not recomputed")
+    }
+
     /// The demo universe written to `folder/data`, its signal folder `folder/signals` and the last trading dates of a
     /// mid-sample stretch (the night a test runs).
     func demo(_ prefix: String) throws -> (universe: Universe, data: URL, out: URL, dates: [DayNumber]) {

@@ -87,6 +87,35 @@ final class RollingCalibrationTests: XCTestCase {
         XCTAssertEqual(calm.targets, stable.filtered { stable.days[$0] >= 300 }.scoredTargetCount)
     }
 
+    /// The choice records each candidate's validation coverage: the figures `ForecastEvaluation` gives for the same
+    /// calibrated later half, and the static calibration fitted before a volatility shift under-covers where the rolling one does not.
+    func testTheChoiceRecordsTheValidationCoverageEvaluationGivesForTheSameRows() throws {
+        let (rows, days) = Self.shiftedRows(n: 600, shift: 400, sd: 3)
+        let choice = try XCTUnwrap(RollingCalibration.choose(validation: rows, targetDays: days, category: 0, categoryNames: ["cat0"], method: .varianceScale))
+        let c50 = try XCTUnwrap(choice.coverage50), c90 = try XCTUnwrap(choice.coverage90)
+        XCTAssertEqual(Set(c50.keys), Set(RollingCalibration.candidates.map(\.name) + [RollingChoice.staticKey]))
+        XCTAssertEqual(Set(c90.keys), Set(c50.keys))
+        let median = rows.days.sorted()[rows.count / 2]
+        let earlier = rows.filtered { rows.days[$0] < median }, later = rows.filtered { rows.days[$0] >= median }
+        let fixed = PredictiveCalibration.fit(earlier, categoryNames: ["cat0"], fittedOn: "earlier half of the validation period",
+                                              minimumTargets: 100, method: .varianceScale)
+        let events = RollingCalibration.Events([(rows, days)], category: 0, horizon: 1)
+        for candidate in RollingCalibration.candidates {
+            let card = try XCTUnwrap(ForecastEvaluation(candidate.applied(to: later, category: 0, categoryName: "cat0", events: events, fallback: fixed)).scores["model"])
+            XCTAssertEqual(c50[candidate.name]!, card.coverage50, accuracy: 1e-12, candidate.name)
+            XCTAssertEqual(c90[candidate.name]!, card.coverage90, accuracy: 1e-12, candidate.name)
+            XCTAssertEqual(choice.candidates[candidate.name]!, card.nll, accuracy: 1e-9, candidate.name)
+        }
+        let staticCard = try XCTUnwrap(ForecastEvaluation(fixed.applied(to: later, categoryNames: ["cat0"])).scores["model"])
+        XCTAssertEqual(c90[RollingChoice.staticKey]!, staticCard.coverage90, accuracy: 1e-12)
+        XCTAssertLessThan(c90[RollingChoice.staticKey]!, 0.8, "the static scale fitted before the shift under-covers")
+        XCTAssertGreaterThan(c90[try XCTUnwrap(choice.chosen).name]!, c90[RollingChoice.staticKey]!)
+        // The report's JSON carries them (snake_case keys) and reads them back.
+        let decoded = try JSONDecoder().decode(RollingChoice.self, from: JSONEncoder().encode(choice))
+        XCTAssertEqual(decoded, choice)
+        XCTAssertTrue(String(decoding: try JSONEncoder().encode(choice), as: UTF8.self).contains("\"coverage_90\""))
+    }
+
     func testTheStandardisedMinimiserMatchesTheLawMinimiser() {
         var random = SeededRandom(seed: 9)
         let laws = (0..<500).map { _ in PredictiveLaw.studentT(mean: random.gaussian() * 0.01, variance: 0.0004 * (1 + random.uniform()), degreesOfFreedom: 5) }

@@ -5,7 +5,7 @@ import MarketModel
 import MarketSupport
 
 /// How the static calibration and each rolling candidate did on the later half of a category's validation period
-/// (mean NLL in nats over the same targets), and what was chosen.
+/// (mean NLL in nats and the central 50 %/90 % interval coverage over the same targets), and what was chosen.
 public struct RollingChoice: Codable, Equatable, Sendable {
     /// The chosen rolling calibration (nil: the static calibration did at least as well).
     public var chosen: RollingCalibration?
@@ -15,8 +15,20 @@ public struct RollingChoice: Codable, Equatable, Sendable {
     public var candidates: [String: Double]
     /// Targets scored (the later half).
     public var targets: Int
+    /// `"static"` and each `RollingCalibration.name` → its coverage of the central 50 % and 90 % intervals on the later half
+    /// (fractions of `targets`; recorded for the report, not used by the choice). Nil in reports written before it existed.
+    public var coverage50: [String: Double]?, coverage90: [String: Double]?
 
-    enum CodingKeys: String, CodingKey { case chosen, staticNLL = "static_nll", candidates, targets }
+    public init(chosen: RollingCalibration?, staticNLL: Double, candidates: [String: Double], targets: Int,
+                coverage50: [String: Double]? = nil, coverage90: [String: Double]? = nil) {
+        self.chosen = chosen; self.staticNLL = staticNLL; self.candidates = candidates; self.targets = targets
+        self.coverage50 = coverage50; self.coverage90 = coverage90
+    }
+
+    /// The key of the static calibration in `coverage50` / `coverage90`.
+    public static let staticKey = "static"
+
+    enum CodingKeys: String, CodingKey { case chosen, staticNLL = "static_nll", candidates, targets, coverage50 = "coverage_50", coverage90 = "coverage_90" }
 }
 
 extension RollingCalibration {
@@ -40,21 +52,29 @@ extension RollingCalibration {
         let fixed = PredictiveCalibration.fit(earlier, categoryNames: categoryNames, fittedOn: "earlier half of the validation period",
                                               minimumTargets: minimumTargets / 2, method: method)
         let events = Events([(rows, targetDays)], category: category, horizon: h)
-        func meanNLL(_ scored: ForecastRows) -> Double {
-            var sum = 0.0, n = 0
+        /// Mean NLL (∞ when no target has a finite one) and the interval hits of the targets with a finite NLL.
+        func heldOut(_ scored: ForecastRows) -> (nll: Double, coverage50: Double, coverage90: Double) {
+            var tally = PredictiveCalibration.HeldOutTally()
             for k in scored.targets.indices where scored.targets[k].isFinite && scored.model.isValid(k) {
-                let value = scored.model[k].negativeLogLikelihood(scored.targets[k])
-                if value.isFinite { sum += value; n += 1 }
+                let law = scored.model[k], y = scored.targets[k]
+                let value = law.negativeLogLikelihood(y)
+                if value.isFinite { tally.add(nll: value, pit: law.cdf(y)) }
             }
-            return n > 0 ? sum / Double(n) : .infinity
+            guard tally.count > 0 else { return (.infinity, 0, 0) }
+            let scores = tally.scores
+            return (scores.nll, scores.coverage50, scores.coverage90)
         }
-        let staticNLL = meanNLL(fixed.applied(to: later, categoryNames: categoryNames))
+        let fixedScores = heldOut(fixed.applied(to: later, categoryNames: categoryNames))
         var scores: [String: Double] = [:], best: (RollingCalibration, Double)?
+        var coverage50 = [RollingChoice.staticKey: fixedScores.coverage50], coverage90 = [RollingChoice.staticKey: fixedScores.coverage90]
         for candidate in candidates {
-            let nll = meanNLL(candidate.applied(to: later, category: category, categoryName: categoryNames[category], events: events, fallback: fixed))
-            scores[candidate.name] = nll
-            if (always || nll < staticNLL) && nll < (best?.1 ?? .infinity) { best = (candidate, nll) }
+            let scored = heldOut(candidate.applied(to: later, category: category, categoryName: categoryNames[category], events: events, fallback: fixed))
+            scores[candidate.name] = scored.nll
+            coverage50[candidate.name] = scored.coverage50
+            coverage90[candidate.name] = scored.coverage90
+            if (always || scored.nll < fixedScores.nll) && scored.nll < (best?.1 ?? .infinity) { best = (candidate, scored.nll) }
         }
-        return RollingChoice(chosen: best?.0, staticNLL: staticNLL, candidates: scores, targets: later.scoredTargetCount)
+        return RollingChoice(chosen: best?.0, staticNLL: fixedScores.nll, candidates: scores, targets: later.scoredTargetCount,
+                             coverage50: coverage50, coverage90: coverage90)
     }
 }

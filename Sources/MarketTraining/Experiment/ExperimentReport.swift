@@ -151,6 +151,13 @@ public struct ExperimentReport: Codable, Sendable {
                 if let c = facts.calibrationSelection {
                     lines.append("Calibration chosen on validation: \(facts.calibrationMethodPretrained ?? "–") (held-out validation NLL / cov50 / cov90: variance scale \(f(c.varianceScale.nll)) / \(f(c.varianceScale.coverage50, "%.3f")) / \(f(c.varianceScale.coverage90, "%.3f")), quantile map \(f(c.quantileMap.nll)) / \(f(c.quantileMap.coverage50, "%.3f")) / \(f(c.quantileMap.coverage90, "%.3f")); \(c.varianceScale.targets) targets); fine-tuned: \(facts.calibrationMethodFinetuned ?? "–").")
                 }
+                if let r = facts.rollingCalibration {
+                    let shown = [RollingChoice.staticKey] + (r.chosen.map { [$0.name] } ?? [])
+                    lines.append("Rolling recalibration chosen on validation (later half, \(r.targets) targets): \(r.chosen?.name ?? RollingChoice.staticKey) (NLL / cov50 / cov90: "
+                                 + shown.map { key in
+                                     "\(key) \(f(key == RollingChoice.staticKey ? r.staticNLL : r.candidates[key])) / \(f(r.coverage50?[key], "%.3f")) / \(f(r.coverage90?[key], "%.3f"))"
+                                 }.joined(separator: ", ") + ").")
+                }
                 if let fellBack = facts.fineTuneFellBack {
                     lines.append("Walk-forward windows NLL: fine-tuned path \(f(facts.windowsNLLFineTuned)), pre-trained \(f(facts.windowsNLLPretrained)); "
                                  + "last update's held-out tail: fine-tuned \(f(facts.tailNLLFineTuned)), pre-trained \(f(facts.tailNLLPretrained)) "

@@ -22,9 +22,10 @@ extension ExperimentRunner {
                                                          always: config.rollingCalibration == .always) else { continue }
             choices[name] = choice
             let best = choice.candidates.min { ($0.value, $0.key) < ($1.value, $1.key) }
-            progress(String(format: "experiment: %@%@ rolling recalibration on validation (later half, %d targets): static %.4f, best rolling %@ → %@",
+            let chosenKey = choice.chosen?.name ?? RollingChoice.staticKey
+            progress(String(format: "experiment: %@%@ rolling recalibration on validation (later half, %d targets): static %.4f, best rolling %@ → %@ (cov50 %.3f, cov90 %.3f)",
                             name, label, choice.targets, choice.staticNLL, best.map { String(format: "%@ %.4f", $0.key, $0.value) } ?? "-",
-                            choice.chosen?.name ?? "static"))
+                            chosenKey, choice.coverage50?[chosenKey] ?? .nan, choice.coverage90?[chosenKey] ?? .nan))
         }
         return choices
     }
