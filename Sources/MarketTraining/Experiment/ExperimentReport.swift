@@ -119,7 +119,9 @@ public struct ExperimentReport: Codable, Sendable {
                      "one with the lower NLL on validation rows held out from its fit (two halves by date) — pre-trained on the",
                      "validation period, fine-tuned on the walk-forward windows' out-of-sample rows. `pretrained_variance_scale` and",
                      "`pretrained_quantile_map` show both methods on the test period for comparison only (never used for the choice).",
-                     "Fine-tuning falls back to the pre-trained weights when its path scored a worse NLL on the walk-forward windows."]
+                     "Fine-tuning returns the pre-trained weights and calibration bit for bit unless the config's guard keeps it",
+                     "(`fall_back_unless_windows_improve`; with `fall_back_significance` α, only a gain with DM p < α on both the walk-forward",
+                     "windows and the last update's held-out tail is kept) — each category's line below says what happened."]
         if let m = mixture {
             lines += ["Uncertainty methods: `pretrained_mc` = the pre-trained model's MC-dropout mixture (S = \(m.samples) passes); `ensemble` =",
                       "\(m.members) pre-trained members (seeds seed…seed+\(m.members - 1)) × \(m.samples) passes as one mixture; both calibrated on the",
@@ -142,7 +144,8 @@ public struct ExperimentReport: Codable, Sendable {
             }
             if let dm = group.dmFinetunedVersusPretrained {
                 lines.append("")
-                lines.append("Fine-tuned vs pre-trained (calibrated): DM \(f(dm.statistic, "%+.2f")), p \(f(dm.pValue, "%.3f")).")
+                lines.append(dm.statistic.isNaN && dm.meanDifference == 0 && dm.count >= 2 ? "Fine-tuned vs pre-trained (calibrated): the same losses on every target (no test)."
+                                                : "Fine-tuned vs pre-trained (calibrated): DM \(f(dm.statistic, "%+.2f")), p \(f(dm.pValue, "%.3f")).")
             }
             for (key, u) in (group.uncertainty ?? [:]).sorted(by: { $0.key < $1.key }) where !key.hasSuffix("_calibrated") {
                 lines.append("Variance parts of `\(key)` (RMS sd ×100): aleatoric \(f(100 * u.aleatoric.squareRoot())), within-model MC \(f(100 * u.withinModel.squareRoot())), between-model \(f(100 * u.betweenModels.squareRoot())).")
