@@ -216,10 +216,10 @@ final class ExperimentCommandTests: XCTestCase {
         let scores = try XCTUnwrap(group["scores"] as? [String: [String: Any]])
         for key in ["pretrained_mc", "pretrained_mc_calibrated", "ensemble", "ensemble_calibrated"] { XCTAssertNotNil(scores[key], key) }
         XCTAssertEqual(Set(scores.values.compactMap { $0["count"] as? Int }).count, 1, "every forecaster on the same targets")
-        // The rolling recalibration was weighed against the static one on validation (six candidates), and reported.
+        // The rolling recalibration was weighed against the static one on validation (every candidate), and reported.
         let facts = try XCTUnwrap(group["facts"] as? [String: Any])
         let rolling = try XCTUnwrap(facts["rolling_calibration"] as? [String: Any] ?? facts["rollingCalibration"] as? [String: Any], "\(facts.keys.sorted())")
-        XCTAssertEqual((rolling["candidates"] as? [String: Any])?.count, 6)
+        XCTAssertEqual((rolling["candidates"] as? [String: Any])?.count, 9, "3 windows × scale, scale + map, tails + scale")
         XCTAssertEqual(scores["finetuned_static_calibrated"] != nil, rolling["chosen"] != nil, "the static variant is kept beside a chosen rolling one")
         // `always`: a rolling candidate is chosen (on validation), stored in both checkpoints' calibration and applied by evaluate.
         let chosen = try XCTUnwrap(rolling["chosen"] as? [String: Any], "always chooses a rolling candidate")

@@ -15,6 +15,9 @@ public struct ForecastEvaluation: Codable, Sendable {
     /// DM test of NLL(model) − NLL(baseline) per baseline name: negative statistic = the model is better.
     /// The loss series is the daily mean differential over assets and steps (HAC lags ≥ H − 1).
     public var dieboldMariano: [String: DieboldMarianoResult]
+    /// Per forecaster: HAC tests of its 50 % and 90 % central-interval coverage against nominal (`CoverageTest`).
+    /// Nil in evaluations written before it existed.
+    public var coverageTests: [String: CoverageTest]?
 
     /// Scores `rows` (call `ForecastCollector.attach` first so every forecaster has the same targets).
     public init(_ rows: ForecastRows) {
@@ -25,6 +28,7 @@ public struct ForecastEvaluation: Codable, Sendable {
         let targetDays = rowDays.flatMap { day in [Int](repeating: day, count: h) }   // (S·H) origin day per target
         var scores: [String: ForecastScoreCard] = [:], perHorizon: [String: [ForecastScoreCard]] = [:]
         var losses: [String: [Double]] = [:]
+        var coverage: [String: CoverageTest] = [:]
         // Rank IC groups one horizon step of one origin day: id = day·H + step.
         let icGroups = rowDays.flatMap { day in (0..<h).map { day &* h &+ $0 } }
         for name in rows.forecasterNames {
@@ -33,6 +37,7 @@ public struct ForecastEvaluation: Codable, Sendable {
             scores[name] = ForecastScoreCard(target: rows.targets, laws: laws, scores: perTarget, dateIDs: icGroups)
             perHorizon[name] = ForecastScoreCard.perHorizon(target: rows.targets, laws: laws, horizon: h, dateIDs: rowDays, scores: perTarget)
             losses[name] = perTarget.negativeLogLikelihood
+            coverage[name] = CoverageTest(pit: perTarget.pit, dateIDs: targetDays, lags: h - 1)
         }
         var tests: [String: DieboldMarianoResult] = [:]
         if let model = losses["model"] {
@@ -45,5 +50,30 @@ public struct ForecastEvaluation: Codable, Sendable {
         self.scores = scores
         self.perHorizon = perHorizon
         dieboldMariano = tests
+        coverageTests = coverage
     }
+}
+
+/// Whether a forecaster's central-interval coverage differs from nominal beyond sampling noise: for each level ℓ the
+/// series dₜ = (share of day t's targets inside the central ℓ interval) − ℓ over target days in order, tested for zero mean
+/// with the Diebold–Mariano machinery (Newey–West variance, lags ≥ H − 1): it covers the serial dependence of overlapping
+/// steps and the cross-sectional dependence of one day's assets, which a binomial interval would ignore. `meanDifference`
+/// is the day-weighted coverage minus ℓ (the pooled coverage weighs targets, so the two differ slightly on unequal days).
+public struct CoverageTest: Codable, Equatable, Sendable {
+    public var coverage50: DieboldMarianoResult, coverage90: DieboldMarianoResult
+
+    /// Tests the PIT values `pit` (NaN: no valid law or target) of targets grouped by `dateIDs` (one per PIT value).
+    public init(pit: [Double], dateIDs: [Int], lags: Int) {
+        precondition(pit.count == dateIDs.count, "CoverageTest: one date per PIT value")
+        func test(_ level: Double) -> DieboldMarianoResult {
+            let hits = pit.map { u -> Double in u.isNaN ? .nan : (abs(u - 0.5) <= level / 2 ? 1 : 0) }
+            let differential = DieboldMariano.dailyMeanDifferential(lossA: hits, lossB: [Double](repeating: level, count: hits.count), dateIDs: dateIDs)
+            let defaultLags = Int((4 * pow(Double(differential.count) / 100, 2.0 / 9)).rounded(.down))
+            return DieboldMariano.test(differential: differential, lags: max(lags, defaultLags))
+        }
+        coverage50 = test(0.5)
+        coverage90 = test(0.9)
+    }
+
+    enum CodingKeys: String, CodingKey { case coverage50 = "coverage_50", coverage90 = "coverage_90" }
 }

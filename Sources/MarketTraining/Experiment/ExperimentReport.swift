@@ -31,6 +31,9 @@ public struct ExperimentGroup: Codable, Sendable {
     public var uncertainty: [String: VarianceParts]?
     /// The recalibration chosen and the fine-tuning fall-back (nil for the pooled group).
     public var facts: ExperimentGroupFacts?
+    /// Per model variant: HAC tests of its coverage against nominal (is a miss beyond sampling noise?). Nil in reports
+    /// written before it existed.
+    public var coverageTests: [String: CoverageTest]?
 }
 
 /// What was chosen for one category on its validation period: the recalibration method (and how both methods did on
@@ -49,6 +52,9 @@ public struct ExperimentGroupFacts: Codable, Sendable {
     public var tailNLLFineTuned: Double?, tailNLLPretrained: Double?
     /// The rolling recalibration chosen on validation (nil: off or too few validation targets).
     public var rollingCalibration: RollingChoice?
+    /// (H) the median Student-t ν of the test period's `pretrained_calibrated` laws per step when the chosen rolling
+    /// recalibration refits the tails (`RollingCalibration.refitsTails`; the head's own ν where no refit was possible); nil otherwise.
+    public var rollingDegreesOfFreedom: [Double]?
     /// The rolling recalibration of each mixture (`pretrained_mc`, `ensemble`), chosen on that mixture's own validation rows.
     public var mixtureRollingCalibration: [String: RollingChoice]?
     /// Diebold–Mariano tests of the fall-back gate's evidence (fine-tuned vs pre-trained NLL; negative: fine-tuned better):
@@ -108,6 +114,21 @@ public struct ExperimentReport: Codable, Sendable {
                               "finetuned", "finetuned_calibrated", "pretrained_static_calibrated", "finetuned_static_calibrated", "rw", "ewma", "garch", "garch_t"]
 
     /// The readable report: protocol, the table per category, targets met or not, and the SVG charts.
+    /// The categories outside ±2 pp with the HAC test of each missed level (`CoverageTest`: is the miss beyond sampling
+    /// noise?), as a suffix of the targets line; empty when none missed.
+    func coverageMisses(_ f: (Double?, String) -> String) -> String {
+        let missed = categories.filter { !targets.coverageWithin2pp.contains($0.name) }
+        guard !missed.isEmpty else { return "" }
+        return "; outside: " + missed.map { group in
+            guard let card = group.scores["finetuned_calibrated"] else { return group.name }
+            let test = group.coverageTests?["finetuned_calibrated"]
+            let levels = [("cov50", card.coverage50, 0.5, test?.coverage50), ("cov90", card.coverage90, 0.9, test?.coverage90)]
+                .filter { abs($0.1 - $0.2) > 0.02 }
+                .map { label, value, _, t in "\(label) \(f(value, "%.3f")) (HAC p \(f(t?.pValue, "%.3f")))" }
+            return "\(group.name) " + levels.joined(separator: ", ")
+        }.joined(separator: "; ")
+    }
+
     public func markdown() -> String {
         func f(_ x: Double?, _ format: String = "%.4f") -> String { x.map { $0.isFinite ? String(format: format, $0) : "–" } ?? "–" }
         var lines = ["# Experiment `\(run)`", "",
@@ -130,7 +151,8 @@ public struct ExperimentReport: Codable, Sendable {
         }
         lines += ["",
                      "## Targets", "",
-                     "- coverage (50 % and 90 %) within ±2 pp: \(targets.coverageWithin2pp.count)/\(targets.categories) (\(targets.coverageWithin2pp.joined(separator: ", ")))",
+                     "- coverage (50 % and 90 %) within ±2 pp: \(targets.coverageWithin2pp.count)/\(targets.categories) (\(targets.coverageWithin2pp.joined(separator: ", ")))"
+                        + coverageMisses(f),
                      "- NLL better than GARCH-t with DM p < 0.05: \(targets.beatsGarchT.count)/\(targets.categories) (\(targets.beatsGarchT.joined(separator: ", "))) — target ≥ 4/6",
                      "- fine-tuned no worse than pre-trained: \(targets.finetunedNoWorse.count)/\(targets.categories) (\(targets.finetunedNoWorse.joined(separator: ", ")))", ""]
         for group in categories + (pooled.map { [$0] } ?? []) {
@@ -141,6 +163,13 @@ public struct ExperimentReport: Codable, Sendable {
                 guard let card = group.scores[name] else { continue }
                 let dm = group.dmVersusGarchT[name].map { "\(f($0.statistic, "%+.2f")) (\(f($0.pValue, "%.3f")))" } ?? ""
                 lines.append("| \(name) | \(f(card.nll)) | \(f(card.crps * 100)) | \(f(card.coverage50, "%.3f")) | \(f(card.coverage90, "%.3f")) | \(dm) |")
+            }
+            if let test = group.coverageTests?["finetuned_calibrated"] {
+                lines.append("")
+                lines.append("Coverage of finetuned_calibrated vs nominal (day-weighted, HAC test over days): "
+                             + [("cov50", test.coverage50, 0.5), ("cov90", test.coverage90, 0.9)].map { label, t, level in
+                                 "\(label) \(f(level + t.meanDifference, "%.3f")) (z \(f(t.statistic, "%+.2f")), p \(f(t.pValue, "%.3f")))"
+                             }.joined(separator: ", ") + ".")
             }
             if let dm = group.dmFinetunedVersusPretrained {
                 lines.append("")
@@ -160,6 +189,9 @@ public struct ExperimentReport: Codable, Sendable {
                                  + shown.map { key in
                                      "\(key) \(f(key == RollingChoice.staticKey ? r.staticNLL : r.candidates[key])) / \(f(r.coverage50?[key], "%.3f")) / \(f(r.coverage90?[key], "%.3f"))"
                                  }.joined(separator: ", ") + ").")
+                }
+                if let nus = facts.rollingDegreesOfFreedom {
+                    lines.append("Refitted tails on the test period (median Student-t ν per step): " + nus.map { f($0, "%.2f") }.joined(separator: ", ") + ".")
                 }
                 if let fellBack = facts.fineTuneFellBack {
                     lines.append("Walk-forward windows NLL: fine-tuned path \(f(facts.windowsNLLFineTuned)), pre-trained \(f(facts.windowsNLLPretrained)); "

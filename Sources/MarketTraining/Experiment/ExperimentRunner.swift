@@ -222,6 +222,9 @@ public struct ExperimentRunner {
                                                tailNLLFineTuned: result.tailNLLFineTuned, tailNLLPretrained: result.tailNLLStart,
                                                rollingCalibration: rollingChoices[name])
             facts[name]?.mixtureRollingCalibration = Self.mixtureFacts(mixtureRolling, category: name)
+            if rollingChoices[name]?.chosen?.refitsTails == true, let rows = variants["pretrained_calibrated"] {
+                facts[name]?.rollingDegreesOfFreedom = Self.medianDegreesOfFreedom(rows)
+            }
             facts[name]?.windowsDieboldMariano = result.windowsDieboldMariano
             facts[name]?.tailDieboldMariano = result.tailDieboldMariano
             group.facts = facts[name]
@@ -417,6 +420,7 @@ public struct ExperimentRunner {
         var c50: [String: [Double]] = [:], c90: [String: [Double]] = [:]
         var losses: [String: [Double]] = [:]
         var uncertainty: [String: VarianceParts] = [:]
+        var coverageTests: [String: CoverageTest] = [:]
         var targets = 0
         var dayIDs: [Int] = []
         for key in variants.keys.sorted() {
@@ -425,6 +429,7 @@ public struct ExperimentRunner {
             scores[key] = evaluation.scores["model"]
             c50[key] = evaluation.perHorizon["model"]?.map(\.coverage50); c90[key] = evaluation.perHorizon["model"]?.map(\.coverage90)
             dm[key] = evaluation.dieboldMariano["garch_t"]
+            coverageTests[key] = evaluation.coverageTests?["model"]
             if rows.model.members > 1 { uncertainty[key] = rows.model.varianceParts(targets: rows.targets) }
             losses[key] = LawScores(target: rows.targets, laws: rows.model).negativeLogLikelihood
             if key == "pretrained" {
@@ -444,7 +449,7 @@ public struct ExperimentRunner {
                                windowsScored: windows.0, windowsSkipped: windows.1, updatesKept: windows.2, updatesRejected: windows.3,
                                scores: scores, coverage50PerHorizon: c50, coverage90PerHorizon: c90, dmVersusGarchT: dm,
                                dmFinetunedVersusPretrained: versus, calibrationPretrained: calibration.0, calibrationFinetuned: calibration.1,
-                               uncertainty: uncertainty.isEmpty ? nil : uncertainty)
+                               uncertainty: uncertainty.isEmpty ? nil : uncertainty, coverageTests: coverageTests.isEmpty ? nil : coverageTests)
     }
 
     /// coverage_<K>.svg (calibrated fine-tuned model and baselines), pit_<K>.svg / pit_raw_<K>.svg (after / before
