@@ -103,12 +103,6 @@ public struct PredictiveLaw: Equatable, Sendable {
         PredictiveLaw(family: family, locations: locations, scales: scales.map { $0 * factor }, pitMap: pitMap)
     }
 
-    /// The law with every member's family replaced by a Student-t with `nu` degrees of freedom (LawFamily(degreesOfFreedom:):
-    /// +∞ → Gaussian), locations and scales unchanged: a tail recalibration (`PredictiveCalibration.degreesOfFreedom`).
-    public func reshaped(degreesOfFreedom nu: Double) -> PredictiveLaw {
-        PredictiveLaw(family: LawFamily(degreesOfFreedom: nu), locations: locations, scales: scales, pitMap: pitMap)
-    }
-
     /// The law recalibrated by the quantile map `map` (replacing any map it had).
     public func mapped(by map: PITMap?) -> PredictiveLaw {
         PredictiveLaw(family: family, locations: locations, scales: scales, pitMap: map)

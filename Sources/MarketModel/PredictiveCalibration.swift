@@ -36,13 +36,8 @@ public struct PredictiveCalibration: Codable, Equatable, Sendable {
     /// backtest's signal history from targets realised by each date only; where a trailing window holds too few
     /// targets, the static factors and maps above apply.
     public var rolling: [String: RollingCalibration]?
-    /// Category name → (H) the Student-t ν each step's members are given before the scale (nil: the law's own family):
-    /// a rolling recalibration's refitted tails as of a date (`RollingCalibration.refitsTails`); nil or missing: none.
-    public var degreesOfFreedom: [String: [Double?]]?
 
-    enum CodingKeys: String, CodingKey {
-        case method, fittedOn = "fitted_on", factors, targets, maps, methods, selection, rolling, degreesOfFreedom = "degrees_of_freedom"
-    }
+    enum CodingKeys: String, CodingKey { case method, fittedOn = "fitted_on", factors, targets, maps, methods, selection, rolling }
 
     /// The smallest and largest factor the fit considers (a factor at a bound is reported as it is) — and accepts on read.
     public static let bounds: ClosedRange<Double> = 0.25...4
@@ -70,19 +65,11 @@ public struct PredictiveCalibration: Codable, Equatable, Sendable {
         methods = try c.decodeIfPresent([String: String].self, forKey: .methods)
         selection = try c.decodeIfPresent([String: CalibrationComparison].self, forKey: .selection)
         rolling = try c.decodeIfPresent([String: RollingCalibration].self, forKey: .rolling)
-        degreesOfFreedom = try c.decodeIfPresent([String: [Double?]].self, forKey: .degreesOfFreedom)
         func refuse(_ key: CodingKeys, _ reason: String) -> DecodingError { DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: reason) }
         guard Self.methodNames.contains(method) else { throw refuse(.method, "must be one of \(Self.methodNames.sorted()), found '\(method)'") }
         for (category, values) in factors.sorted(by: { $0.key < $1.key }) {
             for (step, value) in values.enumerated() where !Self.bounds.contains(value) {
                 throw refuse(.factors, "\(category) step \(step + 1) must be in \(Self.bounds.lowerBound)...\(Self.bounds.upperBound), found \(value)")
-            }
-        }
-        for (category, values) in (degreesOfFreedom ?? [:]).sorted(by: { $0.key < $1.key }) {
-            for (step, value) in values.enumerated() {
-                if let value, !RollingCalibration.tailBounds.contains(value) {
-                    throw refuse(.degreesOfFreedom, "\(category) step \(step + 1) must be in \(RollingCalibration.tailBounds.lowerBound)...\(RollingCalibration.tailBounds.upperBound), found \(value)")
-                }
             }
         }
         for (category, name) in (methods ?? [:]).sorted(by: { $0.key < $1.key }) where name != Self.varianceScaleMethod && name != Self.quantileMapMethod {
@@ -108,17 +95,10 @@ public struct PredictiveCalibration: Codable, Equatable, Sendable {
         return values[step]
     }
 
-    /// The Student-t ν given to `category`'s members at step `step` before the scale (nil: the law's own family).
-    public func degreesOfFreedom(category: String, step: Int) -> Double? {
-        guard let values = degreesOfFreedom?[category], step < values.count else { return nil }
-        return values[step]
-    }
-
-    /// `law` (of `category`, step `step`) recalibrated: its tails refitted (when `degreesOfFreedom` names a ν), its scales
-    /// multiplied by the factor, then (quantile map) the PIT of the scaled law mapped.
+    /// `law` (of `category`, step `step`) recalibrated: its scales multiplied by the factor, then (quantile map) the
+    /// PIT of the scaled law mapped.
     public func apply(_ law: PredictiveLaw, category: String, step: Int) -> PredictiveLaw {
-        let shaped = degreesOfFreedom(category: category, step: step).map { law.reshaped(degreesOfFreedom: $0) } ?? law
-        let scaled = shaped.scaled(by: factor(category: category, step: step))
+        let scaled = law.scaled(by: factor(category: category, step: step))
         return usesQuantileMap(category: category) ? scaled.mapped(by: map(category: category, step: step)) : scaled
     }
 

@@ -185,17 +185,12 @@ public enum NightlySignals {
 extension AssetPredictive {
     /// This forecast of category `category` recalibrated by `calibration` (nil: unchanged) — what a signal run applies to the
     /// model's raw predictive: a variance scale c_h scales each member (aleatoric variance × c²; the spread of the means stays),
-    /// and `PredictiveCalibration.apply` recalibrates each step's law (refitted tails, scale, then a quantile map of its PIT;
-    /// the moments above unchanged by a map, see `PredictiveLaw.pitMap`). Refitted tails change the aleatoric variance by
-    /// the ratio of the new to the old standard member's variance.
+    /// and `PredictiveCalibration.apply` recalibrates each step's law (scale, then a quantile map of its PIT; the moments above
+    /// unchanged by a map, see `PredictiveLaw.pitMap`).
     public func calibrated(by calibration: PredictiveCalibration?, category: String) -> AssetPredictive {
         guard let calibration else { return self }
         let h = horizon, factors = (0..<h).map { calibration.factor(category: category, step: $0) }
-        let tails: [Double] = (0..<h).map { step in
-            guard let nu = calibration.degreesOfFreedom(category: category, step: step), let law = laws?[step] else { return 1 }
-            return LawFamily(degreesOfFreedom: nu).standardVariance / law.family.standardVariance
-        }
-        return AssetPredictive(mean: mean, aleatoricVariance: (0..<h).map { aleatoricVariance[$0] * factors[$0] * factors[$0] * tails[$0] },
+        return AssetPredictive(mean: mean, aleatoricVariance: (0..<h).map { aleatoricVariance[$0] * factors[$0] * factors[$0] },
                                epistemicVariance: epistemicVariance,
                                laws: laws.map { laws in (0..<h).map { calibration.apply(laws[$0], category: category, step: $0) } })
     }

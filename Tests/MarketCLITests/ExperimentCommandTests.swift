@@ -219,7 +219,7 @@ final class ExperimentCommandTests: XCTestCase {
         // The rolling recalibration was weighed against the static one on validation (every candidate), and reported.
         let facts = try XCTUnwrap(group["facts"] as? [String: Any])
         let rolling = try XCTUnwrap(facts["rolling_calibration"] as? [String: Any] ?? facts["rollingCalibration"] as? [String: Any], "\(facts.keys.sorted())")
-        XCTAssertEqual((rolling["candidates"] as? [String: Any])?.count, 9, "3 windows × scale, scale + map, tails + scale")
+        XCTAssertEqual((rolling["candidates"] as? [String: Any])?.count, 6, "3 windows × scale, scale + map")
         XCTAssertEqual(scores["finetuned_static_calibrated"] != nil, rolling["chosen"] != nil, "the static variant is kept beside a chosen rolling one")
         // `always`: a rolling candidate is chosen (on validation), stored in both checkpoints' calibration and applied by evaluate.
         let chosen = try XCTUnwrap(rolling["chosen"] as? [String: Any], "always chooses a rolling candidate")

@@ -111,40 +111,32 @@ extension PredictiveCalibration {
     /// exp of the argmin of `loss(ln c)` over ln c in ln `bounds`: golden-section search to a bracket of 1e-4, its midpoint.
     /// The one minimiser behind every fitted scale factor (`bestFactor`, `RollingCalibration`).
     static func minimisingFactor(_ loss: (Double) -> Double) -> Double {
-        exp(argmin(loss, in: log(bounds.lowerBound)...log(bounds.upperBound), tolerance: 1e-4))
-    }
-
-    /// The argmin of a unimodal `loss` over `range`: golden-section search to a bracket of `tolerance`, its midpoint.
-    /// The one line search behind every fitted scale factor and refitted ν (`RollingCalibration`).
-    static func argmin(_ loss: (Double) -> Double, in range: ClosedRange<Double>, tolerance: Double) -> Double {
-        var a = range.lowerBound, b = range.upperBound
+        var a = log(bounds.lowerBound), b = log(bounds.upperBound)
         let ratio = (5.0.squareRoot() - 1) / 2
         var x1 = b - ratio * (b - a), x2 = a + ratio * (b - a)
         var f1 = loss(x1), f2 = loss(x2)
-        while b - a > tolerance {
+        while b - a > 1e-4 {
             if f1 <= f2 { b = x2; x2 = x1; f2 = f1; x1 = b - ratio * (b - a); f1 = loss(x1) }
             else { a = x1; x1 = x2; f1 = f2; x2 = a + ratio * (b - a); f2 = loss(x2) }
         }
-        return 0.5 * (a + b)
+        return exp(0.5 * (a + b))
     }
 
-    /// `rows` with the model's laws recalibrated per row's category and step (`apply`): tails refitted where a ν is
-    /// named, scales multiplied by the factor, the quantile map set.
+    /// `rows` with the model's laws recalibrated per row's category and step (`apply`): scales multiplied by the
+    /// factor, or the quantile map set.
     public func applied(to rows: ForecastRows, categoryNames: [String]) -> ForecastRows {
         var out = rows
         let h = rows.horizon
         var multipliers = [Double](repeating: 1, count: rows.count * h)
         var pitMaps = [PITMap?](repeating: nil, count: rows.count * h)
-        var tails = [Double?](repeating: nil, count: rows.count * h)
         for s in 0..<rows.count where rows.categories[s] < categoryNames.count {
             let name = categoryNames[rows.categories[s]]
             for step in 0..<h {
                 multipliers[s * h + step] = factor(category: name, step: step)
                 pitMaps[s * h + step] = map(category: name, step: step)
-                tails[s * h + step] = degreesOfFreedom(category: name, step: step)
             }
         }
-        out.model = rows.model.reshaped(degreesOfFreedom: tails).scaled(by: multipliers).mapped(by: pitMaps)
+        out.model = rows.model.scaled(by: multipliers).mapped(by: pitMaps)
         return out
     }
 

@@ -10,87 +10,52 @@ import MarketSupport
 /// poisons every bar after it). With fewer than `minimumTargets` events a fallback (the static calibration) is applied.
 /// Chosen per category on the validation period (`choose`), never on a test period.
 extension RollingCalibration {
-    /// The (scale factor, map, ν) fitted at as-of day `asOf` for step `step` from `events` (one category; sorted by target
-    /// day per step, see `Events`); nil with fewer than `minimumTargets` events in the window. ν (with `refitsTails`, else
-    /// nil) is `tails(asOf:step:events:)`; the factor is then fitted for laws with that ν, and the map on their PIT.
-    public func fit(asOf: DayNumber, step: Int, events: Events) -> (factor: Double, map: PITMap?, degreesOfFreedom: Double?)? {
+    /// The (scale factor, map) fitted at as-of day `asOf` for step `step` from `events` (one category; sorted by target day
+    /// per step, see `Events`); nil with fewer than `minimumTargets` events in the window.
+    public func fit(asOf: DayNumber, step: Int, events: Events) -> (factor: Double, map: PITMap?)? {
         let days = events.days[step]
         let hi = Self.upperBound(days, asOf), lo = Self.upperBound(days, asOf - DayNumber(windowDays))
         guard hi - lo >= minimumTargets else { return nil }
-        let nu = refitsTails ? tails(asOf: asOf, step: step, events: events) : nil
         let c: Double
-        if let own = events.family[step] {
-            let family = nu.map { LawFamily(degreesOfFreedom: $0) } ?? own
-            c = PredictiveCalibration.minimisingFactor(Self.loss(events: events, step: step, range: lo..<hi, family: family))
+        if let family = events.family[step], events.members[step] == 1 {
+            c = Self.bestFactor(standardized: events.standardized[step][lo..<hi], family: family)
+        } else if let family = events.family[step] {
+            let m = events.members[step]
+            c = Self.bestFactor(standardized: events.standardized[step][(lo * m)..<(hi * m)], logScales: events.logScales[step][(lo * m)..<(hi * m)],
+                                members: m, family: family)
         } else {
             c = PredictiveCalibration.bestFactor(laws: Array(events.laws[step][lo..<hi]), targets: Array(events.targets[step][lo..<hi]))
         }
-        let map = quantileMap ? PITMap.fitted(pit: (lo..<hi).map { k in
-            let law = events.laws[step][k]
-            return (nu.map { law.reshaped(degreesOfFreedom: $0) } ?? law).scaled(by: c).cdf(events.targets[step][k])
-        }) : nil
-        return (c, map, nu)
+        let map = quantileMap ? PITMap.fitted(pit: (lo..<hi).map { events.laws[step][$0].scaled(by: c).cdf(events.targets[step][$0]) }) : nil
+        return (c, map)
     }
 
-    /// The refitted ν of step `step` for a forecast made at `asOf`: jointly with a scale factor, the (ν, c) of least mean
-    /// NLL over the events whose target day t satisfies anchor − `windowDays` < t ≤ anchor, anchor = `tailAnchor(asOf)`
-    /// (ν in `tailBounds`, golden section on ln(ν − 2) profiling c out). Nil (the laws keep their own family) with fewer
-    /// than max(`minimumTargets`, `tailMinimumTargets`) such events or when the step's laws are not all plain mixtures of
-    /// one family (`Events.family`). Cached in `events` per (window, step, anchor): a pure function of them.
-    public func tails(asOf: DayNumber, step: Int, events: Events) -> Double? {
-        guard events.family[step] != nil else { return nil }
-        let anchor = DayNumber(Self.tailAnchor(Int(asOf)))
-        let key = TailKey(windowDays: windowDays, minimumTargets: minimumTargets, step: step, anchor: anchor)
-        if let cached = events.tailCache.value(key) { return cached }
-        let days = events.days[step]
-        let hi = Self.upperBound(days, anchor), lo = Self.upperBound(days, anchor - DayNumber(windowDays))
-        var nu: Double? = nil
-        if hi - lo >= max(minimumTargets, Self.tailMinimumTargets) {
-            let bounds = Self.tailBounds
-            func profile(_ x: Double) -> Double {
-                let loss = Self.loss(events: events, step: step, range: lo..<hi, family: .studentT(degreesOfFreedom: 2 + exp(x)))
-                return loss(log(PredictiveCalibration.minimisingFactor(loss)))
-            }
-            let x = PredictiveCalibration.argmin(profile, in: log(bounds.lowerBound - 2)...log(bounds.upperBound - 2), tolerance: 1e-2)
-            nu = min(max(2 + exp(x), bounds.lowerBound), bounds.upperBound)
-        }
-        events.tailCache.store(key, nu)
-        return nu
-    }
-
-    /// The mean NLL, as a function of ln c, of the events `range` of step `step` (plain mixtures of one family, see
-    /// `Events.family`) when every member is given `family` and its scale multiplied by c.
-    static func loss(events: Events, step: Int, range: Range<Int>, family: LawFamily) -> (Double) -> Double {
-        let m = events.members[step]
-        let z = events.standardized[step][(range.lowerBound * m)..<(range.upperBound * m)]
-        if m == 1 { return loss(standardized: z, family: family) }
-        return loss(standardized: z, logScales: events.logScales[step][(range.lowerBound * m)..<(range.upperBound * m)], members: m, family: family)
-    }
-
-    /// The mean NLL as a function of ln c of one-member laws of one family given the standardised targets
-    /// z = (y − location)/scale: ln c − ln f(z/c) (the ln scale term does not depend on c nor on the family).
-    static func loss(standardized z: ArraySlice<Double>, family: LawFamily) -> (Double) -> Double {
+    /// argmin_c of the mean NLL of one-member laws of one family given the standardised targets z = (y − location)/scale:
+    /// ln c − ln f(z/c) (the ln scale term does not depend on c), by `PredictiveCalibration.minimisingFactor` (the minimiser of
+    /// `PredictiveCalibration.bestFactor`, without building a law per evaluation).
+    static func bestFactor(standardized z: ArraySlice<Double>, family: LawFamily) -> Double {
         let n = Double(z.count)
-        return { logFactor in
+        func loss(_ logFactor: Double) -> Double {
             let inverse = exp(-logFactor)
             var sum = 0.0
             for value in z { sum -= family.logDensity(value * inverse) }
             return logFactor + sum / n
         }
+        return PredictiveCalibration.minimisingFactor(loss)
     }
 
-    /// The same for mixtures of M members of one family (MC-dropout passes × ensemble members) given the member-wise
+    /// The same argmin for mixtures of M members of one family (MC-dropout passes × ensemble members) given the member-wise
     /// standardised targets z_m = (y − μ_m)/s_m and ln s_m ((N·M) each, event-major): the mean of
-    /// ln c + ln M − ln Σ_m exp(ln f(z_m/c) − ln s_m) (log-sum-exp; f's constant hoisted).
-    static func loss(standardized z: ArraySlice<Double>, logScales: ArraySlice<Double>, members m: Int, family: LawFamily) -> (Double) -> Double {
-        precondition(m >= 1 && z.count == logScales.count && z.count % m == 0, "RollingCalibration.loss: (N·M) values each")
+    /// ln c + ln M − ln Σ_m exp(ln f(z_m/c) − ln s_m) (log-sum-exp; f's constant hoisted), without building a law per evaluation.
+    static func bestFactor(standardized z: ArraySlice<Double>, logScales: ArraySlice<Double>, members m: Int, family: LawFamily) -> Double {
+        precondition(m >= 1 && z.count == logScales.count && z.count % m == 0, "RollingCalibration.bestFactor: (N·M) values each")
         let n = z.count / m
         let constant = family.logDensity(0), logM = log(Double(m))
         // ln f(x) − ln f(0): Gaussian −x²/2, Student-t −(ν+1)/2 · ln(1 + x²/ν).
         let nu = family.degreesOfFreedom, power = 0.5 * (nu + 1)
         let gaussian = !nu.isFinite
         let values = Array(z), logs = Array(logScales)
-        return { logFactor in
+        func loss(_ logFactor: Double) -> Double {
             let inverse = exp(-logFactor)
             var sum = 0.0
             var terms = [Double](repeating: 0, count: m)
@@ -114,27 +79,7 @@ extension RollingCalibration {
             }
             return logFactor - constant + sum / Double(n)
         }
-    }
-
-    /// argmin_c of `loss(standardized:family:)` (`PredictiveCalibration.minimisingFactor`, without building a law per evaluation).
-    static func bestFactor(standardized z: ArraySlice<Double>, family: LawFamily) -> Double {
-        PredictiveCalibration.minimisingFactor(loss(standardized: z, family: family))
-    }
-
-    /// argmin_c of `loss(standardized:logScales:members:family:)`.
-    static func bestFactor(standardized z: ArraySlice<Double>, logScales: ArraySlice<Double>, members m: Int, family: LawFamily) -> Double {
-        PredictiveCalibration.minimisingFactor(loss(standardized: z, logScales: logScales, members: m, family: family))
-    }
-
-    /// The cache key of a refitted ν.
-    struct TailKey: Hashable { var windowDays: Int, minimumTargets: Int, step: Int, anchor: DayNumber }
-
-    /// Refitted ν per `TailKey` (nil: none fitted), shared by every copy of one `Events` (thread-safe).
-    final class TailCache: @unchecked Sendable {
-        private let lock = NSLock()
-        private var values: [TailKey: Double?] = [:]
-        func value(_ key: TailKey) -> Double?? { lock.lock(); defer { lock.unlock() }; return values[key] }
-        func store(_ key: TailKey, _ value: Double?) { lock.lock(); values[key] = value; lock.unlock() }
+        return PredictiveCalibration.minimisingFactor(loss)
     }
 
     /// First index with `days[i] > day` (days sorted ascending).
@@ -151,8 +96,6 @@ extension RollingCalibration {
         /// Per step: the family when every law is a mixture of the same number M of members of it without a map (`members`);
         /// then `standardized` holds (y − μ_m)/s_m per event and member (event-major, N·M) and, for M > 1, `logScales` ln s_m.
         var family: [LawFamily?] = [], standardized: [[Double]] = [], members: [Int] = [], logScales: [[Double]] = []
-        /// The refitted ν already computed from these events (`RollingCalibration.tails`).
-        let tailCache = TailCache()
 
         /// The finite targets of `rows` whose category is `category`; `targetDays` (S, H) from `ForecastRows.targetDays(store:)`.
         /// Several row sets (e.g. validation and test) may be pooled: pass them in any order.
@@ -209,21 +152,16 @@ extension RollingCalibration {
     public func calibration(asOf: DayNumber, events: Events, fallback: PredictiveCalibration?, categoryName: String,
                             horizon h: Int) -> PredictiveCalibration {
         var out = fallback ?? PredictiveCalibration(fittedOn: "none", factors: [:], targets: [:])
-        var factors = [Double](repeating: 1, count: h), maps = [PITMap?](repeating: nil, count: h), tails = [Double?](repeating: nil, count: h)
+        var factors = [Double](repeating: 1, count: h), maps = [PITMap?](repeating: nil, count: h)
         var fitted = 0
         for step in 0..<h {
             if let fit = fit(asOf: asOf, step: step, events: events) {
-                factors[step] = fit.factor; maps[step] = fit.map; tails[step] = fit.degreesOfFreedom; fitted += 1
+                factors[step] = fit.factor; maps[step] = fit.map; fitted += 1
             } else if let fallback {
                 factors[step] = fallback.factor(category: categoryName, step: step); maps[step] = fallback.map(category: categoryName, step: step)
             }
         }
         out.factors[categoryName] = factors
-        if tails.contains(where: { $0 != nil }) {
-            out.degreesOfFreedom = (out.degreesOfFreedom ?? [:]).merging([categoryName: tails]) { $1 }
-        } else {
-            out.degreesOfFreedom?[categoryName] = nil
-        }
         out.maps = (out.maps ?? [:]).merging([categoryName: maps]) { $1 }
         // `quantile_map` applies `maps` (nil = identity) after the factor: both rolling variants and the fallback's steps.
         out.methods = (out.methods ?? [:]).merging([categoryName: PredictiveCalibration.quantileMapMethod]) { $1 }
@@ -238,7 +176,6 @@ extension RollingCalibration {
         let h = rows.horizon
         var multipliers = [Double](repeating: 1, count: rows.count * h)
         var pitMaps = [PITMap?](repeating: nil, count: rows.count * h)
-        var tails = [Double?](repeating: nil, count: rows.count * h)
         var cache: [DayNumber: PredictiveCalibration] = [:]
         for s in 0..<rows.count where rows.categories[s] == category {
             let day = rows.days[s]
@@ -247,11 +184,10 @@ extension RollingCalibration {
             for step in 0..<h {
                 multipliers[s * h + step] = asOf.factor(category: categoryName, step: step)
                 pitMaps[s * h + step] = asOf.map(category: categoryName, step: step)
-                tails[s * h + step] = asOf.degreesOfFreedom(category: categoryName, step: step)
             }
         }
         var out = rows
-        out.model = rows.model.reshaped(degreesOfFreedom: tails).scaled(by: multipliers).mapped(by: pitMaps)
+        out.model = rows.model.scaled(by: multipliers).mapped(by: pitMaps)
         return out
     }
 }

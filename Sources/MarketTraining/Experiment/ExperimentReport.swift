@@ -52,9 +52,6 @@ public struct ExperimentGroupFacts: Codable, Sendable {
     public var tailNLLFineTuned: Double?, tailNLLPretrained: Double?
     /// The rolling recalibration chosen on validation (nil: off or too few validation targets).
     public var rollingCalibration: RollingChoice?
-    /// (H) the median Student-t ν of the test period's `pretrained_calibrated` laws per step when the chosen rolling
-    /// recalibration refits the tails (`RollingCalibration.refitsTails`; the head's own ν where no refit was possible); nil otherwise.
-    public var rollingDegreesOfFreedom: [Double]?
     /// The rolling recalibration of each mixture (`pretrained_mc`, `ensemble`), chosen on that mixture's own validation rows.
     public var mixtureRollingCalibration: [String: RollingChoice]?
     /// Diebold–Mariano tests of the fall-back gate's evidence (fine-tuned vs pre-trained NLL; negative: fine-tuned better):
@@ -189,9 +186,6 @@ public struct ExperimentReport: Codable, Sendable {
                                  + shown.map { key in
                                      "\(key) \(f(key == RollingChoice.staticKey ? r.staticNLL : r.candidates[key])) / \(f(r.coverage50?[key], "%.3f")) / \(f(r.coverage90?[key], "%.3f"))"
                                  }.joined(separator: ", ") + ").")
-                }
-                if let nus = facts.rollingDegreesOfFreedom {
-                    lines.append("Refitted tails on the test period (median Student-t ν per step): " + nus.map { f($0, "%.2f") }.joined(separator: ", ") + ".")
                 }
                 if let fellBack = facts.fineTuneFellBack {
                     lines.append("Walk-forward windows NLL: fine-tuned path \(f(facts.windowsNLLFineTuned)), pre-trained \(f(facts.windowsNLLPretrained)); "

@@ -41,16 +41,6 @@ extension ExperimentRunner {
         return rolling.applied(to: rows, category: id, categoryName: name, events: events, fallback: fallback)
     }
 
-    /// (H) per step, the median ν of the laws of `rows` (+∞ for Gaussian ones; nil without rows).
-    static func medianDegreesOfFreedom(_ rows: ForecastRows) -> [Double]? {
-        let h = rows.horizon
-        guard rows.count > 0 else { return nil }
-        return (0..<h).map { step in
-            let values = (0..<rows.count).map { rows.model.degreesOfFreedom[$0 * h + step] }.sorted()
-            return values[values.count / 2]
-        }
-    }
-
     /// Category `name`'s rolling choice of each mixture (mixture key → choice; nil when none), for the report's facts.
     static func mixtureFacts(_ choices: [String: [String: RollingChoice]], category name: String) -> [String: RollingChoice]? {
         let mine = choices.compactMapValues { $0[name] }

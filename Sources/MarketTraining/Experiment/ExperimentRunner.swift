@@ -222,9 +222,6 @@ public struct ExperimentRunner {
                                                tailNLLFineTuned: result.tailNLLFineTuned, tailNLLPretrained: result.tailNLLStart,
                                                rollingCalibration: rollingChoices[name])
             facts[name]?.mixtureRollingCalibration = Self.mixtureFacts(mixtureRolling, category: name)
-            if rollingChoices[name]?.chosen?.refitsTails == true, let rows = variants["pretrained_calibrated"] {
-                facts[name]?.rollingDegreesOfFreedom = Self.medianDegreesOfFreedom(rows)
-            }
             facts[name]?.windowsDieboldMariano = result.windowsDieboldMariano
             facts[name]?.tailDieboldMariano = result.tailDieboldMariano
             group.facts = facts[name]

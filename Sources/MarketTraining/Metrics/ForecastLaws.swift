@@ -116,14 +116,6 @@ public struct ForecastLaws: Sendable, Equatable, Codable {
         return out
     }
 
-    /// Laws with law i's members made Student-t with `degreesOfFreedom[i]` (nil: unchanged), e.g. a tail recalibration.
-    public func reshaped(degreesOfFreedom nus: [Double?]) -> ForecastLaws {
-        precondition(nus.count == count, "ForecastLaws.reshaped: one ν per law")
-        var out = self
-        for i in 0..<count { if let nu = nus[i] { out.degreesOfFreedom[i] = nu } }
-        return out
-    }
-
     /// Laws with every scale multiplied by `factors[i]` (a variance scale c → factor √c), e.g. a recalibration.
     public func scaled(by factors: [Double]) -> ForecastLaws {
         precondition(factors.count == count, "ForecastLaws.scaled: one factor per law")
