@@ -43,8 +43,7 @@ public struct ForecastEvaluation: Codable, Sendable {
         if let model = losses["model"] {
             for name in rows.forecasterNames where name != "model" {
                 let differential = DieboldMariano.dailyMeanDifferential(lossA: model, lossB: losses[name]!, dateIDs: targetDays)
-                let defaultLags = Int((4 * pow(Double(differential.count) / 100, 2.0 / 9)).rounded(.down))
-                tests[name] = DieboldMariano.test(differential: differential, lags: max(h - 1, defaultLags))
+                tests[name] = DieboldMariano.test(differential: differential, lags: max(h - 1, DieboldMariano.defaultLags(count: differential.count)))
             }
         }
         self.scores = scores
@@ -68,8 +67,7 @@ public struct CoverageTest: Codable, Equatable, Sendable {
         func test(_ level: Double) -> DieboldMarianoResult {
             let hits = pit.map { u -> Double in u.isNaN ? .nan : (abs(u - 0.5) <= level / 2 ? 1 : 0) }
             let differential = DieboldMariano.dailyMeanDifferential(lossA: hits, lossB: [Double](repeating: level, count: hits.count), dateIDs: dateIDs)
-            let defaultLags = Int((4 * pow(Double(differential.count) / 100, 2.0 / 9)).rounded(.down))
-            return DieboldMariano.test(differential: differential, lags: max(lags, defaultLags))
+            return DieboldMariano.test(differential: differential, lags: max(lags, DieboldMariano.defaultLags(count: differential.count)))
         }
         coverage50 = test(0.5)
         coverage90 = test(0.9)

@@ -110,7 +110,6 @@ public struct ExperimentReport: Codable, Sendable {
                               "ensemble", "ensemble_calibrated", "ensemble_static_calibrated",
                               "finetuned", "finetuned_calibrated", "pretrained_static_calibrated", "finetuned_static_calibrated", "rw", "ewma", "garch", "garch_t"]
 
-    /// The readable report: protocol, the table per category, targets met or not, and the SVG charts.
     /// The categories outside ±2 pp with the HAC test of each missed level (`CoverageTest`: is the miss beyond sampling
     /// noise?), as a suffix of the targets line; empty when none missed.
     func coverageMisses(_ f: (Double?, String) -> String) -> String {
@@ -126,6 +125,7 @@ public struct ExperimentReport: Codable, Sendable {
         }.joined(separator: "; ")
     }
 
+    /// The readable report: protocol, the table per category, targets met or not, and the SVG charts.
     public func markdown() -> String {
         func f(_ x: Double?, _ format: String = "%.4f") -> String { x.map { $0.isFinite ? String(format: format, $0) : "–" } ?? "–" }
         var lines = ["# Experiment `\(run)`", "",

@@ -27,7 +27,7 @@ public enum DieboldMariano {
     public static func test(differential: [Double], lags: Int? = nil) -> DieboldMarianoResult {
         let d = differential.filter(\.isFinite)
         let n = d.count
-        let lag = max(0, min(n - 1, lags ?? Int((4 * pow(Double(n) / 100, 2.0 / 9)).rounded(.down))))
+        let lag = max(0, min(n - 1, lags ?? defaultLags(count: n)))
         guard n >= 2 else {
             return DieboldMarianoResult(statistic: .nan, pValue: .nan, meanDifference: d.first ?? .nan, count: n, lags: lag)
         }
@@ -49,6 +49,9 @@ public enum DieboldMariano {
         let pValue = 2 * (1 - NormalDistribution.cdf(abs(statistic)))
         return DieboldMarianoResult(statistic: statistic, pValue: pValue, meanDifference: mean, count: n, lags: lag)
     }
+
+    /// The Newey–West (1994) truncation lag for n observations: ⌊4 (n/100)^{2/9}⌋.
+    public static func defaultLags(count n: Int) -> Int { Int((4 * pow(Double(n) / 100, 2.0 / 9)).rounded(.down)) }
 
     /// Tests losses `a` against losses `b` of the same targets, in time order (dₜ = aₜ − bₜ).
     public static func test(lossA a: [Double], lossB b: [Double], lags: Int? = nil) -> DieboldMarianoResult {
