@@ -11,6 +11,8 @@ public final class BufferPool {
     private let lock = NSLock()
     /// Bytes currently parked in the free lists (for diagnostics).
     public private(set) var parkedBytes = 0
+    /// Bytes this pool has newly allocated so far (free-list hits not counted; for diagnostics and tests).
+    public private(set) var allocatedBytes = 0
 
     public init() {}
 
@@ -23,6 +25,7 @@ public final class BufferPool {
             lock.unlock()
             return buffer
         }
+        allocatedBytes += count &* 4
         lock.unlock()
         return UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
     }

@@ -35,6 +35,8 @@ public final class Tensor {
     var parents: [Tensor] = []
     /// Propagates this tensor's gradient into its parents' gradients (receives this tensor).
     var backwardFunction: ((Tensor) -> Void)?
+    /// True once a backward sweep ran this op's backward and freed its links (see `Tensor.backward()`).
+    var graphFreed = false
 
     /// An uninitialised tensor of `shape`, storage from `pool` when given.
     public init(uninitializedShape shape: [Int], pool: BufferPool? = nil, requiresGrad: Bool = false) {
@@ -219,6 +221,14 @@ public final class Tensor {
         let accumulate = gradValid
         gradValid = true
         return (g, accumulate)
+    }
+
+    /// Gives the gradient buffer back to the pool (or frees it); the gradient reads as none afterwards.
+    func releaseGrad() {
+        guard let g = gradBuffer else { return }
+        if let pool { pool.release(g, count: count) } else { g.deallocate() }
+        gradBuffer = nil
+        gradValid = false
     }
 
     private func allocateGrad() -> UnsafeMutablePointer<Float> {

@@ -22,9 +22,9 @@ final class FusedKernelTests: XCTestCase {
                 XCTAssertEqual(yC.scalars, yPlain.scalars, "count \(count), records \(records)")
                 XCTAssertEqual(rngC, rngPlain, "generator after \(count) draws")
                 guard records && count > 0 else { continue }
-                for _ in 0..<2 {   // the second backward accumulates
-                    yC.backward(seed: Tensor(dout, shape: [count]))
-                    yPlain.backward(seed: Tensor(dout, shape: [count]))
+                for pass in 0..<2 {   // the second backward accumulates
+                    yC.backward(seed: Tensor(dout, shape: [count]), retainingGraph: pass == 0)
+                    yPlain.backward(seed: Tensor(dout, shape: [count]), retainingGraph: pass == 0)
                     XCTAssertEqual(xC.gradScalars, xPlain.gradScalars, "gradient, count \(count)")
                 }
                 if count > 100 { XCTAssertTrue(xC.gradScalars.contains { $0 != 0 }, "some units kept") }
