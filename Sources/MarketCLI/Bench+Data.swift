@@ -40,7 +40,6 @@ extension BenchSuite {
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
-    /// `MARKETGPT_REAL_DATA`, or the first `shared/data/real` found walking up from the working directory.
     /// The real sample in `folder` read once through `UniverseSession`: the session (definition, files)
     /// and its gap-filled universe with the default fill options.
     static func realUniverse(_ folder: URL) throws -> (session: UniverseSession, filled: LoadedUniverse) {
@@ -48,6 +47,7 @@ extension BenchSuite {
         return (session, session.filled().universe)
     }
 
+    /// `MARKETGPT_REAL_DATA`, or the first `shared/data/real` found walking up from the working directory.
     static func realDataFolder() -> URL? {
         let manager = FileManager.default
         if let path = ProcessInfo.processInfo.environment["MARKETGPT_REAL_DATA"] {

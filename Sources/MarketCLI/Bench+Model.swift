@@ -40,9 +40,9 @@ extension BenchSuite {
             step(); step()
             update = 0
             parallel.timing = DataParallelTiming()
-            let start = DispatchTime.now().uptimeNanoseconds, cpu = processCPUSeconds()
+            let start = DispatchTime.now().uptimeNanoseconds, cpu = BenchSuite.processCPUSeconds()
             for _ in 0..<steps { step() }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, cpuSeconds = processCPUSeconds() - cpu
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, cpuSeconds = BenchSuite.processCPUSeconds() - cpu
             note("\(name): \(steps) steps, wall \(seconds) s, cpu \(cpuSeconds) s, clip + optimizer "
                  + String(format: "%.2f ms/step", Double(update) / 1e6 / Double(steps)))
             if parallel.timing.calls > 0 { note("\(name): data-parallel \(parallel.timing.summary)") }
@@ -64,10 +64,10 @@ extension BenchSuite {
         let peakMB = Double(usage.ru_maxrss) / 1024
 
         let assets = randomBatch(config.assetCount, targets: false)
-        let inferStart = DispatchTime.now().uptimeNanoseconds, inferCPU = processCPUSeconds()
+        let inferStart = DispatchTime.now().uptimeNanoseconds, inferCPU = BenchSuite.processCPUSeconds()
         _ = parallel.predictive(assets, samples: 20, rng: &rng)
         let inferSeconds = Double(DispatchTime.now().uptimeNanoseconds - inferStart) / 1e9
-        note("mc data-parallel: wall \(inferSeconds) s, cpu \(processCPUSeconds() - inferCPU) s")
+        note("mc data-parallel: wall \(inferSeconds) s, cpu \(BenchSuite.processCPUSeconds() - inferCPU) s")
         return [
             BenchFigure(name: "train_samples_per_s", value: dataParallel, unit: "samples/s", target: ">= 450 (PyTorch 222 quoted)"),
             BenchFigure(name: "train_samples_per_cpu_s", value: perCPUSecond["train data-parallel"] ?? .nan, unit: "samples/CPU-s",
@@ -85,13 +85,6 @@ extension BenchSuite {
             BenchFigure(name: "mc_infer_seconds", value: inferSeconds, unit: "s", target: "<= 10 (PyTorch 38)"),
         ]
     }
-}
-
-/// User + system CPU seconds of this process so far (diagnostics on a shared machine).
-func processCPUSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
 /// A diagnostic line on stderr.

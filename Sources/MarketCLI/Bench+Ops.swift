@@ -80,11 +80,8 @@ extension BenchSuite {
         let universeURL = folder.appendingPathComponent("universe.yaml")
         let probe = try UniverseSession.open(universe: universeURL, data: folder)
         guard let last = probe.lastDataDay else { return [] }
-        let cut = last - 365
         let referenceStart = Date()
-        let store = FeatureStore(loaded: probe.loaded(asOf: cut))
-        let reference = FeatureReference.fitted(store, ranges: store.assets.map { 0..<$0.count },
-                                                categoryNames: probe.definition.categories.map(\.name))
+        let reference = DriftCheck.reference(of: probe, before: last - 364)
         let referenceSeconds = Date().timeIntervalSince(referenceStart)
         let started = Date()
         let session = try UniverseSession.open(universe: universeURL, data: folder, readUpTo: last)

@@ -22,10 +22,15 @@ public enum DriftCheck {
         guard let cut = CheckpointMetadata(checkpoint.metadata).validationStart else {
             throw PipelineError("\(file): no '\(FeatureReference.metadataKey)' and no \(CheckpointMetadata.Key.validationStart) in __metadata__; cannot build a reference")
         }
+        return (reference(of: session, before: cut), "recomputed from the data before \(CivilDate.isoString(cut))")
+    }
+
+    /// The drift reference fitted on every asset's features of `session` strictly before the day `cut` (the
+    /// reference a checkpoint trained up to `cut` stores; nothing on or after `cut` is read).
+    public static func reference(of session: UniverseSession, before cut: DayNumber) -> FeatureReference {
         let store = FeatureStore(loaded: session.loaded(asOf: cut - 1))
-        let reference = FeatureReference.fitted(store, ranges: store.assets.map { 0..<$0.count },
-                                                categoryNames: session.definition.categories.map(\.name))
-        return (reference, "recomputed from the data before \(CivilDate.isoString(cut))")
+        return FeatureReference.fitted(store, ranges: store.assets.map { 0..<$0.count },
+                                       categoryNames: session.definition.categories.map(\.name))
     }
 
     /// Runs the KS/BH gate of `checkpointURL`'s reference against `session` as of `date` (rows after it are
