@@ -9,6 +9,11 @@ import MarketSupport
 extension BenchSuite {
     /// Reference config, random weights and inputs, 2 cores. Main figures use `DataParallel` (one replica per
     /// core, single-threaded BLAS); `train_samples_per_s_blas2` is one model with 2 BLAS threads.
+    /// `host_fma_gflops` is the FMA peak of the 2 cores probed right before and right after the timed data-parallel
+    /// steps (mean of the two), `host_memcpy_gbps` their memory bandwidth right after the training figures (and after
+    /// the peak RSS reading, which its buffers would raise); `train_gflops` is the step's arithmetic
+    /// per second (`trainingFLOPsPerSequence`, 0.328 GFLOP per sample) and `train_fraction_of_fma_peak` its share of
+    /// the peak: the step's efficiency on whatever host and moment the run got.
     static let model = BenchSuite(name: "model") {
         setBLASThreads(2)
         let config = ModelConfig()
@@ -50,7 +55,12 @@ extension BenchSuite {
             return Double(batchSize * steps) / seconds
         }
         let single = timeSteps("train blas2") { model.loss(batch, mode: .train, rng: &rng).backward() }
+        let peakBefore = BenchSuite.fmaPeakGFLOPs(threads: 2)
         let dataParallel = timeSteps("train data-parallel") { _ = parallel.lossAndGradients(batch, mode: .train, rng: &rng) }
+        let peakAfter = BenchSuite.fmaPeakGFLOPs(threads: 2)
+        let hostPeak = (peakBefore + peakAfter) / 2, trainGFLOPs = dataParallel * config.trainingFLOPsPerSequence / 1e9
+        note(String(format: "host: FMA peak of 2 cores %.1f / %.1f GFLOP/s (before / after the data-parallel steps); "
+                    + "the step ran %.1f GFLOP/s", peakBefore, peakAfter, trainGFLOPs))
         // The same step on the kernels OpenBLAS chose at load time (before `BLASRuntime` switched), and PyTorch's
         // twin of it right after, so the three figures share the machine's load.
         let blas = BLASRuntime.selection
@@ -58,10 +68,12 @@ extension BenchSuite {
         let detectedCore = blas.switched ? BLASRuntime.withCore(blas.detected) {
             timeSteps("train data-parallel, \(blas.detected) kernels") { _ = parallel.lossAndGradients(batch, mode: .train, rng: &rng) }
         } : dataParallel
-        let torch = BenchSuite.torchTrainRate(threads: 2)
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let peakMB = Double(usage.ru_maxrss) / 1024
+        let hostMemory = BenchSuite.memoryGBps(threads: 2)   // after the peak RSS reading: its 128 MB are not the step's
+        note(String(format: "host: memcpy of 2 cores %.1f GB/s (after the training figures)", hostMemory))
+        let torch = BenchSuite.torchTrainRate(threads: 2)
 
         let assets = randomBatch(config.assetCount, targets: false)
         let inferStart = DispatchTime.now().uptimeNanoseconds, inferCPU = BenchSuite.processCPUSeconds()
@@ -72,6 +84,13 @@ extension BenchSuite {
             BenchFigure(name: "train_samples_per_s", value: dataParallel, unit: "samples/s", target: ">= 450 (PyTorch 222 quoted)"),
             BenchFigure(name: "train_samples_per_cpu_s", value: perCPUSecond["train data-parallel"] ?? .nan, unit: "samples/CPU-s",
                         target: ">= 225 (450 samples/s on 2 idle cores)"),
+            BenchFigure(name: "train_gflops", value: trainGFLOPs, unit: "GFLOP/s",
+                        target: ">= \(Int((450 * config.trainingFLOPsPerSequence / 1e9).rounded())) (450 samples/s)"),
+            BenchFigure(name: "host_fma_gflops", value: hostPeak, unit: "GFLOP/s", target: "2 cores, same run (reference)"),
+            BenchFigure(name: "train_fraction_of_fma_peak", value: trainGFLOPs / hostPeak, unit: "x",
+                        target: "train_gflops / host_fma_gflops"),
+            BenchFigure(name: "host_memcpy_gbps", value: hostMemory, unit: "GB/s",
+                        target: "2 cores × 32 MB, same run, after the steps (reference)"),
             BenchFigure(name: "train_samples_per_s_blas2", value: single, unit: "samples/s", target: "reference"),
             BenchFigure(name: "train_samples_per_s_load_time_blas_core", value: detectedCore ?? .nan, unit: "samples/s",
                         target: "OpenBLAS's own choice (\(blas.detected))"),

@@ -15,6 +15,11 @@ int mg_cpu_supports_avx512(void);
 /// 1 when the CPU and the OS support AVX2 and FMA (OpenBLAS's Haswell kernels, our AVX2 paths), else 0.
 int mg_cpu_supports_avx2_fma(void);
 
+/// The FMA peak probe: `iterations` rounds of 12 independent fused multiply-adds on registers (16 lanes with
+/// AVX-512 F, 8 with AVX2 + FMA, a scalar chain otherwise); returns the floating-point operations done (2 per lane
+/// per FMA) and stores a result in `sink` so the loop cannot be optimised away. Time it to get GFLOP/s of one core.
+double mg_fma_probe(long iterations, float *sink);
+
 /// The OpenBLAS core in use (e.g. "Prescott", "SkylakeX"), or "" when the library does not say.
 const char *mg_blas_core_name(void);
 
