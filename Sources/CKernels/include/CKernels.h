@@ -20,6 +20,28 @@ int mg_cpu_supports_avx2_fma(void);
 /// per FMA) and stores a result in `sink` so the loop cannot be optimised away. Time it to get GFLOP/s of one core.
 double mg_fma_probe(long iterations, float *sink);
 
+/// 1 when the CPU has AVX-512 BF16 on top of mg_cpu_supports_avx512() (`vdpbf16ps`), else 0.
+int mg_cpu_supports_avx512_bf16(void);
+
+/// bf16 (round to nearest even; NaN stays NaN, denormal inputs become zero, as `vcvtne2ps2bf16` does) of a row-major
+/// (rows, cols) matrix into dst (rows, cols rounded up to even), the pad column zero. AVX-512 BF16 (check
+/// mg_cpu_supports_avx512_bf16() first; see linear_bf16.c).
+void mg_bf16_convert_rows(uint16_t *dst, const float *src, long rows, long cols);
+
+/// 32-bit words of scratch for mg_linear_bf16_pack_weight: Out rounded up to 32, times ⌈In / 2⌉.
+long mg_linear_bf16_packed_weight_words(long outFeatures, long inFeatures);
+
+/// packed = a bf16 weight (Out, In rounded up to even; from mg_bf16_convert_rows) in panels of 32 outputs, one word per
+/// pair of inputs ([panel][⌈In/2⌉][32], zero past Out), for mg_linear_bf16_forward. Plain C.
+void mg_linear_bf16_pack_weight(uint32_t *packed, const uint16_t *weight, long outFeatures, long inFeatures);
+
+/// Rows [rowStart, rowEnd) of out (rows, Out) = bias + input · weightᵀ on bf16 operands: input (rows, In rounded up
+/// to even) from mg_bf16_convert_rows, the packed weight, bias (Out, fp32) or NULL; fp32 accumulators started at the
+/// bias, input pairs ascending. Not used by training (an experiment of issue 17, timed by `bench --only linear`).
+/// AVX-512 BF16.
+void mg_linear_bf16_forward(float *out, const uint16_t *input, const uint32_t *packedWeight, const float *bias,
+                            long rowStart, long rowEnd, long outFeatures, long inFeatures);
+
 /// The OpenBLAS core in use (e.g. "Prescott", "SkylakeX"), or "" when the library does not say.
 const char *mg_blas_core_name(void);
 
