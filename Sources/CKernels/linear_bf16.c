@@ -1,4 +1,4 @@
-// The forward GEMM of a linear layer on bf16 operands (AVX-512 BF16, `vdpbf16ps`: two bf16 multiply-adds into each
+// The forward and input-gradient GEMMs of a linear layer on bf16 operands (AVX-512 BF16, `vdpbf16ps`: two bf16 multiply-adds into each
 // fp32 lane): the measured first piece of a mixed-precision path (issue 17, part 5). Training does not use it: it
 // changes numerics (8-bit mantissas in every product), so it is timed by `marketgpt bench --only linear` beside the
 // fp32 kernel of linear_avx512.c and tested against exact sums of the rounded operands. Same 14 × 32 register tile as
@@ -53,6 +53,25 @@ void mg_linear_bf16_pack_weight(uint32_t *packed, const uint16_t *weight, long o
             for (long j = 0; j < NR; j++) {
                 const long o = jp * NR + j;
                 panel[p * NR + j] = o < outFeatures ? rows[o * pairs + p] : 0;
+            }
+        }
+    }
+}
+
+long mg_linear_bf16_packed_weight_t_words(long outFeatures, long inFeatures) {
+    return (inFeatures + NR - 1) / NR * NR * ((outFeatures + 1) / 2);
+}
+
+void mg_linear_bf16_pack_weight_t(uint32_t *packed, const uint16_t *weight, long outFeatures, long inFeatures) {
+    const long pairs = (outFeatures + 1) / 2, panels = (inFeatures + NR - 1) / NR, stride = inFeatures + (inFeatures & 1);
+    for (long jp = 0; jp < panels; jp++) {
+        uint32_t *panel = packed + jp * NR * pairs;
+        for (long q = 0; q < pairs; q++) {
+            for (long j = 0; j < NR; j++) {
+                const long i = jp * NR + j, o = 2 * q;
+                const uint32_t lo = i < inFeatures ? weight[o * stride + i] : 0;
+                const uint32_t hi = i < inFeatures && o + 1 < outFeatures ? weight[(o + 1) * stride + i] : 0;
+                panel[q * NR + j] = lo | hi << 16;
             }
         }
     }

@@ -13,8 +13,8 @@ extension BenchSuite {
     ///   the CKernels linear kernels; `_forward`/`_input_grad`/`_weight_grad` each pass alone.
     /// - `linear_sgemm_gflops`: the same three GEMMs through `cblas_sgemm` with transpose flags (beta 0, no bias
     ///   work: a lower bound on what the layer would cost on sgemm), on the core OpenBLAS runs with.
-    /// - `linear_bf16_forward_gflops` (CPUs with AVX-512 BF16): the forward pass on bf16 operands, an experiment of
-    ///   issue 17 that training does not use, and its ratio to the fp32 kernel's forward.
+    /// - `linear_bf16_forward_gflops`, `linear_bf16_input_grad_gflops` (CPUs with AVX-512 BF16): those passes on bf16
+    ///   operands, an experiment of issue 17 that training does not use, and their ratios to the fp32 kernel's.
     /// Skipped when the CPU has no AVX-512 (the linear layer runs on sgemm there).
     static let linear = BenchSuite(name: "linear") {
         guard mg_cpu_supports_avx512() != 0 else {
@@ -69,8 +69,8 @@ extension BenchSuite {
         let blas = combined(sgemmForward, sgemmInputGrad, sgemmWeightGrad)
         let core = BLASRuntime.selection.active
         let peak = BenchSuite.fmaPeakGFLOPs(threads: 1)
-        let bf16 = mg_cpu_supports_avx512_bf16() != 0 ? bf16ForwardRate(buffers.map { ($0.x, $0.w, $0.bias, $0.y, $0.inputs, $0.outputs) },
-                                                                      rows: rows, flops: flops) : nil
+        let bf16 = mg_cpu_supports_avx512_bf16() != 0 ? bf16Rates(buffers.map { ($0.x, $0.w, $0.bias, $0.y, $0.dy, $0.dx, $0.inputs, $0.outputs) },
+                                                                rows: rows, flops: flops) : nil
         note("linear: sgemm forward \(sgemmForward), input grad \(sgemmInputGrad), weight grad \(sgemmWeightGrad) GFLOP/s (\(core))")
         return [
             BenchFigure(name: "linear_kernel_gflops", value: kernel, unit: "GFLOP/s",
@@ -85,32 +85,49 @@ extension BenchSuite {
             BenchFigure(name: "linear_kernel_fraction_of_fma_peak", value: kernel / peak, unit: "x",
                         target: "linear_kernel_gflops / linear_fma_peak_gflops"),
         ] + (bf16.map { bf16 in [
-            BenchFigure(name: "linear_bf16_forward_gflops", value: bf16, unit: "GFLOP/s",
+            BenchFigure(name: "linear_bf16_forward_gflops", value: bf16.forward, unit: "GFLOP/s",
                         target: "bf16 operands (experiment, not used by training), conversions included, 1 thread"),
-            BenchFigure(name: "linear_bf16_forward_vs_fp32", value: bf16 / forward, unit: "x",
+            BenchFigure(name: "linear_bf16_forward_vs_fp32", value: bf16.forward / forward, unit: "x",
                         target: "linear_bf16_forward_gflops / linear_kernel_forward_gflops"),
+            BenchFigure(name: "linear_bf16_input_grad_gflops", value: bf16.inputGrad, unit: "GFLOP/s",
+                        target: "bf16 operands (experiment), conversions included, 1 thread"),
+            BenchFigure(name: "linear_bf16_input_grad_vs_fp32", value: bf16.inputGrad / inputGrad, unit: "x",
+                        target: "linear_bf16_input_grad_gflops / linear_kernel_input_grad_gflops"),
         ] } ?? [])
     }
 
-    /// GFLOP/s of the forward pass of `layers` (x, w, bias, y, in, out) on bf16 operands (`mg_linear_bf16_forward`),
-    /// each call converting the input rows and the weight to bf16 and packing the weight, as the fp32 forward packs
-    /// its weight: median of 30, one thread.
-    private static func bf16ForwardRate(_ layers: [(UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
-                                                    UnsafeMutablePointer<Float>, Int, Int)], rows: Int, flops: Double) -> Double {
-        let scratch = layers.map { _, _, _, _, i, o in
+    /// GFLOP/s of the forward pass and the input gradient of `layers` (x, w, bias, y, dy, dx, in, out) on bf16
+    /// operands (`mg_linear_bf16_forward`; the input gradient on the transposed packing), each call converting its
+    /// left operand and the weight to bf16 and packing the weight, as the fp32 forward packs its weight: median of
+    /// 30, one thread.
+    private static func bf16Rates(_ layers: [(UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+                                              UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+                                              Int, Int)], rows: Int, flops: Double) -> (forward: Double, inputGrad: Double) {
+        let scratch = layers.map { _, _, _, _, _, _, i, o in
             (input: UnsafeMutablePointer<UInt16>.allocate(capacity: rows * (i + i % 2)),
+             gradient: UnsafeMutablePointer<UInt16>.allocate(capacity: rows * (o + o % 2)),
              weight: UnsafeMutablePointer<UInt16>.allocate(capacity: o * (i + i % 2)),
-             packed: UnsafeMutablePointer<UInt32>.allocate(capacity: mg_linear_bf16_packed_weight_words(o, i)))
+             packed: UnsafeMutablePointer<UInt32>.allocate(capacity: max(mg_linear_bf16_packed_weight_words(o, i),
+                                                                         mg_linear_bf16_packed_weight_t_words(o, i))))
         }
-        defer { for s in scratch { s.input.deallocate(); s.weight.deallocate(); s.packed.deallocate() } }
-        let seconds = BenchTimer.median(iterations: 30) {
-            for ((x, w, bias, y, i, o), s) in zip(layers, scratch) {
-                mg_bf16_convert_rows(s.weight, w, o, i)
-                mg_linear_bf16_pack_weight(s.packed, s.weight, o, i)
-                mg_bf16_convert_rows(s.input, x, rows, i)
-                mg_linear_bf16_forward(y, s.input, s.packed, bias, 0, rows, o, i)
+        defer { for s in scratch { s.input.deallocate(); s.gradient.deallocate(); s.weight.deallocate(); s.packed.deallocate() } }
+        func seconds(inputGradient: Bool) -> Double {
+            BenchTimer.median(iterations: 30) {
+                for ((x, w, bias, y, dy, dx, i, o), s) in zip(layers, scratch) {
+                    mg_bf16_convert_rows(s.weight, w, o, i)
+                    if inputGradient {   // dx (rows, In) = dy · W: the weight paired over outputs
+                        mg_linear_bf16_pack_weight_t(s.packed, s.weight, o, i)
+                        mg_bf16_convert_rows(s.gradient, dy, rows, o)
+                        mg_linear_bf16_forward(dx, s.gradient, s.packed, nil, 0, rows, i, o)
+                    } else {             // y (rows, Out) = bias + x · Wᵀ: the weight paired over inputs
+                        mg_linear_bf16_pack_weight(s.packed, s.weight, o, i)
+                        mg_bf16_convert_rows(s.input, x, rows, i)
+                        mg_linear_bf16_forward(y, s.input, s.packed, bias, 0, rows, o, i)
+                    }
+                }
             }
         }
-        return flops / seconds / 1e9
+        let forward = seconds(inputGradient: false), inputGrad = seconds(inputGradient: true)
+        return (flops / forward / 1e9, flops / inputGrad / 1e9)
     }
 }

@@ -15,11 +15,14 @@ final class BenchLinearTests: XCTestCase {
         let names = ["linear_kernel_gflops", "linear_kernel_forward_gflops", "linear_kernel_input_grad_gflops",
                      "linear_kernel_weight_grad_gflops", "linear_sgemm_gflops", "linear_kernel_vs_sgemm",
                      "linear_fma_peak_gflops", "linear_kernel_fraction_of_fma_peak"]
-        let bf16 = ["linear_bf16_forward_gflops", "linear_bf16_forward_vs_fp32"]   // CPUs with AVX-512 BF16 only
+        let bf16 = ["linear_bf16_forward_gflops", "linear_bf16_forward_vs_fp32", "linear_bf16_input_grad_gflops",
+                    "linear_bf16_input_grad_vs_fp32"]   // CPUs with AVX-512 BF16 only
         XCTAssertTrue(Set(figures.keys) == Set(names) || Set(figures.keys) == Set(names + bf16), result.stdout)
         if let rate = figures["linear_bf16_forward_gflops"], let forward = figures["linear_kernel_forward_gflops"] {
             XCTAssertGreaterThan(rate, 0)
             XCTAssertEqual(try XCTUnwrap(figures["linear_bf16_forward_vs_fp32"]), rate / forward, accuracy: 1e-9 * rate / forward)
+            let gradient = try XCTUnwrap(figures["linear_bf16_input_grad_gflops"]), fp32 = try XCTUnwrap(figures["linear_kernel_input_grad_gflops"])
+            XCTAssertEqual(try XCTUnwrap(figures["linear_bf16_input_grad_vs_fp32"]), gradient / fp32, accuracy: 1e-9 * gradient / fp32)
         }
         for name in names { XCTAssertGreaterThan(figures[name] ?? 0, 0, name) }
         let kernel = try XCTUnwrap(figures["linear_kernel_gflops"]), blas = try XCTUnwrap(figures["linear_sgemm_gflops"])

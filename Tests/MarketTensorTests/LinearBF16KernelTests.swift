@@ -1,5 +1,5 @@
-// The bf16 forward linear kernel (CKernels/linear_bf16.c, an experiment timed by `bench --only linear`): its
-// conversion against round-to-nearest-even, its sums against exact sums of the rounded operands, every tile tail.
+// The bf16 linear kernel (CKernels/linear_bf16.c, an experiment timed by `bench --only linear`): its conversion against
+// round-to-nearest-even, the forward and the input gradient against exact sums of the rounded operands, every tail.
 import XCTest
 import CKernels
 @testable import MarketTensor
@@ -90,6 +90,37 @@ final class LinearBF16KernelTests: XCTestCase {
             }
             XCTAssertTrue(out[0..<outputs].allSatisfy(\.isNaN) && out[((rows + 1) * outputs)...].allSatisfy(\.isNaN),
                           "(\(rows), \(outputs), \(inputs)): rows outside the range written")
+        }
+    }
+
+    /// The input gradient through the transposed packing: dx (rows, In) = dy · W on bf16 operands equals the exact
+    /// sums of the rounded operands within 1e-5 of Σ|terms|, for odd and even Out (the pair's missing half is zero)
+    /// and In across the panel tails.
+    func testInputGradientThroughTransposedPackingEqualsExactSums() throws {
+        try XCTSkipIf(mg_cpu_supports_avx512_bf16() == 0, "no AVX-512 BF16 on this CPU")
+        for (rows, outputs, inputs) in [(1, 1, 1), (15, 7, 33), (14, 32, 16), (29, 33, 70), (3, 128, 7), (17, 513, 31)] {
+            let dy = values(rows * outputs, seed: 4), w = values(outputs * inputs, seed: 5)
+            let dyb = convert(dy, rows: rows, cols: outputs), wb = convert(w, rows: outputs, cols: inputs)
+            var packed = [UInt32](repeating: 0xDEAD, count: mg_linear_bf16_packed_weight_t_words(outputs, inputs))
+            packed.withUnsafeMutableBufferPointer { p in wb.withUnsafeBufferPointer { mg_linear_bf16_pack_weight_t(p.baseAddress, $0.baseAddress, outputs, inputs) } }
+            var dx = [Float](repeating: .nan, count: rows * inputs)
+            dx.withUnsafeMutableBufferPointer { d in
+                dyb.withUnsafeBufferPointer { g in
+                    packed.withUnsafeBufferPointer { mg_linear_bf16_forward(d.baseAddress, g.baseAddress, $0.baseAddress, nil, 0, rows, inputs, outputs) }
+                }
+            }
+            let gStride = outputs + outputs % 2, wStride = inputs + inputs % 2
+            for r in 0..<rows {
+                for i in 0..<inputs {
+                    var sum = 0.0, magnitude = 0.0
+                    for o in 0..<outputs {
+                        let term = Double(float(dyb[r * gStride + o])) * Double(float(wb[o * wStride + i]))
+                        sum += term
+                        magnitude += abs(term)
+                    }
+                    XCTAssertEqual(Double(dx[r * inputs + i]), sum, accuracy: 1e-5 * max(magnitude, 1e-30), "(\(rows), \(outputs), \(inputs)) at (\(r), \(i))")
+                }
+            }
         }
     }
 }

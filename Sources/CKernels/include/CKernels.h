@@ -35,6 +35,14 @@ long mg_linear_bf16_packed_weight_words(long outFeatures, long inFeatures);
 /// pair of inputs ([panel][⌈In/2⌉][32], zero past Out), for mg_linear_bf16_forward. Plain C.
 void mg_linear_bf16_pack_weight(uint32_t *packed, const uint16_t *weight, long outFeatures, long inFeatures);
 
+/// 32-bit words of scratch for mg_linear_bf16_pack_weight_t: In rounded up to 32, times ⌈Out / 2⌉.
+long mg_linear_bf16_packed_weight_t_words(long outFeatures, long inFeatures);
+
+/// packed = the bf16 weight (Out, In rounded up to even) transposed for the input gradient: panels of 32 inputs, one
+/// word per pair of outputs ([panel][⌈Out/2⌉][32], zero past In and Out). Then mg_linear_bf16_forward(dx, dy, packed,
+/// NULL, r0, r1, In, Out) computes dx (rows, In) = dy (rows, Out rounded up to even, bf16) · weight. Plain C.
+void mg_linear_bf16_pack_weight_t(uint32_t *packed, const uint16_t *weight, long outFeatures, long inFeatures);
+
 /// Rows [rowStart, rowEnd) of out (rows, Out) = bias + input · weightᵀ on bf16 operands: input (rows, In rounded up
 /// to even) from mg_bf16_convert_rows, the packed weight, bias (Out, fp32) or NULL; fp32 accumulators started at the
 /// bias, input pairs ascending. Not used by training (an experiment of issue 17, timed by `bench --only linear`).
