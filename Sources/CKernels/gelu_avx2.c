@@ -2,6 +2,7 @@
 // (Kernels+Activation.swift: x·σ(2u) with a range-reduced 2^v), fused multiply-adds where those round twice.
 // Callers check mg_kernels_use_avx2() first; the Swift kernels are the plain path for other CPUs.
 #include "CKernels.h"
+#include "lane_mask.h"
 #include <immintrin.h>
 
 #define AVX2 __attribute__((target("avx2,fma")))
@@ -104,7 +105,7 @@ AVX512 static inline __m512 gelu_derivative16(__m512 x) {
 
 AVX512 void mg_gelu_forward_avx512(float *out, const float *input, long count) {
     for (long i = 0; i < count; i += 16) {
-        const __mmask16 m = count - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1);
+        const __mmask16 m = lanes(count - i);
         const __m512 x = _mm512_maskz_loadu_ps(m, input + i);
         _mm512_mask_storeu_ps(out + i, m, _mm512_mul_ps(x, gelu_sigmoid16(x)));
     }
@@ -112,7 +113,7 @@ AVX512 void mg_gelu_forward_avx512(float *out, const float *input, long count) {
 
 AVX512 void mg_gelu_backward_avx512(float *dinput, const float *input, const float *dout, long count, int accumulate) {
     for (long i = 0; i < count; i += 16) {
-        const __mmask16 m = count - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1);
+        const __mmask16 m = lanes(count - i);
         const __m512 g = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, dout + i), gelu_derivative16(_mm512_maskz_loadu_ps(m, input + i)));
         _mm512_mask_storeu_ps(dinput + i, m, accumulate ? _mm512_add_ps(_mm512_maskz_loadu_ps(m, dinput + i), g) : g);
     }

@@ -13,6 +13,7 @@
 // the bias, at 0, or at the old value when accumulating), so results do not depend on how rows or output blocks
 // are split over threads. MarketTensor's sgemm path (Ops+Matmul.swift) is the plain path for other CPUs.
 #include "CKernels.h"
+#include "lane_mask.h"
 #include <immintrin.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -25,11 +26,6 @@ enum { MR = 14,     // rows per register tile
        NR = 32,     // columns per register tile (two 16-lane vectors)
        KC = 128,    // reduction chunk: a 32-column panel chunk of the right operand (16 KB) stays in L1
        MC = 16 * MR };  // rows of the left operand swept per panel chunk (224 × 128 floats, 112 KB: L2)
-
-/// Lanes 0..<count (clamped to 0…16) set.
-AI __mmask16 lanes(long count) {
-    return count <= 0 ? (__mmask16)0 : count >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << count) - 1);
-}
 
 /// One register tile: c[i][0..<32] (masks m0, m1 for the two halves) for i < R (a compile-time constant) =
 /// start + Σ_p a[i·ai + p·ap]·b[p·bs + 0..<32], p ascending. start: the old c when `accumulate`, else `init`

@@ -5,6 +5,7 @@
 // the fp32 kernel: each step of the reduction broadcasts one input pair (x[2p], x[2p+1]) per row and multiplies it
 // with a weight panel holding the same pair for 32 outputs.
 #include "CKernels.h"
+#include "lane_mask.h"
 #include <immintrin.h>
 
 #define BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
@@ -18,11 +19,6 @@ int mg_cpu_supports_avx512_bf16(void) {
     return mg_cpu_supports_avx512() && __builtin_cpu_supports("avx512bf16");
 }
 
-/// Lanes 0..<count (clamped to 0…16) set.
-AI __mmask16 lanes16(long count) {
-    return count <= 0 ? (__mmask16)0 : count >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << count) - 1);
-}
-
 BF16 void mg_bf16_convert_rows(uint16_t *dst, const float *src, long rows, long cols) {
     const long stride = cols + (cols & 1);
     for (long r = 0; r < rows; r++) {
@@ -34,8 +30,8 @@ BF16 void mg_bf16_convert_rows(uint16_t *dst, const float *src, long rows, long 
             _mm512_storeu_si512((void *)(d + c), (__m512i)v);
         }
         for (; c < stride; c += 16) {   // the tail, and the zero that pads an odd row
-            const __m256bh h = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(lanes16(cols - c), s + c));
-            _mm256_mask_storeu_epi16((void *)(d + c), lanes16(stride - c), (__m256i)h);
+            const __m256bh h = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(lanes(cols - c), s + c));
+            _mm256_mask_storeu_epi16((void *)(d + c), lanes(stride - c), (__m256i)h);
         }
     }
 }
@@ -121,7 +117,7 @@ BF16 void mg_linear_bf16_forward(float *out, const uint16_t *input, const uint32
     const uint32_t *rows = (const uint32_t *)input;
     for (long jp = 0; jp < panels; jp++) {
         const long j = jp * NR;
-        const __mmask16 m0 = lanes16(outFeatures - j), m1 = lanes16(outFeatures - j - 16);
+        const __mmask16 m0 = lanes(outFeatures - j), m1 = lanes(outFeatures - j - 16);
         const __m512 init0 = bias ? _mm512_maskz_loadu_ps(m0, bias + j) : _mm512_setzero_ps();
         const __m512 init1 = bias ? _mm512_maskz_loadu_ps(m1, bias + j + 16) : _mm512_setzero_ps();
         const uint32_t *panel = packedWeight + jp * NR * pairs;

@@ -10,11 +10,11 @@ extension BenchSuite {
     /// half when one thread is held up for its whole length — seen after the 2-thread BLAS run on a 2-vCPU VM).
     static func fmaPeakGFLOPs(threads: Int, repetitions: Int = 5) -> Double {
         let iterations = 40_000_000
+        let flops = UnsafeMutablePointer<Double>.allocate(capacity: threads)
+        let sinks = UnsafeMutablePointer<Float>.allocate(capacity: threads)
+        defer { flops.deallocate(); sinks.deallocate() }
         var rates: [Double] = []
         for _ in 0..<max(repetitions, 1) {
-            let flops = UnsafeMutablePointer<Double>.allocate(capacity: threads)
-            let sinks = UnsafeMutablePointer<Float>.allocate(capacity: threads)
-            defer { flops.deallocate(); sinks.deallocate() }
             let start = DispatchTime.now().uptimeNanoseconds
             DispatchQueue.concurrentPerform(iterations: threads) { k in flops[k] = mg_fma_probe(iterations, sinks + k) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -25,20 +25,17 @@ extension BenchSuite {
 
     /// GB/s (read + write) of `threads` cores each copying its own `megabytes` MB buffer at once (`memcpy`; the
     /// default 32 MB per core is past the private L2 and, with two cores, past a 32 MB shared L3): bytes moved over
-    /// the wall time of the slowest thread, median of `repetitions` (every page touched before the first).
+    /// the wall time of the slowest thread, median of `repetitions` after a warm-up copy (`BenchTimer.median`; every
+    /// page touched before).
     static func memoryGBps(threads: Int, megabytes: Int = 32, repetitions: Int = 5) -> Double {
         let count = megabytes << 20
         let sources = (0..<threads).map { _ in UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 64) }
         let targets = (0..<threads).map { _ in UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 64) }
         defer { for p in sources + targets { p.deallocate() } }
         for p in sources + targets { memset(p, 1, count) }
-        var rates: [Double] = []
-        for _ in 0..<max(repetitions, 1) {
-            let start = DispatchTime.now().uptimeNanoseconds
+        let seconds = BenchTimer.median(iterations: max(repetitions, 1)) {
             DispatchQueue.concurrentPerform(iterations: threads) { k in memcpy(targets[k], sources[k], count) }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            rates.append(Double(2 * count * threads) / seconds / 1e9)
         }
-        return rates.sorted()[rates.count / 2]
+        return Double(2 * count * threads) / seconds / 1e9
     }
 }

@@ -15,7 +15,7 @@ extension ModelConfig {
     }
 
     /// Forward + backward of one sequence: 3 × `forwardFLOPsPerSequence` (the backward pass computes the input and
-    /// the weight gradient of every product, twice the forward's work). Reference config: 0.329 GFLOP, i.e.
+    /// the weight gradient of every product, twice the forward's work). Reference config: 0.328 GFLOP, i.e.
     /// 10.5 GFLOP per step of 32 sequences (the figure issue 17 quotes).
     public var trainingFLOPsPerSequence: Double { 3 * forwardFLOPsPerSequence }
 }
